@@ -1,0 +1,261 @@
+package events
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// Options says where the event log lives.
+type Options struct {
+	// ServerURL connects to an existing NATS server (or cluster) instead of
+	// an embedded one. Empty means embedded, on DataDir.
+	ServerURL string
+	// NATSOptions are added to the connection to ServerURL (credentials,
+	// TLS, ...).
+	NATSOptions []nats.Option
+	// Replicas is the stream's replica count when dcmove creates it on
+	// ServerURL (3 on a cluster). The embedded server always uses 1.
+	Replicas int
+	// DataDir holds the embedded server's file store and the file through
+	// which dcmove processes sharing it find each other.
+	DataDir string
+	// Listen is the loopback address the embedded server accepts other
+	// dcmove processes on; empty means a random port on 127.0.0.1.
+	Listen string
+	// Wait is how long to wait for another dcmove process that is starting
+	// the embedded server on DataDir; zero means 10 s.
+	Wait time.Duration
+}
+
+// ServerFileName is the file in the data directory that names the address of
+// the embedded server while a dcmove process holds it.
+const ServerFileName = "server.json"
+
+// serverFile is the content of [ServerFileName].
+type serverFile struct {
+	URL     string    `json:"url"`
+	Token   string    `json:"token"`
+	PID     int       `json:"pid"`
+	Started time.Time `json:"started"`
+}
+
+// Open returns the event log described by o. With no ServerURL it uses the
+// embedded server on o.DataDir: if another dcmove process already holds it,
+// Open connects to that process; otherwise it starts the server in this
+// process, listening on loopback so that other processes can join, until
+// Close.
+func Open(ctx context.Context, o Options) (*JetStreamLog, error) {
+	if o.ServerURL != "" {
+		return openRemote(ctx, o)
+	}
+	if o.DataDir == "" {
+		return nil, errors.New("events: no data directory and no server URL: give --data-dir or --server")
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("events: create data directory: %w", err)
+	}
+	wait := o.Wait
+	if wait == 0 {
+		wait = 10 * time.Second
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		unlock, err := tryLock(filepath.Join(o.DataDir, "server.lock"))
+		if err != nil {
+			return nil, fmt.Errorf("events: lock data directory %s: %w", o.DataDir, err)
+		}
+		if unlock != nil {
+			// Nobody holds the data directory: any server file left is
+			// stale (its process died), and this process serves.
+			l, err := startEmbedded(ctx, o, unlock)
+			if err != nil {
+				unlock()
+				return nil, err
+			}
+			return l, nil
+		}
+		l, err := joinEmbedded(ctx, o)
+		if err == nil {
+			return l, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("events: another dcmove process holds data directory %s but cannot be reached (%v); if it hangs, stop it and run again", o.DataDir, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func openRemote(ctx context.Context, o Options) (*JetStreamLog, error) {
+	opts := append([]nats.Option{nats.Name("dcmove"), nats.Timeout(5 * time.Second)}, o.NATSOptions...)
+	nc, err := nats.Connect(o.ServerURL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: connect to %s: %v (is the server running? check --server / DCMOVE_SERVER)", ErrUnavailable, o.ServerURL, err)
+	}
+	l, err := NewJetStreamLog(ctx, nc, o.Replicas)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// joinEmbedded connects to the embedded server another process holds.
+func joinEmbedded(ctx context.Context, o Options) (*JetStreamLog, error) {
+	b, err := os.ReadFile(filepath.Join(o.DataDir, ServerFileName))
+	if err != nil {
+		return nil, err
+	}
+	var f serverFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("%s: %w", ServerFileName, err)
+	}
+	nc, err := nats.Connect(f.URL, nats.Token(f.Token), nats.Name("dcmove"), nats.Timeout(2*time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("connect to the server of pid %d at %s: %w", f.PID, f.URL, err)
+	}
+	l, err := NewJetStreamLog(ctx, nc, 1)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// startEmbedded starts the server on o.DataDir in this process; unlock
+// releases the data directory's lock, which the caller holds.
+func startEmbedded(ctx context.Context, o Options, unlock func()) (*JetStreamLog, error) {
+	token, err := randomToken()
+	if err != nil {
+		return nil, err
+	}
+	host, port := "127.0.0.1", server.RANDOM_PORT
+	if o.Listen != "" {
+		h, p, err := net.SplitHostPort(o.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("events: listen address %q: %w (write host:port, e.g. 127.0.0.1:4222)", o.Listen, err)
+		}
+		if host, port = h, 0; p != "" {
+			if port, err = strconv.Atoi(p); err != nil {
+				return nil, fmt.Errorf("events: listen port %q is not a number", p)
+			}
+		}
+	}
+	s, err := StartServer(filepath.Join(o.DataDir, "jetstream"), host, port, token)
+	if err != nil {
+		return nil, err
+	}
+	stop := func() error {
+		s.Shutdown()
+		s.WaitForShutdown()
+		return nil
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(s), nats.Token(token), nats.Name("dcmove"))
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("events: connect to embedded server: %w", err)
+	}
+	l, err := NewJetStreamLog(ctx, nc, 1)
+	if err != nil {
+		nc.Close()
+		stop()
+		return nil, err
+	}
+	path := filepath.Join(o.DataDir, ServerFileName)
+	f := serverFile{URL: s.ClientURL(), Token: token, PID: os.Getpid(), Started: time.Now().UTC()}
+	if err := writeFileAtomic(path, f); err != nil {
+		l.Close()
+		stop()
+		return nil, err
+	}
+	l.closers = append(l.closers,
+		func() error { unlock(); return nil },
+		stop,
+		func() error { return removeIfOurs(path, f) },
+	)
+	return l, nil
+}
+
+// StartServer starts a NATS server with JetStream whose file store syncs
+// every acknowledged write to disk (so an acknowledged event survives a crash
+// of the machine), listening on host:port (port -1: random; host "": no
+// listener, in-process connections only). A non-empty token is required from
+// clients.
+func StartServer(storeDir, host string, port int, token string) (*server.Server, error) {
+	opts := &server.Options{
+		ServerName:    "dcmove",
+		JetStream:     true,
+		StoreDir:      storeDir,
+		SyncAlways:    true,
+		NoSigs:        true,
+		NoLog:         true,
+		Host:          host,
+		Port:          port,
+		Authorization: token,
+		MaxPayload:    8 << 20,
+	}
+	if host == "" {
+		opts.DontListen = true
+	}
+	s, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("events: embedded server: %w", err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(15 * time.Second) {
+		s.Shutdown()
+		return nil, fmt.Errorf("events: embedded server on %s did not start in 15 s (is the directory writable, the port %d free?)", storeDir, port)
+	}
+	return s, nil
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("events: token: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func writeFileAtomic(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("events: write %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("events: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// removeIfOurs removes the server file if it still names this process.
+func removeIfOurs(path string, f serverFile) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var cur serverFile
+	if json.Unmarshal(b, &cur) == nil && cur.PID == f.PID && cur.Token == f.Token {
+		return os.Remove(path)
+	}
+	return nil
+}

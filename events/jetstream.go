@@ -1,0 +1,349 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+)
+
+// StreamName is the JetStream stream that holds every run's events.
+const StreamName = "DCMOVE"
+
+// SubjectPrefix starts the NATS subject of every event: dcmove.<run>.<topic>.
+const SubjectPrefix = "dcmove"
+
+// MaxBatch is the most envelopes one atomic append can hold (the server's
+// atomic batch limit).
+const MaxBatch = 1000
+
+// duplicateWindow is how long JetStream remembers event ids to drop retries.
+const duplicateWindow = 15 * time.Minute
+
+// JetStream API error codes that dcmove translates.
+const (
+	codeWrongLastSeq           = 10071 // wrong last sequence
+	codeWrongLastSeqReplicated = 10164 // the same, on a replicated stream
+	codeBatchDuplicateID       = 10201 // atomic batch holds an id already stored
+)
+
+// JetStreamLog is the [Log] on a NATS JetStream stream.
+type JetStreamLog struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	// closers run on Close, last first (the embedded server, its lock).
+	closers []func() error
+}
+
+var _ Log = (*JetStreamLog)(nil)
+
+// NewJetStreamLog returns a log on the connection, creating the stream if it
+// does not exist yet (with replicas copies) and enabling the features dcmove
+// relies on if an existing stream lacks them.
+func NewJetStreamLog(ctx context.Context, nc *nats.Conn, replicas int) (*JetStreamLog, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("events: jetstream: %w", err)
+	}
+	st, err := ensureStream(ctx, js, replicas)
+	if err != nil {
+		return nil, err
+	}
+	return &JetStreamLog{nc: nc, js: js, stream: st}, nil
+}
+
+func ensureStream(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.Stream, error) {
+	if replicas < 1 {
+		replicas = 1
+	}
+	st, err := js.Stream(ctx, StreamName)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		st, err = js.CreateStream(ctx, jetstream.StreamConfig{
+			Name:               StreamName,
+			Description:        "dcmove event log: every step of every datacenter move",
+			Subjects:           []string{SubjectPrefix + ".>"},
+			Storage:            jetstream.FileStorage,
+			Replicas:           replicas,
+			Retention:          jetstream.LimitsPolicy,
+			Duplicates:         duplicateWindow,
+			AllowAtomicPublish: true,
+			// No AllowMsgSchedules here: the server then forces AllowRollup
+			// on and DenyPurge off, and a roll-up erases history. Timers
+			// live in a stream of their own.
+			DenyDelete:  true,
+			DenyPurge:   true,
+			AllowDirect: true,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("events: create stream %s: %w", StreamName, translate(err))
+		}
+		return st, nil
+	case err != nil:
+		return nil, fmt.Errorf("events: open stream %s: %w", StreamName, translate(err))
+	}
+	cfg := st.CachedInfo().Config
+	if cfg.AllowAtomicPublish && cfg.DenyDelete && cfg.DenyPurge && !cfg.AllowRollup {
+		return st, nil
+	}
+	cfg.AllowAtomicPublish, cfg.DenyDelete, cfg.DenyPurge, cfg.AllowRollup = true, true, true, false
+	st, err = js.UpdateStream(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("events: stream %s must allow atomic publish and deny delete, purge and roll-up, and updating it failed: %w", StreamName, translate(err))
+	}
+	return st, nil
+}
+
+func runFilter(run string) string { return SubjectPrefix + "." + run + ".>" }
+
+func natsSubject(e Envelope) string { return SubjectPrefix + "." + e.Run + "." + e.Topic() }
+
+// Append implements [Log].
+func (l *JetStreamLog) Append(ctx context.Context, run string, after uint64, evs ...Envelope) (uint64, error) {
+	if len(evs) == 0 {
+		return 0, errors.New("events: append: nothing to append")
+	}
+	if len(evs) > MaxBatch {
+		return 0, fmt.Errorf("events: append: %d events in one atomic append, at most %d", len(evs), MaxBatch)
+	}
+	msgs := make([]*nats.Msg, len(evs))
+	for i, e := range evs {
+		if err := e.Check(); err != nil {
+			return 0, err
+		}
+		if e.Run != run {
+			return 0, fmt.Errorf("events: append to run %q: envelope %s belongs to run %q", run, e.ID, e.Run)
+		}
+		data, err := json.Marshal(e)
+		if err != nil {
+			return 0, fmt.Errorf("events: encode %s: %w", e.ID, err)
+		}
+		m := nats.NewMsg(natsSubject(e))
+		m.Data = data
+		m.Header.Set(jetstream.MsgIDHeader, e.ID)
+		msgs[i] = m
+	}
+	if after != AnySequence {
+		msgs[0].Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, runFilter(run))
+		msgs[0].Header.Set(jetstream.ExpectedLastSubjSeqHeader, fmt.Sprint(after))
+	}
+	var last uint64
+	var err error
+	if len(msgs) == 1 {
+		var ack *jetstream.PubAck
+		if ack, err = l.js.PublishMsg(ctx, msgs[0]); err == nil {
+			last = ack.Sequence
+		}
+	} else {
+		var ack *jetstreamext.BatchAck
+		if ack, err = jetstreamext.PublishMsgBatch(ctx, l.js, msgs); err == nil {
+			last = ack.Sequence
+		}
+	}
+	if err == nil {
+		return last, nil
+	}
+	err = translate(err)
+	if errors.Is(err, ErrConflict) || errors.Is(err, ErrDuplicate) {
+		// The server checks the expected sequence before it drops
+		// duplicates, and rejects a whole batch that repeats an id. Either
+		// way, if these very events are already stored this is a retry of
+		// an append that landed: report it as done.
+		if seq, found := l.stored(ctx, run, after, evs); found {
+			return seq, nil
+		}
+	}
+	return 0, fmt.Errorf("append %s: %w", describe(evs), err)
+}
+
+func describe(evs []Envelope) string {
+	if len(evs) == 1 {
+		return evs[0].Type
+	}
+	return fmt.Sprintf("%d events", len(evs))
+}
+
+// stored reports whether the envelopes are already in the run, stored after
+// sequence after, and the sequence of the last of them.
+func (l *JetStreamLog) stored(ctx context.Context, run string, after uint64, evs []Envelope) (uint64, bool) {
+	from := after + 1
+	if after == AnySequence {
+		from = 0
+	}
+	want := make(map[string]bool, len(evs))
+	for _, e := range evs {
+		want[e.ID] = true
+	}
+	var last uint64
+	for r, err := range l.Read(ctx, run, from) {
+		if err != nil {
+			return 0, false
+		}
+		if want[r.ID] {
+			delete(want, r.ID)
+			last = r.Seq
+			if len(want) == 0 {
+				return last, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// translate maps NATS errors onto the package's sentinels, keeping the
+// original text.
+func translate(err error) error {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode {
+		case codeWrongLastSeq, codeWrongLastSeqReplicated:
+			return fmt.Errorf("%w (%s)", ErrConflict, apiErr.Description)
+		case codeBatchDuplicateID:
+			return fmt.Errorf("%w (%s)", ErrDuplicate, apiErr.Description)
+		}
+		return err
+	}
+	switch {
+	case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrNoResponders),
+		errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, nats.ErrDisconnected), errors.Is(err, jetstream.ErrNoStreamResponse):
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return err
+}
+
+// Read implements [Log].
+func (l *JetStreamLog) Read(ctx context.Context, run string, from uint64) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		last, err := l.lastSeq(ctx, runFilter(run))
+		if err != nil {
+			yield(Record{}, err)
+			return
+		}
+		if last == 0 || last < from {
+			return
+		}
+		for r, err := range l.consume(ctx, run, from) {
+			if !yield(r, err) || err != nil || r.Seq >= last {
+				return
+			}
+		}
+	}
+}
+
+// Follow implements [Log].
+func (l *JetStreamLog) Follow(ctx context.Context, run string, from uint64) iter.Seq2[Record, error] {
+	return l.consume(ctx, run, from)
+}
+
+// lastSeq returns the sequence of the last message on subject, 0 if none.
+func (l *JetStreamLog) lastSeq(ctx context.Context, subject string) (uint64, error) {
+	m, err := l.stream.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("events: last sequence of %s: %w", subject, translate(err))
+	}
+	return m.Sequence, nil
+}
+
+// consume yields the run's records from sequence from on, with an ordered
+// consumer (no server-side state to clean up), until the caller stops or ctx
+// ends.
+func (l *JetStreamLog) consume(ctx context.Context, run string, from uint64) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{runFilter(run)}}
+		if from > 1 {
+			cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+			cfg.OptStartSeq = from
+		}
+		cons, err := l.stream.OrderedConsumer(ctx, cfg)
+		if err != nil {
+			yield(Record{}, fmt.Errorf("events: read run %s: %w", run, translate(err)))
+			return
+		}
+		it, err := cons.Messages()
+		if err != nil {
+			yield(Record{}, fmt.Errorf("events: read run %s: %w", run, translate(err)))
+			return
+		}
+		defer it.Stop()
+		stop := context.AfterFunc(ctx, it.Stop)
+		defer stop()
+		for {
+			m, err := it.Next()
+			if err != nil {
+				if ctx.Err() != nil {
+					err = ctx.Err()
+				} else if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+					err = fmt.Errorf("%w: the subscription closed", ErrUnavailable)
+				}
+				yield(Record{}, fmt.Errorf("events: read run %s: %w", run, err))
+				return
+			}
+			if !yield(decodeMsg(m), nil) {
+				return
+			}
+		}
+	}
+}
+
+func decodeMsg(m jetstream.Msg) Record {
+	var r Record
+	if md, err := m.Metadata(); err == nil {
+		r.Seq = md.Sequence.Stream
+	}
+	if err := json.Unmarshal(m.Data(), &r.Envelope); err != nil {
+		r.Malformed = fmt.Errorf("events: message %d on %s is not a dcmove event: %w", r.Seq, m.Subject(), err)
+	} else if err := r.Envelope.Check(); err != nil {
+		r.Malformed = fmt.Errorf("events: message %d on %s: %w", r.Seq, m.Subject(), err)
+	}
+	return r
+}
+
+// LastRun implements [Log].
+func (l *JetStreamLog) LastRun(ctx context.Context) (string, error) {
+	m, err := l.stream.GetLastMsgForSubject(ctx, SubjectPrefix+".*."+startedTopic)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return "", ErrNoRun
+	}
+	if err != nil {
+		return "", fmt.Errorf("events: find last run: %w", translate(err))
+	}
+	var e Envelope
+	if err := json.Unmarshal(m.Data, &e); err != nil || !ValidID(e.Run) {
+		return "", fmt.Errorf("events: message %d on %s is not a dcmove event", m.Sequence, m.Subject)
+	}
+	return e.Run, nil
+}
+
+// startedTopic is the topic of [CutoverStarted], the first event of a run.
+var startedTopic = Envelope{Type: TypeCutoverStarted}.Topic()
+
+// Conn returns the NATS connection under the log.
+func (l *JetStreamLog) Conn() *nats.Conn { return l.nc }
+
+// Close implements [Log].
+func (l *JetStreamLog) Close() error {
+	var errs []error
+	if l.nc != nil {
+		// Every append waits for its acknowledgement, so nothing is in
+		// flight to drain.
+		l.nc.Close()
+	}
+	for i := len(l.closers) - 1; i >= 0; i-- {
+		if err := l.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	l.closers = nil
+	return errors.Join(errs...)
+}

@@ -1,0 +1,286 @@
+package planner
+
+import (
+	"container/heap"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Plan is a datacenter move as the migration lead wrote it: who, what, when,
+// and the steps of the runbook. [Parse] only returns plans that are valid:
+// ids are unique, every reference resolves and the steps have no cycle.
+type Plan struct {
+	// Name identifies the plan (yaml "plan"); it is an id, see [Parse].
+	Name string
+	// Title is the plan's human title (yaml "title").
+	Title string
+	// Lead is the name of the crew member who leads the move (yaml "lead").
+	Lead string
+	// Window is when the move may happen (yaml "window").
+	Window Window
+	// Crew is the people working the move (yaml "crew").
+	Crew []Person
+	// Assets is the equipment that moves (yaml "assets").
+	Assets []Asset
+	// Steps is the runbook, in file order (yaml "steps").
+	Steps []Step
+	// File is the file name the plan was read from.
+	File string
+	// Hash is the hex SHA-256 of the plan file's bytes, to tell which
+	// version of a plan a run used.
+	Hash string
+}
+
+// Window is the time the move is allowed to take, from the moment the team
+// may start until the service must be back to normal.
+type Window struct {
+	// Start and End bound the window; both are in Location.
+	Start, End time.Time
+	// TimeZone is the IANA name of the site's time zone, e.g. Europe/Paris.
+	TimeZone string
+	// Location is TimeZone loaded.
+	Location *time.Location
+}
+
+// Person is a member of the crew.
+type Person struct {
+	// Name is how the person is referred to in the plan, e.g. in lead.
+	Name string
+	// Roles are what the person can do, e.g. lead, network, tech, app.
+	Roles []string
+	// Pos is where the person is defined in the plan file.
+	Pos Pos
+}
+
+// Asset is a piece of equipment that moves: a server, a switch, a firewall.
+type Asset struct {
+	// ID identifies the asset in steps.
+	ID string
+	// Kind says what the asset is, e.g. server, switch, firewall.
+	Kind string
+	// Title is the asset's human description.
+	Title string
+	// Pos is where the asset is defined in the plan file.
+	Pos Pos
+}
+
+// Step is one piece of work of the runbook.
+type Step struct {
+	// ID identifies the step; other steps name it in After.
+	ID string
+	// Title says what the team does, in their words.
+	Title string
+	// Phase is free text grouping steps, e.g. before, move, after.
+	Phase string
+	// Duration is how long the step is expected to take.
+	Duration Duration
+	// After lists the ids of the steps that must finish before this one
+	// starts.
+	After []string
+	// Asset is the id of the asset the step works on, if any.
+	Asset string
+	// Role is the crew role the step needs, if any.
+	Role string
+	// Gate marks a go/no-go decision that someone must sign.
+	Gate bool
+	// Pos is where the step is defined in the plan file.
+	Pos Pos
+}
+
+// Duration is an estimate as a range: best case, most likely, worst case.
+type Duration struct {
+	Optimistic, Likely, Pessimistic time.Duration
+}
+
+// String returns "30m" when the three estimates are equal, else
+// "optimistic/likely/pessimistic" such as "20m/30m/1h": the forms a plan
+// file accepts.
+func (d Duration) String() string {
+	if d.Optimistic == d.Likely && d.Likely == d.Pessimistic {
+		return shortDuration(d.Likely)
+	}
+	return shortDuration(d.Optimistic) + "/" + shortDuration(d.Likely) + "/" + shortDuration(d.Pessimistic)
+}
+
+// shortDuration formats d like time.Duration.String without the zero
+// minutes and seconds that people do not write: "1h", "14h30m", "45m".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+// Step returns the step with the given id.
+func (p *Plan) Step(id string) (*Step, bool) {
+	for i := range p.Steps {
+		if p.Steps[i].ID == id {
+			return &p.Steps[i], true
+		}
+	}
+	return nil, false
+}
+
+// graph is the steps' dependencies by index: preds[i] are the steps that
+// must finish before step i, succs[i] those that wait for it. References
+// to unknown steps and to the step itself are left out.
+type graph struct {
+	preds, succs [][]int
+}
+
+func (p *Plan) graph() graph {
+	index := make(map[string]int, len(p.Steps))
+	for i, s := range p.Steps {
+		if _, dup := index[s.ID]; !dup {
+			index[s.ID] = i
+		}
+	}
+	g := graph{preds: make([][]int, len(p.Steps)), succs: make([][]int, len(p.Steps))}
+	for i, s := range p.Steps {
+		seen := map[int]bool{}
+		for _, a := range s.After {
+			j, ok := index[a]
+			if !ok || j == i || seen[j] {
+				continue
+			}
+			seen[j] = true
+			g.preds[i] = append(g.preds[i], j)
+			g.succs[j] = append(g.succs[j], i)
+		}
+	}
+	return g
+}
+
+// order returns step indexes in a topological order; among the steps ready
+// at any point the one earliest in the file comes first. Steps on a cycle
+// (possible only in a plan built by hand) come last, in file order.
+func (p *Plan) order(g graph) []int {
+	waiting := make([]int, len(p.Steps))
+	ready := &intHeap{}
+	for i := range p.Steps {
+		waiting[i] = len(g.preds[i])
+		if waiting[i] == 0 {
+			heap.Push(ready, i)
+		}
+	}
+	out := make([]int, 0, len(p.Steps))
+	done := make([]bool, len(p.Steps))
+	for ready.Len() > 0 {
+		i := heap.Pop(ready).(int)
+		out = append(out, i)
+		done[i] = true
+		for _, j := range g.succs[i] {
+			waiting[j]--
+			if waiting[j] == 0 {
+				heap.Push(ready, j)
+			}
+		}
+	}
+	for i := range p.Steps {
+		if !done[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Order returns the step ids in an order that respects every After: a step
+// comes after all the steps it depends on. Among steps that are ready at the
+// same point, the one written first in the file comes first, so the order is
+// stable and reads like the file.
+func (p *Plan) Order() []string {
+	idx := p.order(p.graph())
+	ids := make([]string, len(idx))
+	for k, i := range idx {
+		ids[k] = p.Steps[i].ID
+	}
+	return ids
+}
+
+// CriticalPath returns the length of the longest chain of dependent steps,
+// using their likely durations, and the ids of the steps on it in execution
+// order. With unlimited crew, the move cannot finish sooner than this.
+func (p *Plan) CriticalPath() (time.Duration, []string) {
+	if len(p.Steps) == 0 {
+		return 0, nil
+	}
+	g := p.graph()
+	finish := make([]time.Duration, len(p.Steps))
+	via := make([]int, len(p.Steps)) // the predecessor on the longest chain, or -1
+	last := -1
+	for _, i := range p.order(g) {
+		best := -1
+		for _, j := range g.preds[i] {
+			if best < 0 || finish[j] > finish[best] || (finish[j] == finish[best] && j < best) {
+				best = j
+			}
+		}
+		via[i] = best
+		var start time.Duration
+		if best >= 0 {
+			start = finish[best]
+		}
+		finish[i] = start + p.Steps[i].Duration.Likely
+		if last < 0 || finish[i] > finish[last] || (finish[i] == finish[last] && i < last) {
+			last = i
+		}
+	}
+	var path []string
+	for i := last; i >= 0; i = via[i] {
+		path = append(path, p.Steps[i].ID)
+	}
+	for a, b := 0, len(path)-1; a < b; a, b = a+1, b-1 {
+		path[a], path[b] = path[b], path[a]
+	}
+	return finish[last], path
+}
+
+// Summary describes the plan in one line for people: its size, its window
+// and its critical path.
+func (p *Plan) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "plan %s", p.Name)
+	if p.Title != "" {
+		fmt.Fprintf(&b, " %q", p.Title)
+	}
+	fmt.Fprintf(&b, ": %s, %s, %s", count(len(p.Steps), "step"), count(len(p.Assets), "asset"), count(len(p.Crew), "crew"))
+	w := p.Window
+	if !w.Start.IsZero() && !w.End.IsZero() {
+		start, end := w.Start, w.End
+		if w.Location != nil {
+			start, end = start.In(w.Location), end.In(w.Location)
+		}
+		const layout = "Mon 2 Jan 15:04"
+		fmt.Fprintf(&b, "; window %s – %s %s (%s)", start.Format(layout), end.Format(layout), w.TimeZone, shortDuration(end.Sub(start)))
+	}
+	d, _ := p.CriticalPath()
+	fmt.Fprintf(&b, "; critical path %s (likely)", shortDuration(d))
+	return b.String()
+}
+
+// count returns "1 step", "2 steps"; "crew" is its own plural.
+func count(n int, noun string) string {
+	if n != 1 && noun != "crew" {
+		noun += "s"
+	}
+	return fmt.Sprintf("%d %s", n, noun)
+}
+
+// intHeap is a min-heap of step indexes, i.e. of file positions.
+type intHeap []int
+
+func (h intHeap) Len() int           { return len(h) }
+func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *intHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *intHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}

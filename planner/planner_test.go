@@ -1,0 +1,581 @@
+package planner_test
+
+import (
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dcmove/dcmove/planner"
+)
+
+// header is the start of a valid plan; cases append their steps to it.
+// It is 10 lines long, so the first step written after it is on line 11.
+const header = `plan: mini
+lead: Ana
+window:
+  start: 2026-12-05 08:00
+  end: 2026-12-05 20:00
+  timezone: Europe/Paris
+crew:
+  - {name: Ana, roles: [lead, tech]}
+assets:
+  - {id: web-1, kind: server}
+`
+
+func TestParseInvalid(t *testing.T) {
+	tests := []struct {
+		name    string
+		yaml    string
+		wantPos string // file:line:col of the first problem
+		wantMsg string // a phrase of its message
+		wantN   int    // how many problems; 0 means 1
+	}{
+		{
+			name:    "syntax error",
+			yaml:    "plan: mini\nsteps:\n  - id: a\n   title: x: y\n",
+			wantPos: "plan.yaml:4:1",
+			wantMsg: "not valid YAML",
+		},
+		{
+			name:    "syntax error, bad indentation",
+			yaml:    "plan: mini\nwindow:\n  start: x\n end: y\n",
+			wantPos: "plan.yaml:4:1",
+			wantMsg: "not valid YAML",
+		},
+		{
+			name:    "empty file",
+			yaml:    "",
+			wantPos: "plan.yaml:1:1",
+			wantMsg: "plan file is empty",
+		},
+		{
+			name:    "only comments",
+			yaml:    "# nothing yet\n",
+			wantPos: "plan.yaml:1:1",
+			wantMsg: "plan file is empty",
+		},
+		{
+			name:    "top level is a list",
+			yaml:    "- plan: mini\n",
+			wantPos: "plan.yaml:1:1",
+			wantMsg: "expected a mapping for plan file (plan, title, lead, window, crew, assets, steps), found a list",
+		},
+		{
+			name:    "unknown field in step",
+			yaml:    header + "steps:\n  - id: a\n    title: A\n    duraton: 30m\n",
+			wantPos: "plan.yaml:14:5",
+			wantMsg: `unknown field "duraton" in step; valid fields: id, title, phase, duration, after, asset, role, gate`,
+		},
+		{
+			name:    "unknown field at top level",
+			yaml:    header + "stpes:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:11:1",
+			wantMsg: `unknown field "stpes" in plan file; valid fields: plan, title, lead, window, crew, assets, steps`,
+		},
+		{
+			name:    "unknown field in window",
+			yaml:    strings.Replace(header, "  timezone:", "  tz: UTC\n  timezone:", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:6:3",
+			wantMsg: `unknown field "tz" in window; valid fields: start, end, timezone`,
+		},
+		{
+			name:    "unknown field in crew",
+			yaml:    strings.Replace(header, "roles:", "role:", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:8:17",
+			wantMsg: `unknown field "role" in crew member; valid fields: name, roles`,
+		},
+		{
+			name:    "unknown field in asset",
+			yaml:    strings.Replace(header, "kind:", "knd:", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:10:17",
+			wantMsg: `unknown field "knd" in asset; valid fields: id, kind, title`,
+		},
+		{
+			name:    "mapping where text is expected",
+			yaml:    header + "steps:\n  - id: a\n    title: {en: A}\n    duration: 30m\n",
+			wantPos: "plan.yaml:13:12",
+			wantMsg: `expected text for "title" in step, found a mapping`,
+		},
+		{
+			name:    "text where a mapping is expected",
+			yaml:    strings.Replace(header, "window:\n  start: 2026-12-05 08:00\n  end: 2026-12-05 20:00\n  timezone: Europe/Paris", "window: saturday", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:3:9",
+			wantMsg: `expected a mapping for window (start, end, timezone), found "saturday"`,
+		},
+		{
+			name:    "text where a step is expected",
+			yaml:    header + "steps:\n  - unrack web-1\n",
+			wantPos: "plan.yaml:12:5",
+			wantMsg: `expected a mapping for step (id, title, phase, duration, after, asset, role, gate), found "unrack web-1"`,
+		},
+		{
+			name:    "text where a list of steps is expected",
+			yaml:    header + "steps: a\n",
+			wantPos: "plan.yaml:11:8",
+			wantMsg: `expected a list of steps for "steps", found "a"`,
+		},
+		{
+			name:    "mapping in after",
+			yaml:    header + "steps:\n  - {id: a, title: A, duration: 30m}\n  - {id: b, title: B, duration: 30m, after: {a: 1}}\n",
+			wantPos: "plan.yaml:13:45",
+			wantMsg: `expected a list (or a single value) for "after" in step, found a mapping`,
+		},
+		{
+			name:    "gate not a boolean",
+			yaml:    header + "steps:\n  - {id: a, title: A, duration: 30m, gate: yes}\n",
+			wantPos: "plan.yaml:12:44",
+			wantMsg: `expected true or false for "gate" in step, found "yes"`,
+		},
+		{
+			name:    "missing duration",
+			yaml:    header + "steps:\n  - id: a\n    title: A\n",
+			wantPos: "plan.yaml:12:5",
+			wantMsg: `step is missing "duration" (write e.g. duration: 30m or duration: 20m/30m/1h)`,
+		},
+		{
+			name:    "missing title and empty id",
+			yaml:    header + "steps:\n  - id:\n    duration: 30m\n",
+			wantPos: "plan.yaml:12:5",
+			wantMsg: `step has an empty "id"`,
+			wantN:   2,
+		},
+		{
+			name:    "missing window",
+			yaml:    "plan: mini\nsteps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:1:1",
+			wantMsg: `plan file is missing "window"`,
+		},
+		{
+			name:    "missing timezone",
+			yaml:    strings.Replace(header, "  timezone: Europe/Paris\n", "", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:4:3",
+			wantMsg: `window is missing "timezone" (write e.g. timezone: Europe/Paris)`,
+		},
+		{
+			name:    "duration without unit",
+			yaml:    header + "steps:\n  - {id: a, title: A, duration: 30}\n",
+			wantPos: "plan.yaml:12:33",
+			wantMsg: `invalid duration "30": write e.g. 30m, 1h30m or 20m/30m/1h`,
+		},
+		{
+			name:    "duration range out of order",
+			yaml:    header + "steps:\n  - {id: a, title: A, duration: 1h/30m/2h}\n",
+			wantPos: "plan.yaml:12:33",
+			wantMsg: "must have optimistic <= likely <= pessimistic",
+		},
+		{
+			name:    "duration range with two parts",
+			yaml:    header + "steps:\n  - {id: a, title: A, duration: 20m/30m}\n",
+			wantPos: "plan.yaml:12:33",
+			wantMsg: "needs one value or three (optimistic/likely/pessimistic)",
+		},
+		{
+			name:    "duration zero",
+			yaml:    header + "steps:\n  - {id: a, title: A, duration: 0s}\n",
+			wantPos: "plan.yaml:12:33",
+			wantMsg: "must be greater than zero",
+		},
+		{
+			name:    "duration mapping out of order",
+			yaml:    header + "steps:\n  - id: a\n    title: A\n    duration:\n      optimistic: 1h\n      likely: 30m\n",
+			wantPos: "plan.yaml:15:7",
+			wantMsg: "duration 1h/30m/30m must have optimistic <= likely <= pessimistic",
+		},
+		{
+			name:    "duration mapping unknown field",
+			yaml:    header + "steps:\n  - id: a\n    title: A\n    duration: {likely: 30m, worst: 1h}\n",
+			wantPos: "plan.yaml:14:29",
+			wantMsg: `unknown field "worst" in duration; valid fields: optimistic, likely, pessimistic`,
+		},
+		{
+			name:    "duration mapping without likely",
+			yaml:    header + "steps:\n  - id: a\n    title: A\n    duration: {optimistic: 30m}\n",
+			wantPos: "plan.yaml:14:15",
+			wantMsg: `duration is missing "likely"`,
+		},
+		{
+			name:    "bad time",
+			yaml:    strings.Replace(header, "2026-12-05 08:00", "5/12/2026 8h", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:4:10",
+			wantMsg: `invalid start time "5/12/2026 8h" in window; write e.g. 2026-12-05 08:00`,
+		},
+		{
+			name:    "unknown time zone",
+			yaml:    strings.Replace(header, "Europe/Paris", "Europe/Pariss", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:6:13",
+			wantMsg: `unknown time zone "Europe/Pariss"; use an IANA name such as Europe/Paris`,
+		},
+		{
+			name:    "end before start",
+			yaml:    strings.Replace(header, "2026-12-05 20:00", "2026-12-05T07:00:00+01:00", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:5:8",
+			wantMsg: "window end 2026-12-05 07:00 CET is not after its start 2026-12-05 08:00 CET",
+		},
+		{
+			name:    "bad plan name",
+			yaml:    strings.Replace(header, "plan: mini", "plan: pa2.to.pa3", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:1:7",
+			wantMsg: `invalid plan name "pa2.to.pa3": use only letters, digits, '-' and '_'`,
+		},
+		{
+			name:    "bad step id",
+			yaml:    header + "steps:\n  - {id: unrack web1, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:12:10",
+			wantMsg: `invalid step id "unrack web1"`,
+		},
+		{
+			name:    "bad asset id",
+			yaml:    strings.Replace(header, "id: web-1", "id: web.1", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:10:10",
+			wantMsg: `invalid asset id "web.1"`,
+		},
+		{
+			name:    "duplicate step id",
+			yaml:    header + "steps:\n  - {id: a, title: A, duration: 30m}\n  - {id: a, title: A again, duration: 30m}\n",
+			wantPos: "plan.yaml:13:10",
+			wantMsg: `duplicate step id "a" (first defined at line 12)`,
+		},
+		{
+			name:    "duplicate asset id",
+			yaml:    header + "  - {id: web-1, kind: server}\nsteps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:11:5",
+			wantMsg: `duplicate asset id "web-1" (first defined at line 10)`,
+		},
+		{
+			name:    "crew section twice",
+			yaml:    header + "crew:\n  - {name: Ana}\nsteps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:11:1",
+			wantMsg: `field "crew" appears twice in plan file (first at line 7)`,
+		},
+		{
+			name:    "crew member listed twice",
+			yaml:    strings.Replace(header, "assets:", "  - {name: Ana, roles: app}\nassets:", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:9:5",
+			wantMsg: `crew member "Ana" is listed twice (first at line 8)`,
+		},
+		{
+			name:    "after lists a step twice",
+			yaml:    header + "steps:\n  - {id: a, title: A, duration: 30m}\n  - {id: b, title: B, duration: 30m, after: [a, a]}\n",
+			wantPos: "plan.yaml:13:49",
+			wantMsg: `step "b" lists "a" twice in after`,
+		},
+		{
+			name:    "duplicate field",
+			yaml:    header + "steps:\n  - id: a\n    title: A\n    title: B\n    duration: 30m\n",
+			wantPos: "plan.yaml:14:5",
+			wantMsg: `field "title" appears twice in step (first at line 13)`,
+		},
+		{
+			name:    "after unknown step, close",
+			yaml:    header + "steps:\n  - {id: unrack-web1, title: A, duration: 30m}\n  - id: b\n    title: B\n    duration: 30m\n    after: [unrack-web]\n",
+			wantPos: "plan.yaml:16:13",
+			wantMsg: `step "b" is after unknown step "unrack-web"; did you mean "unrack-web1"?`,
+		},
+		{
+			name:    "after unknown step, far",
+			yaml:    header + "steps:\n  - {id: a, title: A, duration: 30m}\n  - {id: b, title: B, duration: 30m, after: lunch}\n",
+			wantPos: "plan.yaml:13:45",
+			wantMsg: `step "b" is after unknown step "lunch"; steps in the plan: a, b`,
+		},
+		{
+			name:    "unknown asset",
+			yaml:    header + "steps:\n  - {id: a, title: A, duration: 30m, asset: web1}\n",
+			wantPos: "plan.yaml:12:45",
+			wantMsg: `step "a" uses unknown asset "web1"; did you mean "web-1"?`,
+		},
+		{
+			name:    "unknown role",
+			yaml:    header + "steps:\n  - {id: a, title: A, duration: 30m, role: network}\n",
+			wantPos: "plan.yaml:12:44",
+			wantMsg: `step "a" needs role "network" but nobody in crew has it; roles in crew: lead, tech`,
+		},
+		{
+			name:    "lead not in crew",
+			yaml:    strings.Replace(header, "lead: Ana", "lead: Anna", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
+			wantPos: "plan.yaml:2:7",
+			wantMsg: `lead "Anna" is not in crew; did you mean "Ana"?`,
+		},
+		{
+			name:    "step after itself",
+			yaml:    header + "steps:\n  - {id: a, title: A, duration: 30m, after: [a]}\n",
+			wantPos: "plan.yaml:12:46",
+			wantMsg: `step "a" lists itself in after`,
+		},
+		{
+			name: "cycle",
+			yaml: header + "steps:\n" +
+				"  - {id: start, title: S, duration: 30m}\n" +
+				"  - {id: a, title: A, duration: 30m, after: [start, c]}\n" +
+				"  - {id: b, title: B, duration: 30m, after: a}\n" +
+				"  - {id: c, title: C, duration: 30m, after: b}\n",
+			wantPos: "plan.yaml:13:5",
+			wantMsg: "steps form a cycle: a -> b -> c -> a",
+		},
+		{
+			name:    "no steps",
+			yaml:    header + "steps: []\n",
+			wantPos: "plan.yaml:11:1",
+			wantMsg: "plan has no steps",
+		},
+		{
+			name:    "steps with nothing",
+			yaml:    header + "steps:\n",
+			wantPos: "plan.yaml:11:1",
+			wantMsg: "plan has no steps",
+		},
+		{
+			name: "every problem is reported",
+			yaml: header + "steps:\n" +
+				"  - {id: a, title: A, duration: 30m, asset: web-2}\n" +
+				"  - {id: b, title: B, duration: 3O}\n",
+			wantPos: "plan.yaml:12:45",
+			wantMsg: `unknown asset "web-2"`,
+			wantN:   2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := planner.Parse("plan.yaml", []byte(tt.yaml))
+			if err == nil {
+				t.Fatalf("Parse succeeded, want an error; plan: %s", p.Summary())
+			}
+			if !errors.Is(err, planner.ErrInvalid) {
+				t.Errorf("errors.Is(err, ErrInvalid) = false for %v", err)
+			}
+			var errs planner.Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("error is %T, want planner.Errors: %v", err, err)
+			}
+			wantN := max(tt.wantN, 1)
+			if len(errs) != wantN {
+				t.Errorf("got %d problems, want %d:\n%v", len(errs), wantN, err)
+			}
+			first := errs[0]
+			if got := first.Pos.String(); got != tt.wantPos {
+				t.Errorf("position = %s, want %s (%v)", got, tt.wantPos, first.Msg)
+			}
+			if !strings.Contains(first.Msg, tt.wantMsg) {
+				t.Errorf("message = %q, want it to contain %q", first.Msg, tt.wantMsg)
+			}
+			if !strings.HasPrefix(err.Error(), tt.wantPos+": ") {
+				t.Errorf("Error() = %q, want it to start with %q", err.Error(), tt.wantPos+": ")
+			}
+		})
+	}
+}
+
+func TestParseValid(t *testing.T) {
+	const src = `plan: mini_1
+title: Mini move
+lead: Ana
+window:
+  start: 2026-12-05T07:00:00Z
+  end: 2026-12-06 20:00
+  timezone: Europe/Paris
+crew:
+  - name: Ana
+    roles: lead
+  - name: Bo
+    roles: [tech, network]
+assets:
+  - {id: web-1, kind: server, title: Web 1}
+steps:
+  - id: a
+    title: Prepare
+    phase: before
+    duration: 1h
+  - id: b
+    title: Unrack
+    duration: 20m/30m/1h
+    after: a
+    asset: web-1
+    role: tech
+  - id: c
+    title: Go
+    duration: {likely: 10m, pessimistic: 1h}
+    after: [a, b]
+    gate: true
+`
+	p, err := planner.Parse("mini.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"name", p.Name, "mini_1"},
+		{"title", p.Title, "Mini move"},
+		{"lead", p.Lead, "Ana"},
+		{"file", p.File, "mini.yaml"},
+		{"hash length", len(p.Hash), 64},
+		{"time zone", p.Window.TimeZone, "Europe/Paris"},
+		{"location", p.Window.Location.String(), "Europe/Paris"},
+		{"start (RFC 3339, shown in the zone)", p.Window.Start.Format("2006-01-02 15:04 MST"), "2026-12-05 08:00 CET"},
+		{"end (local)", p.Window.End.Equal(time.Date(2026, 12, 6, 20, 0, 0, 0, paris)), true},
+		{"single role", strings.Join(p.Crew[0].Roles, ","), "lead"},
+		{"roles", strings.Join(p.Crew[1].Roles, ","), "tech,network"},
+		{"crew position", p.Crew[1].Pos.String(), "mini.yaml:11:5"},
+		{"asset", p.Assets[0], planner.Asset{ID: "web-1", Kind: "server", Title: "Web 1", Pos: planner.Pos{File: "mini.yaml", Line: 14, Col: 5}}},
+		{"phase", p.Steps[0].Phase, "before"},
+		{"single duration", p.Steps[0].Duration, planner.Duration{time.Hour, time.Hour, time.Hour}},
+		{"range", p.Steps[1].Duration, planner.Duration{20 * time.Minute, 30 * time.Minute, time.Hour}},
+		{"mapping, optimistic defaults to likely", p.Steps[2].Duration, planner.Duration{10 * time.Minute, 10 * time.Minute, time.Hour}},
+		{"single after", strings.Join(p.Steps[1].After, ","), "a"},
+		{"after list", strings.Join(p.Steps[2].After, ","), "a,b"},
+		{"asset ref", p.Steps[1].Asset, "web-1"},
+		{"role", p.Steps[1].Role, "tech"},
+		{"gate", p.Steps[2].Gate, true},
+		{"no gate", p.Steps[1].Gate, false},
+		{"step position", p.Steps[1].Pos.String(), "mini.yaml:20:5"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if s, ok := p.Step("b"); !ok || s.Title != "Unrack" {
+		t.Errorf("Step(b) = %v, %v; want the Unrack step", s, ok)
+	}
+	if _, ok := p.Step("zz"); ok {
+		t.Error("Step(zz) found a step that does not exist")
+	}
+}
+
+// graphPlan returns a plan whose file order is not an execution order:
+//
+//	a 1h ──> b 2h ──> d 1h
+//	  └───> c 30m ──┘
+//	e 3h
+func graphPlan() *planner.Plan {
+	h := func(d time.Duration) planner.Duration { return planner.Duration{d, d, d} }
+	return &planner.Plan{Steps: []planner.Step{
+		{ID: "d", Duration: h(time.Hour), After: []string{"b", "c"}},
+		{ID: "b", Duration: h(2 * time.Hour), After: []string{"a"}},
+		{ID: "a", Duration: h(time.Hour)},
+		{ID: "c", Duration: h(30 * time.Minute), After: []string{"a"}},
+		{ID: "e", Duration: h(3 * time.Hour)},
+	}}
+}
+
+func TestOrder(t *testing.T) {
+	p := graphPlan()
+	got := strings.Join(p.Order(), " ")
+	if want := "a b c d e"; got != want {
+		t.Errorf("Order() = %s, want %s", got, want)
+	}
+}
+
+func TestCriticalPath(t *testing.T) {
+	tests := []struct {
+		name     string
+		plan     *planner.Plan
+		wantLen  time.Duration
+		wantPath string
+	}{
+		{"empty", &planner.Plan{}, 0, ""},
+		{"diamond and a loner", graphPlan(), 4 * time.Hour, "a b d"},
+		{
+			name: "likely durations count, not pessimistic",
+			plan: &planner.Plan{Steps: []planner.Step{
+				{ID: "x", Duration: planner.Duration{time.Minute, time.Hour, 9 * time.Hour}},
+				{ID: "y", Duration: planner.Duration{2 * time.Hour, 2 * time.Hour, 2 * time.Hour}},
+			}},
+			wantLen:  2 * time.Hour,
+			wantPath: "y",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, path := tt.plan.CriticalPath()
+			if d != tt.wantLen || strings.Join(path, " ") != tt.wantPath {
+				t.Errorf("CriticalPath() = %v, %v; want %v, [%s]", d, path, tt.wantLen, tt.wantPath)
+			}
+		})
+	}
+}
+
+func TestDurationString(t *testing.T) {
+	tests := []struct {
+		d    planner.Duration
+		want string
+	}{
+		{planner.Duration{30 * time.Minute, 30 * time.Minute, 30 * time.Minute}, "30m"},
+		{planner.Duration{20 * time.Minute, 30 * time.Minute, time.Hour}, "20m/30m/1h"},
+		{planner.Duration{90 * time.Minute, 90 * time.Minute, 90 * time.Minute}, "1h30m"},
+		{planner.Duration{90 * time.Second, 90 * time.Second, 90 * time.Second}, "1m30s"},
+	}
+	for _, tt := range tests {
+		if got := tt.d.String(); got != tt.want {
+			t.Errorf("String() = %s, want %s", got, tt.want)
+		}
+	}
+}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		path    string
+		wantErr error
+	}{
+		{"weekend example", filepath.Join("..", "examples", "weekend.yaml"), nil},
+		{"missing file", filepath.Join(t.TempDir(), "nope.yaml"), fs.ErrNotExist},
+		{"bad plan", filepath.Join("testdata", "typo.yaml"), planner.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := planner.Load(tt.path)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Load(%s) error = %v, want %v", tt.path, err, tt.wantErr)
+			}
+			if tt.wantErr != nil {
+				if !strings.Contains(err.Error(), tt.path) {
+					t.Errorf("error %q does not name the path %s", err, tt.path)
+				}
+				if errors.Is(err, fs.ErrNotExist) && errors.Is(err, planner.ErrInvalid) {
+					t.Errorf("a missing file must not be reported as an invalid plan")
+				}
+				return
+			}
+			if p.File != tt.path {
+				t.Errorf("File = %s, want %s", p.File, tt.path)
+			}
+		})
+	}
+}
+
+// TestWeekendExample checks that the demo plan is a realistic weekend: it
+// fits its window and every step comes after the steps it depends on.
+func TestWeekendExample(t *testing.T) {
+	p, err := planner.Load(filepath.Join("..", "examples", "weekend.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(p.Steps); n < 18 || n > 25 {
+		t.Errorf("%d steps, want 18 to 25", n)
+	}
+	order := p.Order()
+	if len(order) != len(p.Steps) {
+		t.Fatalf("Order() has %d steps, want %d", len(order), len(p.Steps))
+	}
+	for _, s := range p.Steps {
+		for _, a := range s.After {
+			if slices.Index(order, a) > slices.Index(order, s.ID) {
+				t.Errorf("step %s comes before %s, which it is after", s.ID, a)
+			}
+		}
+	}
+	d, path := p.CriticalPath()
+	if window := p.Window.End.Sub(p.Window.Start); d > window {
+		t.Errorf("critical path %v (%v) does not fit the %v window", d, path, window)
+	}
+	gates := slices.IndexFunc(p.Steps, func(s planner.Step) bool { return s.Gate })
+	if gates < 0 {
+		t.Error("no go/no-go gate")
+	}
+}
