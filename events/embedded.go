@@ -183,6 +183,7 @@ func startEmbedded(ctx context.Context, o Options, unlock func()) (*JetStreamLog
 		stop()
 		return nil, err
 	}
+	l.served = f.URL
 	l.closers = append(l.closers,
 		func() error { unlock(); return nil },
 		stop,

@@ -40,6 +40,9 @@ type JetStreamLog struct {
 	stream jetstream.Stream
 	// closers run on Close, last first (the embedded server, its lock).
 	closers []func() error
+	// served is the address other processes reach the embedded server at,
+	// when this process runs it.
+	served string
 }
 
 var _ Log = (*JetStreamLog)(nil)
@@ -327,6 +330,10 @@ func (l *JetStreamLog) LastRun(ctx context.Context) (string, error) {
 
 // startedTopic is the topic of [CutoverStarted], the first event of a run.
 var startedTopic = Envelope{Type: TypeCutoverStarted}.Topic()
+
+// Served returns the address of the embedded server when this process runs
+// it, or "" when the log is a client of another process or server.
+func (l *JetStreamLog) Served() string { return l.served }
 
 // Conn returns the NATS connection under the log.
 func (l *JetStreamLog) Conn() *nats.Conn { return l.nc }

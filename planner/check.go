@@ -28,7 +28,7 @@ func (d *decoder) check(p *Plan) {
 		}
 	}
 	if d.lead != nil && !slices.Contains(crew, p.Lead) {
-		d.errorf(d.lead, "lead %q is not in crew; %s", p.Lead, hint(p.Lead, "crew members", crew))
+		d.errorf(d.lead, "lead %q is not in crew; %s", p.Lead, Hint(p.Lead, "crew members", crew))
 	}
 
 	assets := make([]string, 0, len(p.Assets))
@@ -65,15 +65,15 @@ func (d *decoder) check(p *Plan) {
 			case seen[a]:
 				d.errorf(n, "step %q lists %q twice in after; remove one", s.ID, a)
 			case firstStep[a] == nil:
-				d.errorf(n, "step %q is after unknown step %q; %s", s.ID, a, hint(a, "steps in the plan", steps))
+				d.errorf(n, "step %q is after unknown step %q; %s", s.ID, a, Hint(a, "steps in the plan", steps))
 			}
 			seen[a] = true
 		}
 		if nodes.asset != nil && !slices.Contains(assets, s.Asset) {
-			d.errorf(nodes.asset, "step %q uses unknown asset %q; %s", s.ID, s.Asset, hint(s.Asset, "assets in the plan", assets))
+			d.errorf(nodes.asset, "step %q uses unknown asset %q; %s", s.ID, s.Asset, Hint(s.Asset, "assets in the plan", assets))
 		}
 		if nodes.role != nil && !slices.Contains(roles, s.Role) {
-			d.errorf(nodes.role, "step %q needs role %q but nobody in crew has it; %s", s.ID, s.Role, hint(s.Role, "roles in crew", roles))
+			d.errorf(nodes.role, "step %q needs role %q but nobody in crew has it; %s", s.ID, s.Role, Hint(s.Role, "roles in crew", roles))
 		}
 	}
 
@@ -182,9 +182,9 @@ func components(g graph) [][]int {
 	return out
 }
 
-// hint suggests the known name closest to name when one is close enough to
+// Hint suggests the known name closest to name when one is close enough to
 // be a typo, else lists a few known names.
-func hint(name, noun string, known []string) string {
+func Hint(name, noun string, known []string) string {
 	if len(known) == 0 {
 		return "there are no " + noun
 	}

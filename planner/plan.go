@@ -103,6 +103,15 @@ func (d Duration) String() string {
 	return shortDuration(d.Optimistic) + "/" + shortDuration(d.Likely) + "/" + shortDuration(d.Pessimistic)
 }
 
+// Span formats a duration the way a plan file and a crew write it, to the
+// minute: "1h", "14h30m", "45m" (seconds only below a minute).
+func Span(d time.Duration) string {
+	if d >= time.Minute || d <= -time.Minute {
+		d = d.Round(time.Minute)
+	}
+	return shortDuration(d)
+}
+
 // shortDuration formats d like time.Duration.String without the zero
 // minutes and seconds that people do not write: "1h", "14h30m", "45m".
 func shortDuration(d time.Duration) string {

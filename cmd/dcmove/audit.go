@@ -1,0 +1,36 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/dcmove/dcmove/projections"
+	"github.com/urfave/cli/v2"
+)
+
+func (m *Main) auditCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "audit",
+		Usage: "print the chronological trail of a run: time, actor, event, step, planned vs actual",
+		Flags: append(logFlags(), runFlag),
+		Action: func(c *cli.Context) error {
+			l, err := openLog(c)
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			run, err := pickRun(c.Context, c, l)
+			if err != nil {
+				return err
+			}
+			t := projections.NewTrail()
+			n, err := projections.Replay(c.Context, l, run, t)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return fmt.Errorf("run %s has no events in %s", run, where(c))
+			}
+			return projections.WriteTrail(m.Stdout, t)
+		},
+	}
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/dcmove/dcmove/runbooks"
+	"github.com/urfave/cli/v2"
+)
+
+func (m *Main) cutoverCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "cutover",
+		Usage: "put a plan into execution",
+		Subcommands: []*cli.Command{{
+			Name:      "start",
+			Usage:     "record a plan in the event log as a new run (all its events or none)",
+			ArgsUsage: "FILE",
+			Flags: append(logFlags(), actorFlag,
+				&cli.StringFlag{Name: "run", Usage: "name of the new run (default: the plan's name)"}),
+			Action: func(c *cli.Context) error {
+				p, err := loadPlan(c)
+				if err != nil {
+					return err
+				}
+				run := c.String("run")
+				if run == "" {
+					run = p.Name
+				}
+				l, err := openLog(c)
+				if err != nil {
+					return err
+				}
+				defer l.Close()
+				cut := &runbooks.Cutover{Log: l, Clock: m.Clock}
+				out, err := cut.Start(c.Context, p, run, c.String("as"))
+				if err != nil {
+					return fmt.Errorf("start cutover: %w", err)
+				}
+				fmt.Fprintf(m.Stdout, "started run %s: %s\n", run, p.Summary())
+				fmt.Fprintf(m.Stdout, "recorded %d events in one atomic append\n", len(out.Appended))
+				m.printReady(out, "ready to start")
+				return nil
+			},
+		}},
+	}
+}
+
+// printReady lists steps of the outcome: the ones the command made ready, or
+// all ready ones under the given heading.
+func (m *Main) printReady(out *runbooks.Outcome, heading string) {
+	ids := out.NowReady
+	if len(ids) == 0 {
+		if ready := out.Run.Ready(); len(ready) > 0 {
+			fmt.Fprintf(m.Stdout, "no step became ready; still ready: %s\n", joinIDs(ready))
+		} else if started := out.Run.Started(); len(started) > 0 {
+			fmt.Fprintf(m.Stdout, "no step is ready; in progress: %s\n", joinIDs(started))
+		} else if out.Run.Done() {
+			fmt.Fprintln(m.Stdout, "every step is done: the cutover is complete")
+		}
+		return
+	}
+	fmt.Fprintf(m.Stdout, "%s:\n", heading)
+	for _, id := range ids {
+		fmt.Fprintf(m.Stdout, "  %-24s %s\n", id, out.Run.Title(id))
+	}
+}
+
+func joinIDs(ids []string) string {
+	s := ""
+	for i, id := range ids {
+		if i > 0 {
+			s += ", "
+		}
+		s += id
+	}
+	return s
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/dcmove/dcmove/events"
+	"github.com/urfave/cli/v2"
+)
+
+// logFlags say where the event log is; every command that reads or writes
+// the log takes them.
+func logFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "data-dir", Value: ".dcmove", EnvVars: []string{"DCMOVE_DATA_DIR"},
+			Usage: "directory of the embedded event store (shared with other dcmove processes on it)"},
+		&cli.StringFlag{Name: "server", EnvVars: []string{"DCMOVE_SERVER"},
+			Usage: "NATS server URL to use instead of the embedded one, e.g. nats://127.0.0.1:4222"},
+	}
+}
+
+// runFlag picks the run; by default the one started last.
+var runFlag = &cli.StringFlag{Name: "run", EnvVars: []string{"DCMOVE_RUN"},
+	Usage: "run to act on (default: the run started last)"}
+
+// actorFlag names who acts.
+var actorFlag = &cli.StringFlag{Name: "as", EnvVars: []string{"DCMOVE_ACTOR"},
+	Usage: "your name as the plan's crew list spells it"}
+
+func openLog(c *cli.Context) (*events.JetStreamLog, error) {
+	return events.Open(c.Context, events.Options{ServerURL: c.String("server"), DataDir: c.String("data-dir")})
+}
+
+// pickRun returns the --run flag, or the run started last.
+func pickRun(ctx context.Context, c *cli.Context, l events.Log) (string, error) {
+	if run := c.String("run"); run != "" {
+		if !events.ValidID(run) {
+			return "", usagef("--run %q is not a run name (letters, digits, '-' and '_')", run)
+		}
+		return run, nil
+	}
+	run, err := l.LastRun(ctx)
+	if errors.Is(err, events.ErrNoRun) {
+		return "", fmt.Errorf("no cutover has been started in this event log (%s); start one with: dcmove cutover start PLAN.yaml --as NAME", where(c))
+	}
+	return run, err
+}
+
+func where(c *cli.Context) string {
+	if s := c.String("server"); s != "" {
+		return "server " + s
+	}
+	return "data directory " + c.String("data-dir")
+}

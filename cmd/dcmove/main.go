@@ -1,0 +1,122 @@
+// Command dcmove plans and runs a datacenter move on an event log.
+//
+// See the README for a tour; `dcmove help` lists the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // plans name their time zone; do not depend on the machine's
+
+	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/planner"
+	"github.com/dcmove/dcmove/runbooks"
+	"github.com/urfave/cli/v2"
+)
+
+// Exit statuses, documented in the README.
+const (
+	exitError       = 1 // anything else
+	exitBadInput    = 2 // a bad plan file, flag or argument
+	exitRefused     = 3 // a guard refused the command
+	exitConflict    = 4 // someone else changed the run at the same time
+	exitUnavailable = 5 // the NATS server could not be reached
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Clock: runbooks.SystemClock{}}
+	err := m.Run(ctx, os.Args)
+	stop()
+	if err != nil {
+		m.Report(err)
+		os.Exit(exitCode(err))
+	}
+}
+
+// Report prints an error for the user: plan errors one per line, each with
+// its file:line:col, anything else after "dcmove:".
+func (m *Main) Report(err error) {
+	var errs planner.Errors
+	if errors.As(err, &errs) {
+		fmt.Fprintln(m.Stderr, errs.Error())
+		fmt.Fprintf(m.Stderr, "dcmove: %d error(s) in the plan; fix them and run dcmove plan check again\n", len(errs))
+		return
+	}
+	fmt.Fprintln(m.Stderr, "dcmove:", err)
+}
+
+// Main is the dcmove program, built by main and by end-to-end tests.
+type Main struct {
+	Stdout, Stderr io.Writer
+	Clock          runbooks.Clock
+}
+
+// Run runs the command line args (args[0] is the program name).
+func (m *Main) Run(ctx context.Context, args []string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error (please report it): %v", r)
+		}
+	}()
+	app := &cli.App{
+		Name:      "dcmove",
+		Usage:     "plan and run a datacenter move on an event log",
+		Writer:    m.Stdout,
+		ErrWriter: m.Stderr,
+		// Errors go back to main, which prints them once and picks the
+		// exit status.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
+		Commands: []*cli.Command{
+			m.demoCommand(),
+			m.planCommand(),
+			m.cutoverCommand(),
+			m.stepCommand(),
+			m.statusCommand(),
+			m.auditCommand(),
+			m.serveCommand(),
+		},
+	}
+	for _, c := range app.Commands {
+		setUsageError(c)
+	}
+	return app.RunContext(ctx, args)
+}
+
+func setUsageError(c *cli.Command) {
+	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
+	for _, sub := range c.Subcommands {
+		setUsageError(sub)
+	}
+}
+
+// usageError is a mistake on the command line.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() + " (see --help)" }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+func exitCode(err error) int {
+	var u usageError
+	switch {
+	case errors.As(err, &u), errors.Is(err, planner.ErrInvalid):
+		return exitBadInput
+	case errors.Is(err, runbooks.ErrRefused):
+		return exitRefused
+	case errors.Is(err, events.ErrConflict):
+		return exitConflict
+	case errors.Is(err, events.ErrUnavailable):
+		return exitUnavailable
+	}
+	return exitError
+}

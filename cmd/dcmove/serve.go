@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/dcmove/dcmove/events"
+	"github.com/urfave/cli/v2"
+)
+
+func (m *Main) serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "run the embedded event store for a data directory until interrupted, so other dcmove processes share it",
+		Flags: []cli.Flag{
+			logFlags()[0],
+			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:0", Usage: "address to accept other dcmove processes on (loopback by default; port 0 picks a free one)"},
+		},
+		Action: func(c *cli.Context) error {
+			dir := c.String("data-dir")
+			l, err := events.Open(c.Context, events.Options{DataDir: dir, Listen: c.String("listen")})
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			if l.Served() == "" {
+				return fmt.Errorf("data directory %s is already served by another dcmove process (see %s/%s); use that one", dir, dir, events.ServerFileName)
+			}
+			fmt.Fprintf(m.Stdout, "serving data directory %s at %s\n", dir, l.Served())
+			fmt.Fprintf(m.Stdout, "dcmove commands with --data-dir %s connect here on their own; Ctrl-C to stop\n", dir)
+			<-c.Context.Done()
+			fmt.Fprintln(m.Stdout, "stopped")
+			return nil
+		},
+	}
+}

@@ -1,0 +1,125 @@
+package projections
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dcmove/dcmove/planner"
+)
+
+// WriteStatus prints the status for a terminal: the run, progress, and the
+// steps started and ready. now is the time to measure running steps against.
+func WriteStatus(w io.Writer, s *Status, now time.Time) error {
+	loc := s.Location()
+	c := s.Counts()
+	total := len(s.Steps)
+	pct := 0
+	if total > 0 {
+		pct = 100 * c[Done] / total
+	}
+	title := s.Title
+	if title == "" {
+		title = s.Plan
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "run %s: %s\n", s.Run, title)
+	fmt.Fprintf(&b, "window %s – %s %s\n", clock(s.WindowStart, loc, true), clock(s.WindowEnd, loc, true), s.TimeZone)
+	fmt.Fprintf(&b, "progress %d/%d steps done (%d%%): %d started, %d ready, %d waiting\n",
+		c[Done], total, pct, c[Started], c[Ready], c[Pending])
+	if s.Finished() {
+		last := s.lastDone()
+		fmt.Fprintf(&b, "finished %s", clock(last, loc, true))
+		if !s.WindowEnd.IsZero() {
+			if last.After(s.WindowEnd) {
+				fmt.Fprintf(&b, ", %s after the window closed", planner.Span(last.Sub(s.WindowEnd)))
+			} else {
+				fmt.Fprintf(&b, ", %s before the window closes", planner.Span(s.WindowEnd.Sub(last)))
+			}
+		}
+		b.WriteString("\n")
+	}
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	if started := s.In(Started); len(started) > 0 {
+		fmt.Fprintln(tw, "\nstarted:")
+		for _, st := range started {
+			late := ""
+			if run := now.Sub(st.Started); st.Planned > 0 && run > st.Planned {
+				late = fmt.Sprintf("  LATE by %s", planner.Span(run-st.Planned))
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s since %s, planned %s%s\n", st.ID, st.Title, st.StartedBy, clock(st.Started, loc, false), planner.Span(st.Planned), late)
+		}
+	}
+	if ready := s.In(Ready); len(ready) > 0 {
+		fmt.Fprintln(tw, "\nready to start:")
+		for _, st := range ready {
+			who := st.Role
+			if who == "" {
+				who = "anyone"
+			}
+			gate := ""
+			if st.Gate {
+				gate = "  (go/no-go gate)"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s, planned %s%s\n", st.ID, st.Title, who, planner.Span(st.Planned), gate)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if s.Skipped > 0 {
+		fmt.Fprintf(&b, "\n%d event(s) in the log were not understood and were skipped (see dcmove audit)\n", s.Skipped)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (s *Status) lastDone() time.Time {
+	var last time.Time
+	for _, st := range s.Steps {
+		if st.Done.After(last) {
+			last = st.Done
+		}
+	}
+	return last
+}
+
+// WriteTrail prints the audit trail as a table: time, actor, event, step,
+// and planned vs actual for finished steps.
+func WriteTrail(w io.Writer, t *Trail) error {
+	loc := time.UTC
+	if l, err := time.LoadLocation(t.TimeZone); err == nil {
+		loc = l
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "SEQ\tTIME (%s)\tACTOR\tEVENT\tSUBJECT\tPLANNED\tACTUAL\n", loc)
+	for _, e := range t.Entries {
+		what := e.What
+		if e.Skipped != "" {
+			what = "SKIPPED: " + e.Skipped
+		}
+		planned, actual := "", ""
+		if e.Planned > 0 || e.Actual > 0 {
+			planned, actual = planner.Span(e.Planned), planner.Span(e.Actual)
+		}
+		at := ""
+		if !e.Time.IsZero() {
+			at = e.Time.In(loc).Format("Mon 2 Jan 15:04:05")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, at, e.Actor, what, e.Subject, planned, actual)
+	}
+	return tw.Flush()
+}
+
+// clock formats t in loc, with the day when withDay is set.
+func clock(t time.Time, loc *time.Location, withDay bool) string {
+	if t.IsZero() {
+		return "?"
+	}
+	if withDay {
+		return t.In(loc).Format("Mon 2 Jan 15:04")
+	}
+	return t.In(loc).Format("Mon 15:04")
+}

@@ -1,0 +1,197 @@
+package projections
+
+import (
+	"errors"
+	"time"
+
+	"github.com/dcmove/dcmove/events"
+)
+
+// State is where a step stands.
+type State string
+
+// The states of a step. Ready is derived: a pending step whose dependencies
+// are all done.
+const (
+	Pending State = "pending"
+	Ready   State = "ready"
+	Started State = "started"
+	Done    State = "done"
+)
+
+// States lists the states in lifecycle order.
+var States = []State{Pending, Ready, Started, Done}
+
+// Step is one step of the run as the status shows it.
+type Step struct {
+	ID, Title, Phase, Asset, Role string
+	Gate                          bool
+	After                         []string
+	// Planned is the likely duration; Optimistic and Pessimistic bound it.
+	Planned, Optimistic, Pessimistic time.Duration
+	// Started and Done are when the step started and finished (zero if
+	// not yet), and StartedBy and DoneBy who did it.
+	Started, Done       time.Time
+	StartedBy, DoneBy   string
+	state               State
+	waitingFor          int // dependencies not done yet
+	dependents          []string
+	startedSeq, doneSeq uint64
+}
+
+// Status is the live state of one run: the projection every watcher reads.
+type Status struct {
+	Run, Plan, Title, File string
+	WindowStart, WindowEnd time.Time
+	TimeZone               string
+	Crew                   []events.Member
+	// CutoverStarted is when the run was recorded.
+	CutoverStarted time.Time
+	// Steps are the run's steps in plan order.
+	Steps []*Step
+	// LastSeq is the sequence of the last record applied.
+	LastSeq uint64
+	// LastEvent is the time of the last event applied.
+	LastEvent time.Time
+	// Skipped counts records that were not applied: malformed, of an unknown
+	// type or version, or contradicting the run's history.
+	Skipped int
+	byID    map[string]*Step
+}
+
+// NewStatus returns the status of a run with no events yet.
+func NewStatus() *Status { return &Status{byID: map[string]*Step{}} }
+
+// Apply folds one record into the status.
+func (s *Status) Apply(r events.Record) {
+	if r.Seq > s.LastSeq {
+		s.LastSeq = r.Seq
+	}
+	if r.Malformed != nil {
+		s.Skipped++
+		return
+	}
+	ev, err := r.Decode()
+	if err != nil {
+		s.Skipped++
+		return
+	}
+	if s.Run == "" {
+		s.Run = r.Run
+	}
+	s.LastEvent = r.Time
+	switch e := ev.(type) {
+	case events.CutoverStarted:
+		s.Plan, s.Title, s.File = e.Plan, e.Title, e.File
+		s.WindowStart, s.WindowEnd, s.TimeZone = e.WindowStart, e.WindowEnd, e.TimeZone
+		s.Crew = e.Crew
+		s.CutoverStarted = r.Time
+	case events.StepPlanned:
+		s.plan(e)
+	case events.StepStarted:
+		st := s.byID[e.Step]
+		if st == nil || st.state == Started || st.state == Done {
+			s.Skipped++
+			return
+		}
+		st.state, st.Started, st.StartedBy, st.startedSeq = Started, r.Time, r.Actor, r.Seq
+	case events.StepCompleted:
+		st := s.byID[e.Step]
+		if st == nil || st.state != Started {
+			s.Skipped++
+			return
+		}
+		st.state, st.Done, st.DoneBy, st.doneSeq = Done, r.Time, r.Actor, r.Seq
+		for _, id := range st.dependents {
+			if d := s.byID[id]; d != nil {
+				d.waitingFor--
+			}
+		}
+	default:
+		s.Skipped++
+	}
+}
+
+func (s *Status) plan(e events.StepPlanned) {
+	if _, dup := s.byID[e.Step]; dup {
+		s.Skipped++
+		return
+	}
+	st := &Step{
+		ID: e.Step, Title: e.Title, Phase: e.Phase, Asset: e.Asset, Role: e.Role, Gate: e.Gate,
+		After:   e.After,
+		Planned: time.Duration(e.Likely), Optimistic: time.Duration(e.Optimistic), Pessimistic: time.Duration(e.Pessimistic),
+		state: Pending,
+	}
+	// Steps are planned in an order where dependencies come first, but
+	// count them either way.
+	for _, dep := range e.After {
+		if d := s.byID[dep]; d != nil {
+			d.dependents = append(d.dependents, st.ID)
+			if d.state != Done {
+				st.waitingFor++
+			}
+		} else {
+			st.waitingFor++
+		}
+	}
+	for _, other := range s.Steps {
+		for _, dep := range other.After {
+			if dep == st.ID {
+				st.dependents = append(st.dependents, other.ID)
+			}
+		}
+	}
+	s.Steps = append(s.Steps, st)
+	s.byID[st.ID] = st
+}
+
+// State returns the state of a step.
+func (st *Step) State() State {
+	if st.state == Pending && st.waitingFor == 0 {
+		return Ready
+	}
+	return st.state
+}
+
+// Step returns the step with that id.
+func (s *Status) Step(id string) (*Step, bool) {
+	st, ok := s.byID[id]
+	return st, ok
+}
+
+// In returns the steps in state st, in plan order.
+func (s *Status) In(st State) []*Step {
+	var out []*Step
+	for _, x := range s.Steps {
+		if x.State() == st {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Counts returns how many steps are in each state.
+func (s *Status) Counts() map[State]int {
+	c := make(map[State]int, len(States))
+	for _, x := range s.Steps {
+		c[x.State()]++
+	}
+	return c
+}
+
+// Finished reports whether every step of the run is done.
+func (s *Status) Finished() bool {
+	return len(s.Steps) > 0 && s.Counts()[Done] == len(s.Steps)
+}
+
+// Location returns the plan's time zone, or UTC if it is unknown here.
+func (s *Status) Location() *time.Location {
+	if loc, err := time.LoadLocation(s.TimeZone); err == nil && s.TimeZone != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// ErrNoEvents means a run has no events: it was never started.
+var ErrNoEvents = errors.New("projections: the run has no events")

@@ -1,0 +1,260 @@
+package runbooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/planner"
+)
+
+// ErrRefused means a guard refused the command; the error says why and what
+// to do.
+var ErrRefused = errors.New("runbooks: refused")
+
+// refusal is a guard's refusal: its text is what the user reads.
+type refusal struct{ reason string }
+
+func (e *refusal) Error() string        { return e.reason }
+func (e *refusal) Is(target error) bool { return target == ErrRefused }
+
+func refuse(format string, args ...any) error {
+	return &refusal{reason: fmt.Sprintf(format, args...)}
+}
+
+// Cutover executes the team's commands on runs stored in a log.
+type Cutover struct {
+	Log   events.Log
+	Clock Clock
+}
+
+// Outcome is what a command changed.
+type Outcome struct {
+	// Run is the run's state after the command.
+	Run *Run
+	// Appended are the events the command recorded.
+	Appended []events.Envelope
+	// NowReady are the steps the command made ready to start.
+	NowReady []string
+}
+
+// Load folds the run's events into its command-side state.
+func (c *Cutover) Load(ctx context.Context, run string) (*Run, error) {
+	r := newRun(run)
+	for rec, err := range c.Log.Read(ctx, run, 0) {
+		if err != nil {
+			return nil, fmt.Errorf("load run %s: %w", run, err)
+		}
+		r.Apply(rec)
+	}
+	return r, nil
+}
+
+// execute loads the run, lets decide check its guards and build events, and
+// appends them with the run's last sequence as expectation. If another
+// command got in first it re-reads and decides once more.
+func (c *Cutover) execute(ctx context.Context, run string, decide func(r *Run) ([]events.Envelope, error)) (*Outcome, error) {
+	for attempt := 0; ; attempt++ {
+		r, err := c.Load(ctx, run)
+		if err != nil {
+			return nil, err
+		}
+		evs, err := decide(r)
+		if err != nil {
+			return nil, err
+		}
+		before := r.Ready()
+		seq, err := c.Log.Append(ctx, run, r.Seq, evs...)
+		if errors.Is(err, events.ErrConflict) && attempt == 0 {
+			continue
+		}
+		if errors.Is(err, events.ErrConflict) {
+			return nil, fmt.Errorf("the run changed twice while this command was checked; run it again: %w", err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		first := seq - uint64(len(evs)) + 1
+		for i, e := range evs {
+			r.Apply(events.Record{Envelope: e, Seq: first + uint64(i)})
+		}
+		var now []string
+		for _, id := range r.Ready() {
+			if !slices.Contains(before, id) {
+				now = append(now, id)
+			}
+		}
+		return &Outcome{Run: r, Appended: evs, NowReady: now}, nil
+	}
+}
+
+// Start records the plan as a new run: the start of the cutover and one
+// planned step per step of the plan, in one atomic append.
+func (c *Cutover) Start(ctx context.Context, p *planner.Plan, run, actor string) (*Outcome, error) {
+	if !events.ValidID(run) {
+		return nil, refuse("run name %q is not valid: use letters, digits, '-' and '_'", run)
+	}
+	if len(p.Steps)+1 > events.MaxBatch {
+		return nil, refuse("plan %s has %d steps; one cutover start records at most %d", p.Name, len(p.Steps), events.MaxBatch-1)
+	}
+	crew := make([]events.Member, len(p.Crew))
+	for i, m := range p.Crew {
+		crew[i] = events.Member{Name: m.Name, Roles: m.Roles}
+	}
+	return c.execute(ctx, run, func(r *Run) ([]events.Envelope, error) {
+		if r.Exists() {
+			return nil, refuse("run %s already exists (plan %s); to run the plan again, name a new run with --run", run, r.Plan)
+		}
+		actor, err := crewMember(crew, actor)
+		if err != nil {
+			return nil, err
+		}
+		o := events.Origin{Run: run, Plan: p.Name, Actor: actor}
+		now := c.Clock.Now()
+		first, err := events.New(now, o, "", events.CutoverStarted{
+			Plan: p.Name, Title: p.Title, File: p.File, Hash: p.Hash,
+			WindowStart: p.Window.Start, WindowEnd: p.Window.End, TimeZone: p.Window.TimeZone,
+			Steps: len(p.Steps), Crew: crew,
+		})
+		if err != nil {
+			return nil, err
+		}
+		evs := []events.Envelope{first}
+		byID := map[string]planner.Step{}
+		for _, s := range p.Steps {
+			byID[s.ID] = s
+		}
+		// Record steps in dependency order, so a reader meets a step's
+		// dependencies before the step.
+		for _, id := range p.Order() {
+			s := byID[id]
+			e, err := events.New(now, o, "step/"+s.ID, events.StepPlanned{
+				Step: s.ID, Title: s.Title, Phase: s.Phase, After: s.After, Asset: s.Asset, Role: s.Role, Gate: s.Gate,
+				Optimistic:  events.Duration(s.Duration.Optimistic),
+				Likely:      events.Duration(s.Duration.Likely),
+				Pessimistic: events.Duration(s.Duration.Pessimistic),
+			})
+			if err != nil {
+				return nil, err
+			}
+			evs = append(evs, e)
+		}
+		return evs, nil
+	})
+}
+
+// StartStep records that actor started a step. It refuses when the step's
+// dependencies are not done, the step is not pending, or the actor is not a
+// crew member with the step's role.
+func (c *Cutover) StartStep(ctx context.Context, run, id, actor string) (*Outcome, error) {
+	return c.execute(ctx, run, func(r *Run) ([]events.Envelope, error) {
+		s, who, err := r.guardStep(id, actor)
+		if err != nil {
+			return nil, err
+		}
+		switch s.state {
+		case started:
+			return nil, refuse("step %s is already started by %s", id, s.by)
+		case done:
+			return nil, refuse("step %s is already done (by %s)", id, s.by)
+		}
+		var waiting []string
+		for _, d := range s.after {
+			if dep := r.steps[d]; dep == nil || dep.state != done {
+				waiting = append(waiting, fmt.Sprintf("%s (%s)", d, dep.stateName()))
+			}
+		}
+		if len(waiting) > 0 {
+			return nil, refuse("step %s cannot start yet: it waits for %s", id, strings.Join(waiting, ", "))
+		}
+		e, err := events.New(c.Clock.Now(), events.Origin{Run: run, Plan: r.Plan, Actor: who}, "step/"+id, events.StepStarted{Step: id})
+		return []events.Envelope{e}, err
+	})
+}
+
+// CompleteStep records that actor finished a step that was started.
+func (c *Cutover) CompleteStep(ctx context.Context, run, id, actor string) (*Outcome, error) {
+	return c.execute(ctx, run, func(r *Run) ([]events.Envelope, error) {
+		s, who, err := r.guardStep(id, actor)
+		if err != nil {
+			return nil, err
+		}
+		switch s.state {
+		case pending:
+			return nil, refuse("step %s is not started; start it first: dcmove step start %s", id, id)
+		case done:
+			return nil, refuse("step %s is already done (by %s)", id, s.by)
+		}
+		e, err := events.New(c.Clock.Now(), events.Origin{Run: run, Plan: r.Plan, Actor: who}, "step/"+id, events.StepCompleted{Step: id})
+		return []events.Envelope{e}, err
+	})
+}
+
+// guardStep checks what every step command needs: the run exists, the step
+// exists, and the actor is a crew member who may do it. It returns the step
+// and the actor's name as the plan spells it.
+func (r *Run) guardStep(id, actor string) (*step, string, error) {
+	if !r.Exists() {
+		return nil, "", refuse("run %s has not been started: record a plan first with dcmove cutover start FILE", r.ID)
+	}
+	s := r.steps[id]
+	if s == nil {
+		return nil, "", refuse("run %s has no step %q; %s", r.ID, id, planner.Hint(id, "steps", r.order))
+	}
+	crew := make([]events.Member, 0, len(r.names))
+	for _, n := range r.names {
+		crew = append(crew, events.Member{Name: n, Roles: r.crew[n]})
+	}
+	who, err := crewMember(crew, actor)
+	if err != nil {
+		return nil, "", err
+	}
+	if s.role != "" && len(crew) > 0 && !slices.Contains(r.crew[who], s.role) {
+		var can []string
+		for _, n := range r.names {
+			if slices.Contains(r.crew[n], s.role) {
+				can = append(can, n)
+			}
+		}
+		return nil, "", refuse("%s cannot do step %s: it needs the %s role, and %s has %s; ask %s",
+			who, id, s.role, who, orNone(r.crew[who]), strings.Join(can, " or "))
+	}
+	return s, who, nil
+}
+
+func (s *step) stateName() string {
+	if s == nil {
+		return "not in the plan"
+	}
+	return [...]string{"not started", "started", "done"}[s.state]
+}
+
+// crewMember returns actor's name as the crew list spells it. With no crew
+// in the plan anyone may act, but someone must.
+func crewMember(crew []events.Member, actor string) (string, error) {
+	actor = strings.TrimSpace(actor)
+	if actor == "" {
+		return "", refuse("who is acting? give --as NAME (or set DCMOVE_ACTOR)")
+	}
+	if len(crew) == 0 {
+		return actor, nil
+	}
+	names := make([]string, len(crew))
+	for i, m := range crew {
+		if strings.EqualFold(m.Name, actor) {
+			return m.Name, nil
+		}
+		names[i] = m.Name
+	}
+	return "", refuse("%q is not in the crew; the crew is %s", actor, strings.Join(names, ", "))
+}
+
+func orNone(roles []string) string {
+	if len(roles) == 0 {
+		return "no role"
+	}
+	return strings.Join(roles, ", ")
+}

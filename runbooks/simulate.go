@@ -1,0 +1,141 @@
+package runbooks
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/dcmove/dcmove/planner"
+)
+
+// Action is one thing a simulated crew member did.
+type Action struct {
+	At       time.Time
+	Step     string
+	Title    string
+	Actor    string
+	Started  bool          // true: the step started; false: it finished
+	Took     time.Duration // for a finish: how long the step took
+	Planned  time.Duration // the likely duration from the plan
+	NowReady []string      // steps this action made ready
+}
+
+// Simulation runs a recorded run with a simulated crew, through the same
+// guarded commands a real team uses: each step is taken by an idle crew
+// member with its role, and takes a time drawn between its optimistic and
+// pessimistic durations (triangular, around the likely one). Seed makes the
+// draw repeatable.
+type Simulation struct {
+	Cutover *Cutover
+	Clock   *ManualClock
+	Seed    uint64
+	// Report, if set, is called after every action.
+	Report func(Action)
+}
+
+// Run executes every step of run, which must have been started from p,
+// moving the clock from its current time until the last step is done.
+func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) error {
+	rng := rand.New(rand.NewPCG(sim.Seed, 0x5eed))
+	type job struct {
+		step, person string
+		from, until  time.Time
+	}
+	var running []job
+	busy := map[string]bool{}
+	steps := map[string]planner.Step{}
+	for _, s := range p.Steps {
+		steps[s.ID] = s
+	}
+	r, err := sim.Cutover.Load(ctx, run)
+	if err != nil {
+		return err
+	}
+	ready := r.Ready()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Give every ready step a free person with its role.
+		for _, id := range slices.Clone(ready) {
+			s := steps[id]
+			who := sim.free(p, s.Role, busy)
+			if who == "" {
+				continue
+			}
+			out, err := sim.Cutover.StartStep(ctx, run, id, who)
+			if err != nil {
+				return fmt.Errorf("simulated %s starting %s: %w", who, id, err)
+			}
+			busy[who] = true
+			now := sim.Clock.Now()
+			running = append(running, job{step: id, person: who, from: now, until: now.Add(draw(rng, s.Duration))})
+			ready = slices.DeleteFunc(ready, func(x string) bool { return x == id })
+			sim.report(Action{At: now, Step: id, Title: s.Title, Actor: who, Started: true, Planned: s.Duration.Likely, NowReady: out.NowReady})
+		}
+		if len(running) == 0 {
+			if len(ready) > 0 {
+				return fmt.Errorf("simulation stuck: steps %v are ready but nobody in the crew can take them", ready)
+			}
+			return nil
+		}
+		// Move the clock to the next finish and finish that step.
+		sort.SliceStable(running, func(i, j int) bool { return running[i].until.Before(running[j].until) })
+		j := running[0]
+		running = running[1:]
+		sim.Clock.Set(j.until)
+		out, err := sim.Cutover.CompleteStep(ctx, run, j.step, j.person)
+		if err != nil {
+			return fmt.Errorf("simulated %s finishing %s: %w", j.person, j.step, err)
+		}
+		busy[j.person] = false
+		ready = append(ready, out.NowReady...)
+		s := steps[j.step]
+		sim.report(Action{At: j.until, Step: j.step, Title: s.Title, Actor: j.person, Took: j.until.Sub(j.from), Planned: s.Duration.Likely, NowReady: out.NowReady})
+	}
+}
+
+func (sim *Simulation) report(a Action) {
+	if sim.Report != nil {
+		sim.Report(a)
+	}
+}
+
+// free returns an idle crew member with role (anyone idle if role is empty),
+// preferring people with fewer roles so specialists do specialist work.
+func (sim *Simulation) free(p *planner.Plan, role string, busy map[string]bool) string {
+	best, bestRoles := "", math.MaxInt
+	for _, m := range p.Crew {
+		if busy[m.Name] || (role != "" && !slices.Contains(m.Roles, role)) {
+			continue
+		}
+		if len(m.Roles) < bestRoles {
+			best, bestRoles = m.Name, len(m.Roles)
+		}
+	}
+	if best == "" && len(p.Crew) == 0 {
+		return "simulated-crew"
+	}
+	return best
+}
+
+// draw samples a duration from the triangular distribution over the
+// step's range, rounded to the minute.
+func draw(rng *rand.Rand, d planner.Duration) time.Duration {
+	a, c, b := float64(d.Optimistic), float64(d.Likely), float64(d.Pessimistic)
+	if b <= a {
+		return d.Likely
+	}
+	u := rng.Float64()
+	var x float64
+	if u < (c-a)/(b-a) {
+		x = a + math.Sqrt(u*(b-a)*(c-a))
+	} else {
+		x = b - math.Sqrt((1-u)*(b-a)*(b-c))
+	}
+	return time.Duration(x).Round(time.Minute)
+}
