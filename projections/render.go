@@ -72,8 +72,7 @@ func WriteStatus(w io.Writer, s *Status, now time.Time) error {
 	if s.Skipped > 0 {
 		fmt.Fprintf(&b, "\n%d event(s) in the log were not understood and were skipped (see dcmove audit)\n", s.Skipped)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return writeTrimmed(w, b.String())
 }
 
 func (s *Status) lastDone() time.Time {
@@ -93,7 +92,8 @@ func WriteTrail(w io.Writer, t *Trail) error {
 	if l, err := time.LoadLocation(t.TimeZone); err == nil {
 		loc = l
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "SEQ\tTIME (%s)\tACTOR\tEVENT\tSUBJECT\tPLANNED\tACTUAL\n", loc)
 	for _, e := range t.Entries {
 		what := e.What
@@ -110,7 +110,24 @@ func WriteTrail(w io.Writer, t *Trail) error {
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, at, e.Actor, what, e.Subject, planned, actual)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return writeTrimmed(w, b.String())
+}
+
+// writeTrimmed writes text without the padding tabwriter leaves at the end
+// of lines.
+func writeTrimmed(w io.Writer, text string) error {
+	lines := strings.SplitAfter(text, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \n")
+		if strings.HasSuffix(l, "\n") {
+			lines[i] += "\n"
+		}
+	}
+	_, err := io.WriteString(w, strings.Join(lines, ""))
+	return err
 }
 
 // clock formats t in loc, with the day when withDay is set.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/planner"
 )
 
 // Entry is one line of the audit trail.
@@ -59,7 +60,8 @@ func (t *Trail) Apply(r events.Record) {
 	case events.StepPlanned:
 		t.planned[v.Step] = time.Duration(v.Likely)
 		t.titles[v.Step] = v.Title
-		e.What = fmt.Sprintf("step planned: %s (%s)", v.Title, time.Duration(v.Likely))
+		d := planner.Duration{Optimistic: time.Duration(v.Optimistic), Likely: time.Duration(v.Likely), Pessimistic: time.Duration(v.Pessimistic)}
+		e.What = fmt.Sprintf("step planned: %s (%s)", v.Title, d)
 	case events.StepStarted:
 		t.started[v.Step] = r.Time
 		e.What = "step started: " + t.titles[v.Step]
