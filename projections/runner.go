@@ -26,12 +26,14 @@ func Replay(ctx context.Context, l events.Log, run string, f Fold) (int, error) 
 	return n, nil
 }
 
-// Watch replays run into f, calls changed once caught up, then keeps
-// applying records as they are appended and calls changed after each, until
-// ctx is done (it then returns nil) or the log fails.
-func Watch(ctx context.Context, l events.Log, run string, f Fold, changed func(events.Record)) error {
-	var last events.Record
-	for r, err := range l.Read(ctx, run, 0) {
+// Watch feeds f the records of run from sequence from on: those stored now,
+// then calls changed once caught up, then every record as it is appended,
+// calling changed after each, until ctx is done (it then returns nil) or the
+// log fails. To resume a watch on a new connection, pass the sequence after
+// the last one f applied.
+func Watch(ctx context.Context, l events.Log, run string, from uint64, f Fold, changed func(events.Record)) error {
+	last := events.Record{Seq: from - min(from, 1)}
+	for r, err := range l.Read(ctx, run, from) {
 		if err != nil {
 			return fmt.Errorf("watch run %s: %w", run, err)
 		}

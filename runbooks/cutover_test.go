@@ -306,7 +306,7 @@ func TestReplayEqualsLive(t *testing.T) {
 	watched := make(chan uint64, 100)
 	werr := make(chan error, 1)
 	go func() {
-		werr <- projections.Watch(wctx, l, "r", live, func(r events.Record) { watched <- r.Seq })
+		werr <- projections.Watch(wctx, l, "r", 0, live, func(r events.Record) { watched <- r.Seq })
 	}()
 	<-watched // caught up
 	sim := &runbooks.Simulation{Cutover: c, Clock: clk, Seed: 7}

@@ -35,7 +35,7 @@ func (m *Main) statusCommand() *cli.Command {
 				return projections.WriteStatus(m.Stdout, s, m.Clock.Now())
 			}
 			first := true
-			return projections.Watch(c.Context, l, run, s, func(r events.Record) {
+			return projections.Watch(c.Context, l, run, 0, s, func(r events.Record) {
 				if !first {
 					fmt.Fprintf(m.Stdout, "\n--- %s %s %s\n", r.Time.In(s.Location()).Format("15:04:05"), r.Actor, r.Type)
 				}
