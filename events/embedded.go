@@ -125,7 +125,10 @@ func joinEmbedded(ctx context.Context, o Options) (*JetStreamLog, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("%s: %w", ServerFileName, err)
 	}
-	nc, err := nats.Connect(f.URL, nats.Token(f.Token), nats.Name("dcmove"), nats.Timeout(2*time.Second))
+	// No reconnect: when the holder exits its server is gone for good (the
+	// next holder listens elsewhere), and callers should reopen rather than
+	// wait on a dead address.
+	nc, err := nats.Connect(f.URL, nats.Token(f.Token), nats.Name("dcmove"), nats.Timeout(2*time.Second), nats.NoReconnect())
 	if err != nil {
 		return nil, fmt.Errorf("connect to the server of pid %d at %s: %w", f.PID, f.URL, err)
 	}

@@ -284,10 +284,13 @@ func (l *JetStreamLog) consume(ctx context.Context, run string, from uint64) ite
 		for {
 			m, err := it.Next()
 			if err != nil {
-				if ctx.Err() != nil {
+				switch {
+				case ctx.Err() != nil:
 					err = ctx.Err()
-				} else if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-					err = fmt.Errorf("%w: the subscription closed", ErrUnavailable)
+				case errors.Is(err, jetstream.ErrMsgIteratorClosed) || l.nc.IsClosed():
+					err = fmt.Errorf("%w: the connection to the event store closed", ErrUnavailable)
+				default:
+					err = translate(err)
 				}
 				yield(Record{}, fmt.Errorf("events: read run %s: %w", run, err))
 				return

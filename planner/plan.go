@@ -104,12 +104,12 @@ func (d Duration) String() string {
 }
 
 // Span formats a duration the way a plan file and a crew write it, to the
-// minute: "1h", "14h30m", "45m" (seconds only below a minute).
+// minute: "1h", "14h30m", "45m" (to the second below a minute).
 func Span(d time.Duration) string {
 	if d >= time.Minute || d <= -time.Minute {
-		d = d.Round(time.Minute)
+		return shortDuration(d.Round(time.Minute))
 	}
-	return shortDuration(d)
+	return d.Round(time.Second).String()
 }
 
 // shortDuration formats d like time.Duration.String without the zero

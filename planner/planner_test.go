@@ -579,3 +579,23 @@ func TestWeekendExample(t *testing.T) {
 		t.Error("no go/no-go gate")
 	}
 }
+
+func TestSpan(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0s"},
+		{60361136 * time.Microsecond / 1000, "0s"},
+		{42*time.Second + 400*time.Millisecond, "42s"},
+		{time.Minute + 29*time.Second, "1m"},
+		{time.Hour, "1h"},
+		{14*time.Hour + 29*time.Minute + 31*time.Second, "14h30m"},
+		{-90 * time.Minute, "-1h30m"},
+	}
+	for _, tt := range tests {
+		if got := planner.Span(tt.d); got != tt.want {
+			t.Errorf("Span(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}

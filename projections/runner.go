@@ -27,21 +27,23 @@ func Replay(ctx context.Context, l events.Log, run string, f Fold) (int, error) 
 }
 
 // Watch feeds f the records of run from sequence from on: those stored now,
-// then calls changed once caught up, then every record as it is appended,
-// calling changed after each, until ctx is done (it then returns nil) or the
+// then calls changed once caught up (with the last record applied, or a zero
+// Record if there was none), then applies every record as it is appended and
+// calls changed after each, until ctx is done (it then returns nil) or the
 // log fails. To resume a watch on a new connection, pass the sequence after
 // the last one f applied.
 func Watch(ctx context.Context, l events.Log, run string, from uint64, f Fold, changed func(events.Record)) error {
-	last := events.Record{Seq: from - min(from, 1)}
+	next := from
+	var last events.Record
 	for r, err := range l.Read(ctx, run, from) {
 		if err != nil {
 			return fmt.Errorf("watch run %s: %w", run, err)
 		}
 		f.Apply(r)
-		last = r
+		last, next = r, r.Seq+1
 	}
 	changed(last)
-	for r, err := range l.Follow(ctx, run, last.Seq+1) {
+	for r, err := range l.Follow(ctx, run, next) {
 		if ctx.Err() != nil {
 			return nil
 		}

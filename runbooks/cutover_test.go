@@ -106,10 +106,14 @@ func TestGuards(t *testing.T) {
 		{name: "start with dependencies done", prepare: [][2]string{{"capture", "Karim"}, {"shutdown", "Julien"}},
 			cmd: func(c *runbooks.Cutover) (*runbooks.Outcome, error) { return c.StartStep(ctx, "r", "move", "Julien") }},
 		{name: "actor lacks the role",
-			cmd:     func(c *runbooks.Cutover) (*runbooks.Outcome, error) { return c.StartStep(ctx, "r", "capture", "Julien") },
+			cmd: func(c *runbooks.Cutover) (*runbooks.Outcome, error) {
+				return c.StartStep(ctx, "r", "capture", "Julien")
+			},
 			wantErr: runbooks.ErrRefused, want: "needs the network role, and Julien has tech; ask Karim"},
 		{name: "actor not in crew",
-			cmd:     func(c *runbooks.Cutover) (*runbooks.Outcome, error) { return c.StartStep(ctx, "r", "capture", "Mallory") },
+			cmd: func(c *runbooks.Cutover) (*runbooks.Outcome, error) {
+				return c.StartStep(ctx, "r", "capture", "Mallory")
+			},
 			wantErr: runbooks.ErrRefused, want: `"Mallory" is not in the crew; the crew is Claire, Karim, Julien`},
 		{name: "no actor",
 			cmd:     func(c *runbooks.Cutover) (*runbooks.Outcome, error) { return c.StartStep(ctx, "r", "capture", " ") },
@@ -120,16 +124,22 @@ func TestGuards(t *testing.T) {
 			cmd:     func(c *runbooks.Cutover) (*runbooks.Outcome, error) { return c.StartStep(ctx, "r", "captur", "Karim") },
 			wantErr: runbooks.ErrRefused, want: `did you mean "capture"?`},
 		{name: "unknown run",
-			cmd:     func(c *runbooks.Cutover) (*runbooks.Outcome, error) { return c.StartStep(ctx, "nope", "capture", "Karim") },
+			cmd: func(c *runbooks.Cutover) (*runbooks.Outcome, error) {
+				return c.StartStep(ctx, "nope", "capture", "Karim")
+			},
 			wantErr: runbooks.ErrRefused, want: "run nope has not been started"},
 		{name: "start twice", prepare: [][2]string{{"capture", "Karim"}},
 			cmd:     func(c *runbooks.Cutover) (*runbooks.Outcome, error) { return c.StartStep(ctx, "r", "capture", "Karim") },
 			wantErr: runbooks.ErrRefused, want: "already done"},
 		{name: "finish a step not started",
-			cmd:     func(c *runbooks.Cutover) (*runbooks.Outcome, error) { return c.CompleteStep(ctx, "r", "capture", "Karim") },
+			cmd: func(c *runbooks.Cutover) (*runbooks.Outcome, error) {
+				return c.CompleteStep(ctx, "r", "capture", "Karim")
+			},
 			wantErr: runbooks.ErrRefused, want: "start it first: dcmove step start capture"},
 		{name: "step without role open to any crew member", prepare: [][2]string{{"capture", "Karim"}, {"shutdown", "Julien"}, {"move", "Julien"}},
-			cmd: func(c *runbooks.Cutover) (*runbooks.Outcome, error) { return c.StartStep(ctx, "r", "validate", "Claire") }},
+			cmd: func(c *runbooks.Cutover) (*runbooks.Outcome, error) {
+				return c.StartStep(ctx, "r", "validate", "Claire")
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/dcmove/dcmove/projections"
 	"github.com/urfave/cli/v2"
 )
@@ -11,7 +9,7 @@ func (m *Main) auditCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "audit",
 		Usage: "print the chronological trail of a run: time, actor, event, step, planned vs actual",
-		Flags: append(logFlags(), runFlag),
+		Flags: append(logFlags(), runFlag()),
 		Action: func(c *cli.Context) error {
 			l, err := openLog(c)
 			if err != nil {
@@ -28,7 +26,7 @@ func (m *Main) auditCommand() *cli.Command {
 				return err
 			}
 			if n == 0 {
-				return fmt.Errorf("run %s has no events in %s", run, where(c))
+				return noEvents(c, l, run)
 			}
 			return projections.WriteTrail(m.Stdout, t)
 		},

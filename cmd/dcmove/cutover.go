@@ -15,7 +15,7 @@ func (m *Main) cutoverCommand() *cli.Command {
 			Name:      "start",
 			Usage:     "record a plan in the event log as a new run (all its events or none)",
 			ArgsUsage: "FILE",
-			Flags: append(logFlags(), actorFlag,
+			Flags: append(logFlags(), actorFlag(),
 				&cli.StringFlag{Name: "run", Usage: "name of the new run (default: the plan's name)"}),
 			Action: func(c *cli.Context) error {
 				p, err := loadPlan(c)

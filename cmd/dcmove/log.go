@@ -20,13 +20,19 @@ func logFlags() []cli.Flag {
 	}
 }
 
-// runFlag picks the run; by default the one started last.
-var runFlag = &cli.StringFlag{Name: "run", EnvVars: []string{"DCMOVE_RUN"},
-	Usage: "run to act on (default: the run started last)"}
+// runFlag picks the run; by default the one started last. Each command
+// gets a new flag: urfave/cli stores the value from the environment in the
+// flag, which would leak into later runs of Main in the same process.
+func runFlag() cli.Flag {
+	return &cli.StringFlag{Name: "run", EnvVars: []string{"DCMOVE_RUN"},
+		Usage: "run to act on (default: the run started last)"}
+}
 
-// actorFlag names who acts.
-var actorFlag = &cli.StringFlag{Name: "as", EnvVars: []string{"DCMOVE_ACTOR"},
-	Usage: "your name as the plan's crew list spells it"}
+// actorFlag names who acts (a new flag each time, as runFlag).
+func actorFlag() cli.Flag {
+	return &cli.StringFlag{Name: "as", EnvVars: []string{"DCMOVE_ACTOR"},
+		Usage: "your name as the plan's crew list spells it"}
+}
 
 func openLog(c *cli.Context) (*events.JetStreamLog, error) {
 	return events.Open(c.Context, events.Options{ServerURL: c.String("server"), DataDir: c.String("data-dir")})

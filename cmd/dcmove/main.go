@@ -88,7 +88,7 @@ func (m *Main) Run(ctx context.Context, args []string) (err error) {
 	for _, c := range app.Commands {
 		setUsageError(c)
 	}
-	return app.RunContext(ctx, args)
+	return app.RunContext(ctx, flagsFirst(app.Commands, args))
 }
 
 func setUsageError(c *cli.Command) {

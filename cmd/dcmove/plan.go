@@ -30,7 +30,7 @@ func (m *Main) planCommand() *cli.Command {
 // loadPlan loads the plan file named by the command's only argument.
 func loadPlan(c *cli.Context) (*planner.Plan, error) {
 	if c.NArg() != 1 {
-		return nil, usagef("give one plan file, e.g. dcmove %s examples/weekend.yaml", c.Command.FullName())
+		return nil, usagef("give one plan file, e.g. %s examples/weekend.yaml", c.Command.HelpName)
 	}
 	return planner.Load(c.Args().First())
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func (m *Main) stepCommand() *cli.Command {
-	flags := append(logFlags(), runFlag, actorFlag)
+	flags := func() []cli.Flag { return append(logFlags(), runFlag(), actorFlag()) }
 	return &cli.Command{
 		Name:  "step",
 		Usage: "record the team's work on a step",
@@ -18,7 +18,7 @@ func (m *Main) stepCommand() *cli.Command {
 				Name:      "start",
 				Usage:     "start a step (refused until its dependencies are done)",
 				ArgsUsage: "STEP",
-				Flags:     flags,
+				Flags:     flags(),
 				Action: func(c *cli.Context) error {
 					return m.stepAction(c, "started", (*runbooks.Cutover).StartStep)
 				},
@@ -27,7 +27,7 @@ func (m *Main) stepCommand() *cli.Command {
 				Name:      "done",
 				Usage:     "finish a started step",
 				ArgsUsage: "STEP",
-				Flags:     flags,
+				Flags:     flags(),
 				Action: func(c *cli.Context) error {
 					return m.stepAction(c, "finished", (*runbooks.Cutover).CompleteStep)
 				},
@@ -40,7 +40,7 @@ type stepCommand func(c *runbooks.Cutover, ctx context.Context, run, step, actor
 
 func (m *Main) stepAction(c *cli.Context, verb string, cmd stepCommand) error {
 	if c.NArg() != 1 {
-		return usagef("give one step id, e.g. dcmove %s capture-fw-rules --as NAME", c.Command.FullName())
+		return usagef("give one step id, e.g. %s capture-fw-rules --as NAME", c.Command.HelpName)
 	}
 	id := c.Args().First()
 	l, err := openLog(c)
