@@ -11,15 +11,11 @@ func (m *Main) auditCommand() *cli.Command {
 		Usage: "print the chronological trail of a run: time, actor, event, step, planned vs actual",
 		Flags: append(logFlags(), runFlag()),
 		Action: func(c *cli.Context) error {
-			l, err := openLog(c)
+			l, run, err := openRun(c)
 			if err != nil {
 				return err
 			}
 			defer l.Close()
-			run, err := pickRun(c.Context, c, l)
-			if err != nil {
-				return err
-			}
 			t := projections.NewTrail()
 			n, err := projections.Replay(c.Context, l, run, t)
 			if err != nil {

@@ -38,6 +38,20 @@ func openLog(c *cli.Context) (*events.JetStreamLog, error) {
 	return events.Open(c.Context, events.Options{ServerURL: c.String("server"), DataDir: c.String("data-dir")})
 }
 
+// openRun opens the log and picks the run the command acts on.
+func openRun(c *cli.Context) (*events.JetStreamLog, string, error) {
+	l, err := openLog(c)
+	if err != nil {
+		return nil, "", err
+	}
+	run, err := pickRun(c.Context, c, l)
+	if err != nil {
+		l.Close()
+		return nil, "", err
+	}
+	return l, run, nil
+}
+
 // pickRun returns the --run flag, or the run started last.
 func pickRun(ctx context.Context, c *cli.Context, l events.Log) (string, error) {
 	if run := c.String("run"); run != "" {

@@ -17,7 +17,7 @@ func (m *Main) statusCommand() *cli.Command {
 		Flags: append(logFlags(), runFlag(),
 			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "keep printing the status as events arrive, until interrupted"}),
 		Action: func(c *cli.Context) error {
-			l, err := openLog(c)
+			l, run, err := openRun(c)
 			if err != nil {
 				return err
 			}
@@ -26,10 +26,6 @@ func (m *Main) statusCommand() *cli.Command {
 					l.Close()
 				}
 			}()
-			run, err := pickRun(c.Context, c, l)
-			if err != nil {
-				return err
-			}
 			s := projections.NewStatus()
 			if _, err := projections.Replay(c.Context, l, run, s); err != nil {
 				return err

@@ -43,15 +43,11 @@ func (m *Main) stepAction(c *cli.Context, verb string, cmd stepCommand) error {
 		return usagef("give one step id, e.g. %s capture-fw-rules --as NAME", c.Command.HelpName)
 	}
 	id := c.Args().First()
-	l, err := openLog(c)
+	l, run, err := openRun(c)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	run, err := pickRun(c.Context, c, l)
-	if err != nil {
-		return err
-	}
 	out, err := cmd(&runbooks.Cutover{Log: l, Clock: m.Clock}, c.Context, run, id, c.String("as"))
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", c.Command.Name, id, err)
