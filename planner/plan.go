@@ -15,15 +15,46 @@ type Plan struct {
 	Name string
 	// Title is the plan's human title (yaml "title").
 	Title string
-	// Lead is the name of the crew member who leads the move (yaml "lead").
+	// Lead is the name of the crew member who leads the move: the single
+	// point of contact (yaml "lead").
 	Lead string
+	// Runbook names the runbook template that expands into the plan's steps
+	// (yaml "runbook"): a built-in name such as "weekend-cutover", or a path
+	// to a template file relative to the plan file. Empty: the plan's steps
+	// are written out by hand in Steps.
+	Runbook string
+	// GracePeriod is how long after validation a source asset must be kept
+	// before it may be decommissioned (yaml "grace_period", default 10 days).
+	GracePeriod time.Duration
 	// Window is when the move may happen (yaml "window").
 	Window Window
+	// Sites are the datacenters involved (yaml "sites").
+	Sites []Site
 	// Crew is the people working the move (yaml "crew").
 	Crew []Person
+	// Transport is the vehicles that carry equipment between sites
+	// (yaml "transport").
+	Transport []Vehicle
+	// Resources are other renewable resources steps may need, such as dock
+	// slots or lifts (yaml "resources").
+	Resources []Resource
 	// Assets is the equipment that moves (yaml "assets").
 	Assets []Asset
-	// Steps is the runbook, in file order (yaml "steps").
+	// Services are what the assets run for customers (yaml "services").
+	Services []Service
+	// FirewallRules are the rules exported from the source site's
+	// equipment (yaml "firewall_rules").
+	FirewallRules []FirewallRule
+	// Domains are the DNS names that point at the moved services
+	// (yaml "domains").
+	Domains []Domain
+	// Backups say what is backed up and where the copies live
+	// (yaml "backups").
+	Backups []Backup
+	// Stakeholders are who must be told of the move (yaml "stakeholders").
+	Stakeholders []Stakeholder
+	// Steps is the runbook, in file order (yaml "steps"): written by hand,
+	// or added to the steps the runbook template expands into.
 	Steps []Step
 	// File is the file name the plan was read from.
 	File string
@@ -41,6 +72,16 @@ type Window struct {
 	TimeZone string
 	// Location is TimeZone loaded.
 	Location *time.Location
+	// Blackouts are periods no move may overlap: holidays, change freezes
+	// (yaml "blackouts").
+	Blackouts []Blackout
+}
+
+// Blackout is a period when no move should happen.
+type Blackout struct {
+	Name       string // yaml "name"
+	Start, End time.Time
+	Pos        Pos
 }
 
 // Person is a member of the crew.
@@ -49,8 +90,17 @@ type Person struct {
 	Name string
 	// Roles are what the person can do, e.g. lead, network, tech, app.
 	Roles []string
+	// Shifts are when the person is available (yaml "shifts", each
+	// {start, end}); none means the whole window.
+	Shifts []Shift
 	// Pos is where the person is defined in the plan file.
 	Pos Pos
+}
+
+// Shift is a period a crew member works.
+type Shift struct {
+	Start, End time.Time
+	Pos        Pos
 }
 
 // Asset is a piece of equipment that moves: a server, a switch, a firewall.
@@ -61,7 +111,169 @@ type Asset struct {
 	Kind string
 	// Title is the asset's human description.
 	Title string
+	// From and To are where the asset stands before and after the move
+	// (yaml "from", "to": {site, rack, u}). An asset with no To is not
+	// moved; see Decommission.
+	From, To Place
+	// Height is the asset's height in rack units (yaml "height").
+	Height int
+	// Power is the asset's power draw in watts (yaml "power"); powered
+	// hardware needs a cool-down before it is handled.
+	Power int
+	// Cooldown is how long the asset must cool down after shutdown before
+	// it is unracked (yaml "cooldown").
+	Cooldown time.Duration
+	// Services are the ids of the services that run on the asset
+	// (yaml "services").
+	Services []string
+	// Standard is false for assets with a non-standard configuration
+	// (yaml "standard: false"): each needs a validation check of its own.
+	Standard bool
+	// Checks are validation checks specific to this asset (yaml "checks").
+	Checks []Check
+	// Decommission marks a source asset that is retired instead of moved
+	// (yaml "decommission").
+	Decommission bool
 	// Pos is where the asset is defined in the plan file.
+	Pos Pos
+}
+
+// Place is a position in a datacenter.
+type Place struct {
+	Site string // a site id
+	Rack string
+	U    int // lowest rack unit the asset occupies
+	Pos  Pos
+}
+
+// Moved reports whether the asset changes place.
+func (a *Asset) Moved() bool { return a.To.Site != "" && !a.Decommission }
+
+// Site is a datacenter, with the procedures to get in and out of it.
+type Site struct {
+	ID, Title string
+	// Access are the administrative procedures of the site, such as ID
+	// checks on entry or the equipment release paperwork on exit
+	// (yaml "access").
+	Access []Procedure
+	Pos    Pos
+}
+
+// Procedure is an administrative procedure at a site.
+type Procedure struct {
+	ID, Title string
+	// When is "enter" or "exit".
+	When     string
+	Duration Duration
+	Role     string // who goes through it, if a role is needed
+	Pos      Pos
+}
+
+// Vehicle is a kind of vehicle available to carry equipment.
+type Vehicle struct {
+	ID, Title string
+	// Count is how many such vehicles there are (yaml "count", default 1).
+	Count int
+	// CapacityU is how many rack units of equipment one trip carries
+	// (yaml "capacity_u"); CapacityItems how many pieces (yaml
+	// "capacity_items"). Zero means no limit of that kind.
+	CapacityU, CapacityItems int
+	// Trip is how long one trip takes, loading to unloading (yaml "trip").
+	Trip Duration
+	Pos  Pos
+}
+
+// Resource is a renewable resource steps may need: dock slots, lifts.
+type Resource struct {
+	ID, Title string
+	Capacity  int
+	Pos       Pos
+}
+
+// Service is something the assets run for customers.
+type Service struct {
+	ID, Title string
+	// Vital services stay up during degraded mode (yaml "vital").
+	Vital bool
+	// DependsOn are the ids of the services this one needs
+	// (yaml "depends_on").
+	DependsOn []string
+	// RTO is the restoration time objective: how long the service may be
+	// down (yaml "rto").
+	RTO time.Duration
+	// Checks validate the service (yaml "checks").
+	Checks []Check
+	Pos    Pos
+}
+
+// Check is an automated validation: a DNS answer, a TCP connect, an HTTP
+// response.
+type Check struct {
+	ID string
+	// Kind is dns, tcp or http.
+	Kind string
+	// Target is a host name, host:port or URL.
+	Target string
+	// Expect is what must be seen: an address, a status code, a text.
+	Expect string
+	// From are the vantage points the check runs from (yaml "from").
+	From []string
+	Pos  Pos
+}
+
+// FirewallRule is one rule exported from the source site's equipment.
+type FirewallRule struct {
+	ID, Title string
+	Source, Destination, Ports, Protocol string
+	// Action is allow or deny.
+	Action string
+	// Obsolete rules are removed rather than re-created (yaml "obsolete").
+	Obsolete bool
+	Pos      Pos
+}
+
+// Domain is a DNS name pointing at a moved service.
+type Domain struct {
+	Name    string
+	Service string
+	TTL     time.Duration
+	Pos     Pos
+}
+
+// Backup says where the copies of an asset's data are kept.
+type Backup struct {
+	ID string
+	// Of is the id of the asset backed up.
+	Of string
+	// StoredOn is the id of the asset holding the copies, or a place
+	// outside the plan (yaml "stored_on", e.g. "offsite:s3-paris").
+	StoredOn string
+	// Verified says a restore from this backup was tested.
+	Verified bool
+	Pos      Pos
+}
+
+// OffSite reports whether the backup is stored outside every asset of the
+// plan.
+func (b *Backup) OffSite(p *Plan) bool {
+	for i := range p.Assets {
+		if p.Assets[i].ID == b.StoredOn {
+			return false
+		}
+	}
+	return true
+}
+
+// Stakeholder is someone who must be told of the move: a customer, a
+// support desk, a provider.
+type Stakeholder struct {
+	ID, Title string
+	Contact   string
+	// Notice is how long before the window the notice must go out
+	// (yaml "notice").
+	Notice time.Duration
+	// Ack says the stakeholder must acknowledge the notice (yaml "ack").
+	Ack bool
 	Pos Pos
 }
 
@@ -84,8 +296,27 @@ type Step struct {
 	Role string
 	// Gate marks a go/no-go decision that someone must sign.
 	Gate bool
-	// Pos is where the step is defined in the plan file.
+	// Needs are the resources the step holds while it runs, besides its
+	// crew member (yaml "needs": {resource-or-vehicle-id: amount}).
+	Needs []Need
+	// Backout lists the ids of the steps that undo this one if the move
+	// backs out (yaml "backout").
+	Backout []string
+	// BackoutOnly marks a step that only runs during a back-out.
+	BackoutOnly bool
+	// Service, Rule, Stakeholder, Site name what an expanded step is about.
+	Service, Rule, Stakeholder, Site string
+	// Template is the id of the runbook template step this step was
+	// expanded from, if any.
+	Template string
+	// Pos is where the step is defined in the plan file (or template).
 	Pos Pos
+}
+
+// Need is an amount of a resource a step holds while it runs.
+type Need struct {
+	Resource string
+	Amount   int
 }
 
 // Duration is an estimate as a range: best case, most likely, worst case.
