@@ -223,7 +223,7 @@ type Check struct {
 
 // FirewallRule is one rule exported from the source site's equipment.
 type FirewallRule struct {
-	ID, Title string
+	ID, Title                            string
 	Source, Destination, Ports, Protocol string
 	// Action is allow or deny.
 	Action string
