@@ -602,3 +602,32 @@ func TestSpan(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string
+		wantErr string
+	}{
+		{in: "30m", want: "30m"},
+		{in: "20m/30m/1h", want: "20m/30m/1h"},
+		{in: " 1h / 2h / 4h ", want: "1h/2h/4h"},
+		{in: "2d", want: "48h"},
+		{in: "1h/30m/2h", wantErr: "optimistic <= likely <= pessimistic"},
+		{in: "0m", wantErr: "greater than zero"},
+		{in: "30m/1h", wantErr: "one value or three"},
+		{in: "half an hour", wantErr: "write e.g. 30m"},
+	}
+	for _, tt := range tests {
+		d, err := planner.ParseDuration(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseDuration(%q) err = %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || d.String() != tt.want {
+			t.Errorf("ParseDuration(%q) = %s, %v; want %s", tt.in, d, err, tt.want)
+		}
+	}
+}
