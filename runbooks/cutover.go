@@ -97,8 +97,18 @@ func (c *Cutover) Start(ctx context.Context, p *planner.Plan, run, actor string)
 	if !events.ValidID(run) {
 		return nil, refuse("run name %q is not valid: use letters, digits, '-' and '_'", run)
 	}
-	if len(p.Steps)+1 > events.MaxBatch {
-		return nil, refuse("plan %s has %d steps; one cutover start records at most %d", p.Name, len(p.Steps), events.MaxBatch-1)
+	rb, err := Expand(p)
+	if err != nil {
+		return nil, err
+	}
+	var steps []planner.Step
+	for _, s := range rb.Steps {
+		if !s.BackoutOnly {
+			steps = append(steps, s)
+		}
+	}
+	if len(steps)+1 > events.MaxBatch {
+		return nil, refuse("plan %s has %d steps; one cutover start records at most %d", p.Name, len(steps), events.MaxBatch-1)
 	}
 	crew := make([]events.Member, len(p.Crew))
 	for i, m := range p.Crew {
@@ -117,20 +127,15 @@ func (c *Cutover) Start(ctx context.Context, p *planner.Plan, run, actor string)
 		first, err := events.New(now, o, "", events.CutoverStarted{
 			Plan: p.Name, Title: p.Title, File: p.File, Hash: p.Hash,
 			WindowStart: p.Window.Start, WindowEnd: p.Window.End, TimeZone: p.Window.TimeZone,
-			Steps: len(p.Steps), Crew: crew,
+			Steps: len(steps), Crew: crew,
 		})
 		if err != nil {
 			return nil, err
 		}
 		evs := []events.Envelope{first}
-		byID := map[string]planner.Step{}
-		for _, s := range p.Steps {
-			byID[s.ID] = s
-		}
 		// Record steps in dependency order, so a reader meets a step's
 		// dependencies before the step.
-		for _, id := range p.Order() {
-			s := byID[id]
+		for _, s := range dependencyOrder(steps) {
 			e, err := events.New(now, o, "step/"+s.ID, events.StepPlanned{
 				Step: s.ID, Title: s.Title, Phase: s.Phase, After: s.After, Asset: s.Asset, Role: s.Role, Gate: s.Gate,
 				Optimistic:  events.Duration(s.Duration.Optimistic),
@@ -144,6 +149,24 @@ func (c *Cutover) Start(ctx context.Context, p *planner.Plan, run, actor string)
 		}
 		return evs, nil
 	})
+}
+
+// dependencyOrder returns steps with each after its dependencies, keeping
+// the given order among steps that are ready together.
+func dependencyOrder(steps []planner.Step) []planner.Step {
+	p := &planner.Plan{Steps: steps}
+	byID := make(map[string]planner.Step, len(steps))
+	for _, s := range steps {
+		byID[s.ID] = s
+	}
+	var out []planner.Step
+	for _, id := range p.Order() {
+		s := byID[id]
+		// Dependencies on back-out steps are not part of the forward run.
+		s.After = slices.DeleteFunc(slices.Clone(s.After), func(d string) bool { _, ok := byID[d]; return !ok })
+		out = append(out, s)
+	}
+	return out
 }
 
 // StartStep records that actor started a step. It refuses when the step's

@@ -1,0 +1,326 @@
+package planner
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Template is a runbook template: the ordered work of a move, written once
+// and expanded into concrete steps for each plan by [Expand].
+//
+// A template step is expanded once, or once per item of a kind of the plan
+// (for: assets, services, stakeholders, firewall_rules, domains, backups,
+// procedures, trips), for the items that match every predicate in where.
+// Its id, title and after entries may hold placeholders: <id> and <title>
+// of the item, and relations that expand to several steps: <services> and
+// <assets> (of an asset, service or trip), <depends_on> and <dependents>
+// (of a service), <of> (the asset of a backup), <trip> (the trip of an
+// asset), <vehicle> (of a trip, in needs). <*> in an after entry means every
+// expansion of that template step. A reference to an expansion that a where
+// filter left out is dropped: "after cooldown-<id>" only binds assets that
+// have a cool-down.
+type Template struct {
+	Name, Title string
+	Phases      []Phase
+	Steps       []TemplateStep
+	File        string
+}
+
+// Phase groups the steps of a template. Timing says when it happens:
+// "before" the window (preparation, days ahead), "window" (the move
+// itself), or "after" it (watch, grace period, decommission).
+type Phase struct {
+	ID, Title, Timing string
+	Pos               Pos
+}
+
+// TemplateStep is one step of a template before expansion.
+type TemplateStep struct {
+	ID, Title, Phase string
+	// For is the kind of item the step is expanded for; empty: once.
+	For string
+	// Where are predicates an item must match.
+	Where []string
+	// Duration is the estimate; ItemDuration takes it from the item
+	// instead (duration: item: a procedure's, a trip's, a cool-down).
+	Duration     Duration
+	ItemDuration bool
+	// GracePeriod takes the duration from the plan's grace period
+	// (duration: grace_period).
+	GracePeriod bool
+	After       []string
+	Role        string
+	Gate        bool
+	Needs       []Need
+	Backout     []string
+	BackoutOnly bool
+	Pos         Pos
+	nodes       templateNodes
+}
+
+type templateNodes struct {
+	after, backout []*yaml.Node
+	needs          *yaml.Node
+}
+
+var (
+	templateFields     = []string{"runbook", "title", "phases", "steps"}
+	phaseFields        = []string{"id", "title", "timing"}
+	templateStepFields = []string{"id", "title", "phase", "for", "where", "duration", "after", "role", "gate", "needs", "backout", "backout_only"}
+	timings            = []string{"before", "window", "after"}
+)
+
+// kinds are what a template step may be expanded for, with the predicates
+// of its where filter.
+var kinds = map[string][]string{
+	"":               nil,
+	"assets":         {"moved", "decommission", "powered", "cooldown", "nonstandard", "network", "server"},
+	"services":       {"vital", "nonvital", "moved"},
+	"stakeholders":   {"ack"},
+	"firewall_rules": {"obsolete", "kept"},
+	"domains":        nil,
+	"backups":        {"offsite"},
+	"procedures":     {"enter", "exit"},
+	"trips":          nil,
+}
+
+// placeholder matches <name> in template text.
+var placeholder = regexp.MustCompile(`<([a-z_*]+)>`)
+
+// ParseTemplate reads a runbook template. Like [Parse], every error names
+// file:line:col and says what to write instead.
+func ParseTemplate(file string, data []byte) (*Template, error) {
+	d := &decoder{file: file}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, Errors{d.syntaxError(data, err)}
+	}
+	t := d.template(&doc)
+	if len(d.errs) > 0 {
+		d.errs.sort()
+		return nil, d.errs
+	}
+	t.File = file
+	return t, nil
+}
+
+func (d *decoder) template(doc *yaml.Node) *Template {
+	t := &Template{}
+	root := doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	if root.Kind == yaml.DocumentNode {
+		d.errorf(root, "the runbook template is empty; start with runbook: NAME, phases: and steps:")
+		return t
+	}
+	f, ok := d.fields(root, "runbook template", templateFields)
+	if !ok {
+		return t
+	}
+	t.Name, _ = d.id(f, "runbook", "runbook name", "runbook: weekend-cutover")
+	t.Title, _ = d.text(f, "title", false, "")
+	phaseAt := map[string]Pos{}
+	for _, n := range d.seq(f, "phases", "phases") {
+		pf, ok := d.fields(n, "phase", phaseFields)
+		if !ok {
+			continue
+		}
+		ph := Phase{Pos: d.pos(pf.node)}
+		var idNode *yaml.Node
+		ph.ID, idNode = d.id(pf, "id", "phase id", "id: move")
+		ph.Title, _ = d.text(pf, "title", false, "")
+		var tn *yaml.Node
+		ph.Timing, tn = d.text(pf, "timing", true, "timing: window")
+		if tn != nil && !slices.Contains(timings, ph.Timing) {
+			d.errorf(tn, "timing %q is not one of %s", ph.Timing, strings.Join(timings, ", "))
+		}
+		if idNode != nil {
+			if first, dup := phaseAt[ph.ID]; dup {
+				d.errorf(idNode, "phase %q is defined twice (first at line %d)", ph.ID, first.Line)
+			}
+			phaseAt[ph.ID] = ph.Pos
+		}
+		t.Phases = append(t.Phases, ph)
+	}
+	if len(t.Phases) == 0 {
+		d.errorf(root, "runbook template has no phases; add phases: [{id: move, timing: window}]")
+	}
+	stepAt := map[string]Pos{}
+	for _, n := range d.seq(f, "steps", "steps") {
+		s, ok := d.templateStep(n, phaseAt)
+		if !ok {
+			continue
+		}
+		if first, dup := stepAt[s.ID]; dup {
+			d.errorf(n, "template step %q is defined twice (first at line %d)", s.ID, first.Line)
+			continue
+		}
+		stepAt[s.ID] = s.Pos
+		t.Steps = append(t.Steps, s)
+	}
+	if len(t.Steps) == 0 {
+		d.errorf(root, "runbook template has no steps")
+	}
+	d.checkTemplateRefs(t)
+	return t
+}
+
+func (d *decoder) templateStep(n *yaml.Node, phases map[string]Pos) (TemplateStep, bool) {
+	f, ok := d.fields(n, "template step", templateStepFields)
+	if !ok {
+		return TemplateStep{}, false
+	}
+	s := TemplateStep{Pos: d.pos(f.node)}
+	var idNode *yaml.Node
+	s.ID, idNode = d.text(f, "id", true, "id: unrack-<id>")
+	if idNode == nil {
+		return s, false
+	}
+	s.For, _ = d.text(f, "for", false, "")
+	preds, known := kinds[s.For]
+	if !known {
+		d.errorf(f.values["for"], "cannot expand for %q; write one of assets, services, stakeholders, firewall_rules, domains, backups, procedures, trips (or leave out for once)", s.For)
+	}
+	if bare := placeholder.ReplaceAllString(s.ID, "x"); !idPattern.MatchString(bare) {
+		d.errorf(idNode, "template step id %q: use letters, digits, '-' and '_' besides {placeholders}", s.ID)
+	}
+	if s.For != "" && !strings.Contains(s.ID, "<id>") {
+		d.errorf(idNode, "template step %q is expanded for each of %s, so its id must contain <id>", s.ID, s.For)
+	}
+	where, whereNodes := d.list(f, "where")
+	for i, w := range where {
+		if !slices.Contains(preds, w) {
+			d.errorf(whereNodes[i], "%q is not a predicate of %s; use one of: %s", w, orOnce(s.For), strings.Join(preds, ", "))
+		}
+	}
+	s.Where = where
+	s.Title, _ = d.text(f, "title", true, `title: "Unrack <title>"`)
+	var phaseNode *yaml.Node
+	s.Phase, phaseNode = d.text(f, "phase", true, "phase: move")
+	if phaseNode != nil {
+		if _, ok := phases[s.Phase]; !ok {
+			d.errorf(phaseNode, "unknown phase %q; %s", s.Phase, Hint(s.Phase, "phases", keys(phases)))
+		}
+	}
+	if n := f.values["duration"]; n != nil && n.Kind == yaml.ScalarNode && n.Value == "item" {
+		s.ItemDuration = true
+		if s.For == "" || s.For == "stakeholders" || s.For == "services" || s.For == "firewall_rules" || s.For == "domains" || s.For == "backups" {
+			d.errorf(n, "duration: item needs an item with a duration: assets (their cool-down), procedures or trips")
+		}
+	} else if n != nil && n.Kind == yaml.ScalarNode && n.Value == "grace_period" {
+		s.GracePeriod = true
+	} else if d.require(f, "duration", "duration: 20m/30m/1h, duration: item or duration: grace_period") {
+		s.Duration = d.duration(f, "duration")
+	}
+	s.After, s.nodes.after = d.list(f, "after")
+	s.Role, _ = d.text(f, "role", false, "")
+	s.Gate = d.flag(f, "gate")
+	s.Backout, s.nodes.backout = d.list(f, "backout")
+	s.BackoutOnly = d.flag(f, "backout_only")
+	s.Needs, s.nodes.needs = d.needs(f)
+	return s, true
+}
+
+// needs reads a step's needs: a mapping of resource ids to amounts, or a
+// list of resource ids (amount 1 each).
+func (d *decoder) needs(f *fields) ([]Need, *yaml.Node) {
+	n := f.values["needs"]
+	if n == nil || isNull(n) {
+		return nil, nil
+	}
+	var out []Need
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+			var amount int
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!int" {
+				d.errorf(v, "expected a whole number of %q in needs, found %s (write e.g. needs: {dock: 1})", k.Value, kindOf(v))
+				continue
+			}
+			fmt.Sscan(v.Value, &amount)
+			if amount < 1 {
+				d.errorf(v, "needs %d of %q: write a number of at least 1", amount, k.Value)
+				continue
+			}
+			out = append(out, Need{Resource: k.Value, Amount: amount})
+		}
+	default:
+		ids, _ := d.list(f, "needs")
+		for _, id := range ids {
+			out = append(out, Need{Resource: id, Amount: 1})
+		}
+	}
+	return out, n
+}
+
+// checkTemplateRefs checks that every after and backout entry names a
+// template step (with the same placeholders expanded), and that
+// placeholders are relations the step's kind has.
+func (d *decoder) checkTemplateRefs(t *Template) {
+	ids := make([]string, len(t.Steps))
+	for i, s := range t.Steps {
+		ids[i] = s.ID
+	}
+	for _, s := range t.Steps {
+		check := func(refs []string, nodes []*yaml.Node, what string) {
+			for i, ref := range refs {
+				target, rel := splitRef(ref)
+				if !slices.Contains(ids, target) {
+					d.errorf(nodes[i], "%s %q names no template step; %s", what, ref, Hint(target, "template steps", ids))
+					continue
+				}
+				if _, known := kinds[s.For]; known && rel != "" && rel != "*" && !slices.Contains(relations[s.For], rel) {
+					d.errorf(nodes[i], "{%s} is not a relation of %s; use one of: %s", rel, orOnce(s.For), strings.Join(append([]string{"id", "*"}, relations[s.For]...), ", "))
+				}
+			}
+		}
+		check(s.After, s.nodes.after, "after")
+		check(s.Backout, s.nodes.backout, "backout")
+	}
+}
+
+// relations are the placeholders in after entries that stand for related
+// items, per kind.
+var relations = map[string][]string{
+	"assets":   {"services", "trip"},
+	"services": {"assets", "depends_on", "dependents"},
+	"backups":  {"of"},
+	"trips":    {"assets"},
+}
+
+// splitRef turns "stop-<dependents>" into the template step id it refers
+// to ("stop-<id>") and the relation ("dependents"); "capture" into
+// ("capture", "").
+func splitRef(ref string) (target, rel string) {
+	m := placeholder.FindStringSubmatchIndex(ref)
+	if m == nil {
+		return ref, ""
+	}
+	rel = ref[m[2]:m[3]]
+	if rel == "id" {
+		rel = ""
+	}
+	return ref[:m[0]] + "<id>" + ref[m[1]:], rel
+}
+
+func orOnce(kind string) string {
+	if kind == "" {
+		return "a step expanded once"
+	}
+	return kind
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
