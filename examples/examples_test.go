@@ -20,14 +20,7 @@ func TestPlansParse(t *testing.T) {
 	}
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			data, err := fs.ReadFile(examples.FS, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := planner.Parse(name, data)
-			if err != nil {
-				t.Fatalf("example plan is not valid:\n%v", err)
-			}
+			p := parse(t, name)
 			t.Log(p.Summary())
 		})
 	}
@@ -37,4 +30,74 @@ func TestDemoIsEmbedded(t *testing.T) {
 	if _, err := fs.Stat(examples.FS, examples.Demo); err != nil {
 		t.Fatalf("Demo %q: %v", examples.Demo, err)
 	}
+}
+
+// TestReferenceScenario checks that pa2-pa3.yaml is the Workit move the
+// spec describes, and that the plan people copy carries no lint error.
+func TestReferenceScenario(t *testing.T) {
+	p := parse(t, "pa2-pa3.yaml")
+	count := func(n int, ok func(i int) bool) int {
+		c := 0
+		for i := range n {
+			if ok(i) {
+				c++
+			}
+		}
+		return c
+	}
+	servers := count(len(p.Assets), func(i int) bool { return p.Assets[i].Kind == "server" && p.Assets[i].Moved() })
+	network := count(len(p.Assets), func(i int) bool { a := p.Assets[i]; return a.Kind == "firewall" || a.Kind == "switch" })
+	vital := count(len(p.Services), func(i int) bool { return p.Services[i].Vital })
+	obsolete := count(len(p.FirewallRules), func(i int) bool { return p.FirewallRules[i].Obsolete })
+	nonStandard := count(len(p.Assets), func(i int) bool { return !p.Assets[i].Standard })
+	exits := 0
+	for _, s := range p.Sites {
+		exits += count(len(s.Access), func(i int) bool { return s.Access[i].When == "exit" })
+	}
+	tests := []struct {
+		name     string
+		got      int
+		min, max int
+	}{
+		{"moved servers", servers, 14, 16},
+		{"firewalls and switches", network, 4, 4},
+		{"services", len(p.Services), 8, 12},
+		{"vital services", vital, 1, len(p.Services) - 1},
+		{"firewall rules", len(p.FirewallRules), 18, 25},
+		{"obsolete firewall rules", obsolete, 2, 5},
+		{"domains", len(p.Domains), 4, 12},
+		{"crew", len(p.Crew), 5, 5},
+		{"stakeholders", len(p.Stakeholders), 3, 6},
+		{"non-standard assets", nonStandard, 1, 1},
+		{"exit procedures", exits, 1, 2},
+		{"vehicles", len(p.Transport), 1, 2},
+	}
+	for _, tt := range tests {
+		if tt.got < tt.min || tt.got > tt.max {
+			t.Errorf("%s: %d, want %d to %d", tt.name, tt.got, tt.min, tt.max)
+		}
+	}
+	if p.Runbook != "weekend-cutover" {
+		t.Errorf("runbook = %q, want weekend-cutover", p.Runbook)
+	}
+	for _, f := range planner.Lint(p) {
+		if f.Severity == planner.SeverityError {
+			t.Errorf("lint error: %v", f)
+		} else {
+			t.Logf("accepted: %v", f)
+		}
+	}
+}
+
+func parse(t *testing.T, name string) *planner.Plan {
+	t.Helper()
+	data, err := fs.ReadFile(examples.FS, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := planner.Parse(name, data)
+	if err != nil {
+		t.Fatalf("example plan is not valid:\n%v", err)
+	}
+	return p
 }

@@ -11,6 +11,94 @@ import (
 // check reports what can only be seen once the whole plan is decoded:
 // duplicate names and ids, references to nothing, and cycles.
 func (d *decoder) check(p *Plan) {
+	roles := d.checkCrew(p)
+
+	sites := d.unique("site", len(p.Sites), func(i int) (string, Pos) { return p.Sites[i].ID, d.pos(d.sites[i].id) })
+	for i, s := range p.Sites {
+		seen := map[string]int{}
+		for k, pr := range s.Access {
+			if first, dup := seen[pr.ID]; dup {
+				d.errs = append(d.errs, &Error{Pos: pr.Pos, Msg: fmt.Sprintf("site %q has two access procedures %q (first at line %d); ids must be unique within a site", s.ID, pr.ID, first)})
+			}
+			seen[pr.ID] = pr.Pos.Line
+			if n := d.sites[i].roles[k]; n != nil && !slices.Contains(roles, pr.Role) {
+				d.errorf(n, "access procedure %q of site %q needs role %q but nobody in crew has it; %s", pr.ID, s.ID, pr.Role, Hint(pr.Role, "roles in crew", roles))
+			}
+		}
+	}
+
+	vehicles := d.unique("vehicle", len(p.Transport), func(i int) (string, Pos) { return p.Transport[i].ID, d.pos(d.vehicles[i]) })
+	resources := d.unique("resource", len(p.Resources), func(i int) (string, Pos) { return p.Resources[i].ID, d.pos(d.resources[i]) })
+	for i, r := range p.Resources {
+		if k := slices.IndexFunc(p.Transport, func(v Vehicle) bool { return v.ID == r.ID }); k >= 0 {
+			d.errorf(d.resources[i], "resource id %q is also a vehicle id (line %d); steps name both in needs, so give them different ids", r.ID, p.Transport[k].Pos.Line)
+		}
+	}
+
+	assets := d.unique("asset", len(p.Assets), func(i int) (string, Pos) { return p.Assets[i].ID, p.Assets[i].Pos })
+	services := d.unique("service", len(p.Services), func(i int) (string, Pos) { return p.Services[i].ID, d.pos(d.services[i].id) })
+	for i, a := range p.Assets {
+		nodes := d.assets[i]
+		if nodes.from != nil {
+			d.known(nodes.from, sites, "sites in the plan", "asset %q is from unknown site %q", a.ID, a.From.Site)
+		}
+		if nodes.to != nil {
+			d.known(nodes.to, sites, "sites in the plan", "asset %q goes to unknown site %q", a.ID, a.To.Site)
+		}
+		if nodes.decommission != nil && a.To.Site != "" {
+			d.errorf(nodes.decommission, "asset %q is decommissioned but has a to; remove to (the asset stays and is retired) or decommission (it moves)", a.ID)
+		}
+		for k, n := range nodes.services {
+			if slices.Contains(a.Services[:k], a.Services[k]) {
+				d.errorf(n, "asset %q lists service %q twice; remove one", a.ID, a.Services[k])
+				continue
+			}
+			d.known(n, services, "services in the plan", "asset %q runs unknown service %q", a.ID, a.Services[k])
+		}
+	}
+	d.checkRacks(p)
+	d.checkServices(p, services)
+
+	var checks []Check
+	for _, a := range p.Assets {
+		checks = append(checks, a.Checks...)
+	}
+	for _, s := range p.Services {
+		checks = append(checks, s.Checks...)
+	}
+	d.unique("check", len(checks), func(i int) (string, Pos) { return checks[i].ID, d.pos(d.checks[i]) })
+
+	d.unique("firewall rule", len(p.FirewallRules), func(i int) (string, Pos) { return p.FirewallRules[i].ID, d.pos(d.rules[i]) })
+	firstDomain := map[string]int{}
+	for i, dom := range p.Domains {
+		nodes := d.domains[i]
+		if first, dup := firstDomain[strings.ToLower(dom.Name)]; dup {
+			d.errorf(nodes.name, "domain %q is listed twice (first at line %d); keep one", dom.Name, first)
+		} else {
+			firstDomain[strings.ToLower(dom.Name)] = nodes.name.Line
+		}
+		if nodes.service != nil {
+			d.known(nodes.service, services, "services in the plan", "domain %q points at unknown service %q", dom.Name, dom.Service)
+		}
+	}
+	d.unique("backup", len(p.Backups), func(i int) (string, Pos) { return p.Backups[i].ID, d.pos(d.backups[i].id) })
+	for i, b := range p.Backups {
+		nodes := d.backups[i]
+		if nodes.of != nil {
+			d.known(nodes.of, assets, "assets in the plan", "backup %q is of unknown asset %q", b.ID, b.Of)
+		}
+		if nodes.storedOn != nil && !strings.Contains(b.StoredOn, ":") && !slices.Contains(assets, b.StoredOn) {
+			d.errorf(nodes.storedOn, "backup %q is stored on unknown asset %q; %s, or name a place outside the plan with a colon, e.g. stored_on: offsite:s3-paris", b.ID, b.StoredOn, Hint(b.StoredOn, "assets in the plan", assets))
+		}
+	}
+	d.unique("stakeholder", len(p.Stakeholders), func(i int) (string, Pos) { return p.Stakeholders[i].ID, d.pos(d.stakeholders[i]) })
+
+	d.checkSteps(p, roles, assets, slices.Concat(resources, vehicles))
+}
+
+// checkCrew reports crew members listed twice and a lead who is not in the
+// crew, and returns every role in the crew.
+func (d *decoder) checkCrew(p *Plan) []string {
 	crew := make([]string, 0, len(p.Crew))
 	firstCrew := map[string]Pos{}
 	var roles []string
@@ -30,18 +118,121 @@ func (d *decoder) check(p *Plan) {
 	if d.lead != nil && !slices.Contains(crew, p.Lead) {
 		d.errorf(d.lead, "lead %q is not in crew; %s", p.Lead, Hint(p.Lead, "crew members", crew))
 	}
+	return roles
+}
 
-	assets := make([]string, 0, len(p.Assets))
-	firstAsset := map[string]Pos{}
-	for _, a := range p.Assets {
-		if first, dup := firstAsset[a.ID]; dup {
-			d.errs = append(d.errs, &Error{Pos: a.Pos, Msg: fmt.Sprintf("duplicate asset id %q (first defined at line %d); ids must be unique", a.ID, first.Line)})
+// unique returns the ids of a list of n items in file order, reporting
+// each id defined twice at the later definition. at returns the id of the
+// item i and where it is defined.
+func (d *decoder) unique(noun string, n int, at func(i int) (string, Pos)) []string {
+	ids := make([]string, 0, n)
+	first := map[string]int{}
+	for i := range n {
+		id, pos := at(i)
+		if line, dup := first[id]; dup {
+			d.errs = append(d.errs, &Error{Pos: pos, Msg: fmt.Sprintf("duplicate %s id %q (first defined at line %d); ids must be unique", noun, id, line)})
 			continue
 		}
-		firstAsset[a.ID] = a.Pos
-		assets = append(assets, a.ID)
+		first[id] = pos.Line
+		ids = append(ids, id)
 	}
+	return ids
+}
 
+// known reports the reference in n unless it is one of ids, with a hint
+// at what was meant; the message is format with args.
+func (d *decoder) known(n *yaml.Node, ids []string, noun, format string, args ...any) {
+	if !slices.Contains(ids, n.Value) {
+		d.errorf(n, "%s; %s", fmt.Sprintf(format, args...), Hint(n.Value, noun, ids))
+	}
+}
+
+// checkRacks reports assets given the same rack units, where they stand
+// now or where they go.
+func (d *decoder) checkRacks(p *Plan) {
+	type slot struct {
+		asset    string
+		place    Place
+		low, top int
+	}
+	for _, to := range []bool{false, true} {
+		var taken []slot
+		for _, a := range p.Assets {
+			pl := a.From
+			if to {
+				if !a.Moved() {
+					continue
+				}
+				pl = a.To
+			}
+			if pl.Rack == "" || pl.U < 1 {
+				continue
+			}
+			s := slot{a.ID, pl, pl.U, pl.U + max(a.Height, 1) - 1}
+			for _, t := range taken {
+				if t.place.Site == pl.Site && t.place.Rack == pl.Rack && s.low <= t.top && t.low <= s.top {
+					d.errs = append(d.errs, &Error{Pos: pl.Pos, Msg: fmt.Sprintf("asset %q takes %s of rack %s at %s, which overlaps asset %q (%s, line %d); give each asset its own rack units", a.ID, units(s.low, s.top), pl.Rack, pl.Site, t.asset, units(t.low, t.top), t.place.Pos.Line)})
+					break
+				}
+			}
+			taken = append(taken, s)
+		}
+	}
+}
+
+// units formats a range of rack units: "U10", "U10-U11".
+func units(low, top int) string {
+	if low == top {
+		return fmt.Sprintf("U%d", low)
+	}
+	return fmt.Sprintf("U%d-U%d", low, top)
+}
+
+// checkServices reports depends_on entries naming no service, the service
+// itself or one service twice, and services that depend on each other in
+// a cycle.
+func (d *decoder) checkServices(p *Plan, services []string) {
+	index := map[string]int{}
+	for i, s := range p.Services {
+		if _, dup := index[s.ID]; !dup {
+			index[s.ID] = i
+		}
+	}
+	// succs[i] are the services service i depends on.
+	g := graph{succs: make([][]int, len(p.Services))}
+	for i, s := range p.Services {
+		for k, dep := range s.DependsOn {
+			n := d.services[i].dependsOn[k]
+			j, ok := index[dep]
+			switch {
+			case dep == s.ID:
+				d.errorf(n, "service %q depends on itself; remove it from depends_on", s.ID)
+			case slices.Contains(s.DependsOn[:k], dep):
+				d.errorf(n, "service %q lists %q twice in depends_on; remove one", s.ID, dep)
+			case !ok:
+				d.known(n, services, "services in the plan", "service %q depends on unknown service %q", s.ID, dep)
+			default:
+				g.succs[i] = append(g.succs[i], j)
+			}
+		}
+	}
+	for _, cycle := range cycles(g) {
+		ids := make([]string, len(cycle)+1)
+		for k, i := range cycle {
+			ids[k] = p.Services[i].ID
+		}
+		ids[len(cycle)] = ids[0]
+		d.errs = append(d.errs, &Error{
+			Pos: p.Services[cycle[0]].Pos,
+			Msg: fmt.Sprintf("services depend on each other in a cycle: %s (each depends on the next); remove one of these depends_on entries", strings.Join(ids, " -> ")),
+		})
+	}
+}
+
+// checkSteps reports duplicate step ids, references from steps to nothing,
+// and cycles. With a runbook template, after and backout may name steps
+// the template expands into, which only the expansion can check.
+func (d *decoder) checkSteps(p *Plan, roles, assets, needs []string) {
 	steps := make([]string, 0, len(p.Steps))
 	firstStep := map[string]*yaml.Node{}
 	for i, s := range p.Steps {
@@ -52,6 +243,14 @@ func (d *decoder) check(p *Plan) {
 		}
 		firstStep[s.ID] = n
 		steps = append(steps, s.ID)
+	}
+	expanded := p.Runbook != ""
+	capacity := map[string]int{}
+	for _, r := range p.Resources {
+		capacity[r.ID] = r.Capacity
+	}
+	for _, v := range p.Transport {
+		capacity[v.ID] = v.Count
 	}
 
 	for i, s := range p.Steps {
@@ -64,16 +263,39 @@ func (d *decoder) check(p *Plan) {
 				d.errorf(n, "step %q lists itself in after; remove it", s.ID)
 			case seen[a]:
 				d.errorf(n, "step %q lists %q twice in after; remove one", s.ID, a)
-			case firstStep[a] == nil:
+			case firstStep[a] == nil && !expanded:
 				d.errorf(n, "step %q is after unknown step %q; %s", s.ID, a, Hint(a, "steps in the plan", steps))
 			}
 			seen[a] = true
 		}
-		if nodes.asset != nil && !slices.Contains(assets, s.Asset) {
-			d.errorf(nodes.asset, "step %q uses unknown asset %q; %s", s.ID, s.Asset, Hint(s.Asset, "assets in the plan", assets))
+		for k, b := range s.Backout {
+			n := nodes.backout[k]
+			switch {
+			case b == s.ID:
+				d.errorf(n, "step %q lists itself in backout; name the steps that undo it", s.ID)
+			case slices.Contains(s.Backout[:k], b):
+				d.errorf(n, "step %q lists %q twice in backout; remove one", s.ID, b)
+			case firstStep[b] == nil && !expanded:
+				d.errorf(n, "step %q is backed out by unknown step %q; %s", s.ID, b, Hint(b, "steps in the plan", steps))
+			}
+		}
+		if nodes.asset != nil {
+			d.known(nodes.asset, assets, "assets in the plan", "step %q uses unknown asset %q", s.ID, s.Asset)
 		}
 		if nodes.role != nil && !slices.Contains(roles, s.Role) {
 			d.errorf(nodes.role, "step %q needs role %q but nobody in crew has it; %s", s.ID, s.Role, Hint(s.Role, "roles in crew", roles))
+		}
+		for k, need := range s.Needs {
+			n := nodes.needs[k]
+			c, ok := capacity[need.Resource]
+			switch {
+			case !ok:
+				d.known(n, needs, "resources and vehicles in the plan", "step %q needs unknown resource or vehicle %q", s.ID, need.Resource)
+			case slices.ContainsFunc(s.Needs[:k], func(o Need) bool { return o.Resource == need.Resource }):
+				d.errorf(n, "step %q needs %q twice; keep one with the total amount", s.ID, need.Resource)
+			case need.Amount > c:
+				d.errorf(n, "step %q needs %d of %q but there are only %d; lower the amount or raise the capacity", s.ID, need.Amount, need.Resource, c)
+			}
 		}
 	}
 

@@ -14,13 +14,37 @@ import (
 // The fields each mapping of a plan file accepts, in the order they are
 // listed in messages.
 var (
-	planFields     = []string{"plan", "title", "lead", "window", "crew", "assets", "steps"}
-	windowFields   = []string{"start", "end", "timezone"}
-	personFields   = []string{"name", "roles"}
-	assetFields    = []string{"id", "kind", "title"}
-	stepFields     = []string{"id", "title", "phase", "duration", "after", "asset", "role", "gate"}
-	durationFields = []string{"optimistic", "likely", "pessimistic"}
+	planFields        = []string{"plan", "title", "lead", "runbook", "grace_period", "window", "sites", "crew", "transport", "resources", "assets", "services", "firewall_rules", "domains", "backups", "stakeholders", "steps"}
+	windowFields      = []string{"start", "end", "timezone", "blackouts"}
+	blackoutFields    = []string{"name", "start", "end"}
+	siteFields        = []string{"id", "title", "access"}
+	procedureFields   = []string{"id", "title", "when", "duration", "role"}
+	personFields      = []string{"name", "roles", "shifts"}
+	shiftFields       = []string{"start", "end"}
+	vehicleFields     = []string{"id", "title", "count", "capacity_u", "capacity_items", "trip"}
+	resourceFields    = []string{"id", "title", "capacity"}
+	assetFields       = []string{"id", "kind", "title", "from", "to", "height", "power", "cooldown", "services", "standard", "checks", "decommission"}
+	placeFields       = []string{"site", "rack", "u"}
+	serviceFields     = []string{"id", "title", "vital", "depends_on", "rto", "checks"}
+	checkFields       = []string{"id", "kind", "target", "expect", "from"}
+	ruleFields        = []string{"id", "title", "source", "destination", "ports", "protocol", "action", "obsolete"}
+	domainFields      = []string{"name", "service", "ttl"}
+	backupFields      = []string{"id", "of", "stored_on", "verified"}
+	stakeholderFields = []string{"id", "title", "contact", "notice", "ack"}
+	stepFields        = []string{"id", "title", "phase", "duration", "after", "asset", "role", "gate", "needs", "backout"}
+	durationFields    = []string{"optimistic", "likely", "pessimistic"}
 )
+
+// The closed sets of values some fields take.
+var (
+	checkKinds     = []string{"dns", "tcp", "http"}
+	procedureWhens = []string{"enter", "exit"}
+	ruleActions    = []string{"allow", "deny"}
+)
+
+// DefaultGracePeriod is how long a source asset is kept after validation
+// when a plan does not say (yaml "grace_period").
+const DefaultGracePeriod = 10 * 24 * time.Hour
 
 // idPattern is what plan names, step ids and asset ids look like: they
 // become NATS subject tokens, so no dots, spaces, '*' or '>'.
@@ -30,6 +54,7 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 const (
 	exampleDuration = "duration: 30m or duration: 20m/30m/1h"
 	exampleTime     = "2026-12-05 08:00 (in the window's timezone) or 2026-12-05T08:00:00+01:00"
+	exampleStep     = "steps: [{id: unrack-web1, title: Unrack web-1, duration: 30m}]"
 )
 
 // decoder turns the YAML node tree of a plan file into a [Plan], collecting
@@ -38,17 +63,57 @@ type decoder struct {
 	file string
 	errs Errors
 
-	// Nodes of the references, checked once every id is known.
-	lead  *yaml.Node
-	steps []stepNodes
+	// Nodes of the references, checked once every id is known; each slice
+	// runs parallel to the plan's list of the same name.
+	lead         *yaml.Node
+	sites        []siteNodes
+	vehicles     []*yaml.Node // id nodes
+	resources    []*yaml.Node // id nodes
+	assets       []assetNodes
+	services     []serviceNodes
+	rules        []*yaml.Node // id nodes
+	domains      []domainNodes
+	backups      []backupNodes
+	stakeholders []*yaml.Node // id nodes
+	steps        []stepNodes
+	// checks are the nodes of every check, of assets and services, in file
+	// order: the id node, or the check's mapping when the id is implied.
+	checks []*yaml.Node
 }
 
 // stepNodes are the nodes of one step that later checks point at.
 type stepNodes struct {
+	id      *yaml.Node
+	after   []*yaml.Node
+	asset   *yaml.Node
+	role    *yaml.Node
+	needs   []*yaml.Node // the resource or vehicle id of each need
+	backout []*yaml.Node
+}
+
+type siteNodes struct {
 	id    *yaml.Node
-	after []*yaml.Node
-	asset *yaml.Node
-	role  *yaml.Node
+	roles []*yaml.Node // of the access procedures, nil where none
+}
+
+type assetNodes struct {
+	id           *yaml.Node
+	from, to     *yaml.Node // the site of each place
+	services     []*yaml.Node
+	decommission *yaml.Node // the "decommission" key when true
+}
+
+type serviceNodes struct {
+	id        *yaml.Node
+	dependsOn []*yaml.Node
+}
+
+type domainNodes struct {
+	name, service *yaml.Node
+}
+
+type backupNodes struct {
+	id, of, storedOn *yaml.Node
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos {
@@ -96,6 +161,12 @@ func (d *decoder) fields(n *yaml.Node, what string, valid []string) (*fields, bo
 	return f, true
 }
 
+// has reports whether key is given a value other than null.
+func (f *fields) has(key string) bool {
+	n := f.values[key]
+	return n != nil && !isNull(n)
+}
+
 // require reports key missing from f, with an example of what to write,
 // unless an unknown key reported already looks like a typo of it.
 func (d *decoder) require(f *fields, key, example string) bool {
@@ -138,8 +209,25 @@ func (d *decoder) text(f *fields, key string, required bool, example string) (st
 // id is text that must be an id; what names it in messages.
 func (d *decoder) id(f *fields, key, what, example string) (string, *yaml.Node) {
 	s, n := d.text(f, key, true, example)
-	if n != nil && !idPattern.MatchString(s) {
-		d.errorf(n, "invalid %s %q: use only letters, digits, '-' and '_', starting with a letter or digit (ids become NATS subject tokens: no dots, spaces, '*' or '>')", what, s)
+	if n != nil {
+		d.checkID(n, what)
+	}
+	return s, n
+}
+
+// checkID reports an id that could not be a NATS subject token.
+func (d *decoder) checkID(n *yaml.Node, what string) {
+	if !idPattern.MatchString(n.Value) {
+		d.errorf(n, "invalid %s %q: use only letters, digits, '-' and '_', starting with a letter or digit (ids become NATS subject tokens: no dots, spaces, '*' or '>')", what, n.Value)
+	}
+}
+
+// oneOf is optional text that must be one of valid.
+func (d *decoder) oneOf(f *fields, key string, required bool, valid []string) (string, *yaml.Node) {
+	s, n := d.text(f, key, required, key+": "+valid[0])
+	if n != nil && !slices.Contains(valid, s) {
+		d.errorf(n, "invalid %s %q in %s; write one of %s", key, s, f.what, strings.Join(valid, ", "))
+		return "", nil
 	}
 	return s, n
 }
@@ -177,10 +265,13 @@ func (d *decoder) list(f *fields, key string) ([]string, []*yaml.Node) {
 }
 
 // flag returns the boolean value of key, false when absent.
-func (d *decoder) flag(f *fields, key string) bool {
+func (d *decoder) flag(f *fields, key string) bool { return d.flagOr(f, key, false) }
+
+// flagOr returns the boolean value of key, def when absent.
+func (d *decoder) flagOr(f *fields, key string, def bool) bool {
 	n := f.values[key]
 	if n == nil || isNull(n) {
-		return false
+		return def
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
 		b, err := strconv.ParseBool(strings.ToLower(n.Value))
@@ -189,7 +280,34 @@ func (d *decoder) flag(f *fields, key string) bool {
 		}
 	}
 	d.errorf(n, "expected true or false for %q in %s, found %s", key, f.what, kindOf(n))
-	return false
+	return def
+}
+
+// number returns the whole number under key, def when absent. A number
+// below least is reported, saying what to write instead.
+func (d *decoder) number(f *fields, key string, def, least int, instead string) int {
+	n := f.values[key]
+	if n == nil || isNull(n) {
+		return def
+	}
+	if v, ok := d.whole(n, key, f.what, least, instead); ok {
+		return v
+	}
+	return def
+}
+
+// whole reads the whole number in n, key of what, at least least.
+func (d *decoder) whole(n *yaml.Node, key, what string, least int, instead string) (int, bool) {
+	v, err := strconv.Atoi(n.Value)
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || err != nil {
+		d.errorf(n, "expected a whole number for %q in %s, found %s", key, what, kindOf(n))
+		return 0, false
+	}
+	if v < least {
+		d.errorf(n, "%q in %s must be at least %d, found %d; %s", key, what, least, v, instead)
+		return 0, false
+	}
+	return v, true
 }
 
 // seq returns the items of the list under key, nil when absent or empty.
@@ -222,16 +340,36 @@ func (d *decoder) plan(doc *yaml.Node) *Plan {
 	if !ok {
 		return nil
 	}
-	p := &Plan{}
+	p := &Plan{GracePeriod: DefaultGracePeriod}
 	p.Name, _ = d.id(f, "plan", "plan name", "plan: pa2-to-pa3")
 	p.Title, _ = d.text(f, "title", false, "")
 	p.Lead, d.lead = d.text(f, "lead", false, "")
+	p.Runbook, _ = d.text(f, "runbook", false, "")
+	if f.has("grace_period") {
+		p.GracePeriod = d.span(f, "grace_period", "grace_period: 10d")
+	}
 	if d.require(f, "window", "window: {start: 2026-12-05 08:00, end: 2026-12-06 20:00, timezone: Europe/Paris}") {
 		p.Window = d.window(f.values["window"])
 	}
+	loc := p.Window.Location
+	for _, n := range d.seq(f, "sites", "sites") {
+		if s, ok := d.site(n); ok {
+			p.Sites = append(p.Sites, s)
+		}
+	}
 	for _, n := range d.seq(f, "crew", "crew members") {
-		if c, ok := d.person(n); ok {
+		if c, ok := d.person(n, loc); ok {
 			p.Crew = append(p.Crew, c)
+		}
+	}
+	for _, n := range d.seq(f, "transport", "vehicles") {
+		if v, ok := d.vehicle(n); ok {
+			p.Transport = append(p.Transport, v)
+		}
+	}
+	for _, n := range d.seq(f, "resources", "resources") {
+		if r, ok := d.resource(n); ok {
+			p.Resources = append(p.Resources, r)
 		}
 	}
 	for _, n := range d.seq(f, "assets", "assets") {
@@ -239,11 +377,37 @@ func (d *decoder) plan(doc *yaml.Node) *Plan {
 			p.Assets = append(p.Assets, a)
 		}
 	}
-	const exampleStep = "steps: [{id: unrack-web1, title: Unrack web-1, duration: 30m}]"
-	if d.require(f, "steps", exampleStep) {
+	for _, n := range d.seq(f, "services", "services") {
+		if s, ok := d.service(n); ok {
+			p.Services = append(p.Services, s)
+		}
+	}
+	for _, n := range d.seq(f, "firewall_rules", "firewall rules") {
+		if r, ok := d.rule(n); ok {
+			p.FirewallRules = append(p.FirewallRules, r)
+		}
+	}
+	for _, n := range d.seq(f, "domains", "domains") {
+		if dom, ok := d.domain(n); ok {
+			p.Domains = append(p.Domains, dom)
+		}
+	}
+	for _, n := range d.seq(f, "backups", "backups") {
+		if b, ok := d.backup(n); ok {
+			p.Backups = append(p.Backups, b)
+		}
+	}
+	for _, n := range d.seq(f, "stakeholders", "stakeholders") {
+		if s, ok := d.stakeholder(n); ok {
+			p.Stakeholders = append(p.Stakeholders, s)
+		}
+	}
+	// A runbook template expands into the steps; without one, the steps
+	// are the whole runbook and there must be some.
+	if p.Runbook != "" || d.require(f, "steps", exampleStep) {
 		items := d.seq(f, "steps", "steps")
-		if v := f.values["steps"]; isNull(v) || (v.Kind == yaml.SequenceNode && len(v.Content) == 0) {
-			d.errorf(f.keys["steps"], "plan has no steps; add at least one (write e.g. %s)", exampleStep)
+		if v, ok := f.values["steps"]; ok && p.Runbook == "" && (isNull(v) || (v.Kind == yaml.SequenceNode && len(v.Content) == 0)) {
+			d.errorf(f.keys["steps"], "plan has no steps; add at least one (write e.g. %s), or name a runbook template (runbook: weekend-cutover)", exampleStep)
 		}
 		for _, n := range items {
 			if s, nodes, ok := d.step(n); ok {
@@ -274,18 +438,30 @@ func (d *decoder) window(n *yaml.Node) Window {
 			w.TimeZone, w.Location = tz, loc
 		}
 	}
-	start, startOK := d.time(f, "start", w.Location)
-	end, endOK := d.time(f, "end", w.Location)
-	w.Start, w.End = start, end
-	if startOK && endOK && !end.After(start) {
-		const layout = "2006-01-02 15:04 MST"
-		d.errorf(f.values["end"], "window end %s is not after its start %s; the end must be later", end.Format(layout), start.Format(layout))
+	w.Start, w.End, _ = d.period(f, w.Location)
+	for _, n := range d.seq(f, "blackouts", "blackouts") {
+		if b, ok := d.blackout(n, w.Location); ok {
+			w.Blackouts = append(w.Blackouts, b)
+		}
 	}
 	return w
 }
 
-// time reads a window time: RFC 3339, or a local time in loc. With no loc
-// (an unknown zone, reported already) local times are only checked.
+// period reads the start and end of f, which must come later.
+func (d *decoder) period(f *fields, loc *time.Location) (start, end time.Time, ok bool) {
+	start, startOK := d.time(f, "start", loc)
+	end, endOK := d.time(f, "end", loc)
+	if startOK && endOK && !end.After(start) {
+		const layout = "2006-01-02 15:04 MST"
+		d.errorf(f.values["end"], "%s end %s is not after its start %s; the end must be later", f.what, end.Format(layout), start.Format(layout))
+		return start, end, false
+	}
+	return start, end, startOK && endOK
+}
+
+// time reads a time: RFC 3339, or a local time in loc, the window's zone.
+// With no loc (an unknown zone, reported already) local times are only
+// checked.
 func (d *decoder) time(f *fields, key string, loc *time.Location) (time.Time, bool) {
 	s, n := d.text(f, key, true, key+": "+exampleTime)
 	if n == nil {
@@ -307,11 +483,62 @@ func (d *decoder) time(f *fields, key string, loc *time.Location) (time.Time, bo
 			return t, loc != nil
 		}
 	}
-	d.errorf(n, "invalid %s time %q in window; write e.g. %s", key, s, exampleTime)
+	d.errorf(n, "invalid %s time %q in %s; write e.g. %s", key, s, f.what, exampleTime)
 	return time.Time{}, false
 }
 
-func (d *decoder) person(n *yaml.Node) (Person, bool) {
+func (d *decoder) blackout(n *yaml.Node, loc *time.Location) (Blackout, bool) {
+	f, ok := d.fields(n, "blackout", blackoutFields)
+	if !ok {
+		return Blackout{}, false
+	}
+	b := Blackout{Pos: d.pos(f.node)}
+	var nameNode *yaml.Node
+	b.Name, nameNode = d.text(f, "name", true, "name: Christmas change freeze")
+	b.Start, b.End, ok = d.period(f, loc)
+	return b, ok && nameNode != nil
+}
+
+func (d *decoder) site(n *yaml.Node) (Site, bool) {
+	f, ok := d.fields(n, "site", siteFields)
+	if !ok {
+		return Site{}, false
+	}
+	s := Site{Pos: d.pos(f.node)}
+	nodes := siteNodes{}
+	s.ID, nodes.id = d.id(f, "id", "site id", "id: PA2")
+	s.Title, _ = d.text(f, "title", false, "")
+	for _, n := range d.seq(f, "access", "access procedures") {
+		if pr, role, ok := d.procedure(n); ok {
+			s.Access = append(s.Access, pr)
+			nodes.roles = append(nodes.roles, role)
+		}
+	}
+	if nodes.id == nil {
+		return s, false
+	}
+	d.sites = append(d.sites, nodes)
+	return s, true
+}
+
+func (d *decoder) procedure(n *yaml.Node) (Procedure, *yaml.Node, bool) {
+	f, ok := d.fields(n, "access procedure", procedureFields)
+	if !ok {
+		return Procedure{}, nil, false
+	}
+	pr := Procedure{Pos: d.pos(f.node)}
+	var idNode, roleNode *yaml.Node
+	pr.ID, idNode = d.id(f, "id", "access procedure id", "id: exit-paperwork")
+	pr.Title, _ = d.text(f, "title", false, "")
+	pr.When, _ = d.oneOf(f, "when", true, procedureWhens)
+	if d.require(f, "duration", exampleDuration) {
+		pr.Duration = d.duration(f, "duration")
+	}
+	pr.Role, roleNode = d.text(f, "role", false, "")
+	return pr, roleNode, idNode != nil
+}
+
+func (d *decoder) person(n *yaml.Node, loc *time.Location) (Person, bool) {
 	f, ok := d.fields(n, "crew member", personFields)
 	if !ok {
 		return Person{}, false
@@ -320,7 +547,56 @@ func (d *decoder) person(n *yaml.Node) (Person, bool) {
 	var nameNode *yaml.Node
 	c.Name, nameNode = d.text(f, "name", true, "name: Claire Martin")
 	c.Roles, _ = d.list(f, "roles")
+	for _, n := range d.seq(f, "shifts", "shifts") {
+		sf, ok := d.fields(n, "shift", shiftFields)
+		if !ok {
+			continue
+		}
+		s := Shift{Pos: d.pos(sf.node)}
+		if s.Start, s.End, ok = d.period(sf, loc); ok {
+			c.Shifts = append(c.Shifts, s)
+		}
+	}
 	return c, nameNode != nil
+}
+
+func (d *decoder) vehicle(n *yaml.Node) (Vehicle, bool) {
+	f, ok := d.fields(n, "vehicle", vehicleFields)
+	if !ok {
+		return Vehicle{}, false
+	}
+	v := Vehicle{Pos: d.pos(f.node)}
+	var idNode *yaml.Node
+	v.ID, idNode = d.id(f, "id", "vehicle id", "id: trolley")
+	v.Title, _ = d.text(f, "title", false, "")
+	v.Count = d.number(f, "count", 1, 1, "leave count out for one vehicle")
+	v.CapacityU = d.number(f, "capacity_u", 0, 1, "leave capacity_u out for no limit in rack units")
+	v.CapacityItems = d.number(f, "capacity_items", 0, 1, "leave capacity_items out for no limit in pieces")
+	if d.require(f, "trip", "trip: 15m/20m/45m") {
+		v.Trip = d.duration(f, "trip")
+	}
+	if idNode == nil {
+		return v, false
+	}
+	d.vehicles = append(d.vehicles, idNode)
+	return v, true
+}
+
+func (d *decoder) resource(n *yaml.Node) (Resource, bool) {
+	f, ok := d.fields(n, "resource", resourceFields)
+	if !ok {
+		return Resource{}, false
+	}
+	r := Resource{Pos: d.pos(f.node)}
+	var idNode *yaml.Node
+	r.ID, idNode = d.id(f, "id", "resource id", "id: dock")
+	r.Title, _ = d.text(f, "title", false, "")
+	r.Capacity = d.number(f, "capacity", 1, 1, "write how many steps can hold it at once, e.g. capacity: 2")
+	if idNode == nil {
+		return r, false
+	}
+	d.resources = append(d.resources, idNode)
+	return r, true
 }
 
 func (d *decoder) asset(n *yaml.Node) (Asset, bool) {
@@ -329,11 +605,227 @@ func (d *decoder) asset(n *yaml.Node) (Asset, bool) {
 		return Asset{}, false
 	}
 	a := Asset{Pos: d.pos(f.node)}
-	var idNode *yaml.Node
-	a.ID, idNode = d.id(f, "id", "asset id", "id: web-1")
+	nodes := assetNodes{}
+	checkStart := len(d.checks)
+	a.ID, nodes.id = d.id(f, "id", "asset id", "id: web-1")
 	a.Kind, _ = d.text(f, "kind", false, "")
 	a.Title, _ = d.text(f, "title", false, "")
-	return a, idNode != nil
+	if f.has("from") {
+		a.From, nodes.from = d.place(f, "from")
+		a.Height = 1
+	}
+	if f.has("to") {
+		a.To, nodes.to = d.place(f, "to")
+		if !f.has("from") {
+			d.errorf(f.keys["to"], "asset %q has a to but no from; say where it stands now (write e.g. from: {site: PA2, rack: PA2-R12, u: 10})", a.ID)
+		}
+	}
+	a.Height = d.number(f, "height", a.Height, 1, "write its height in rack units, e.g. height: 2")
+	a.Power = d.number(f, "power", 0, 0, "write its power draw in watts, e.g. power: 450")
+	if f.has("cooldown") {
+		a.Cooldown = d.span(f, "cooldown", "cooldown: 30m")
+	}
+	a.Services, nodes.services = d.list(f, "services")
+	a.Standard = d.flagOr(f, "standard", true)
+	a.Checks = d.decodeChecks(f, a.ID)
+	a.Decommission = d.flag(f, "decommission")
+	if a.Decommission {
+		nodes.decommission = f.keys["decommission"]
+	}
+	if nodes.id == nil {
+		d.checks = d.checks[:checkStart]
+		return a, false
+	}
+	d.assets = append(d.assets, nodes)
+	return a, true
+}
+
+// place reads a position in a datacenter; the node returned is its site.
+func (d *decoder) place(f *fields, key string) (Place, *yaml.Node) {
+	pf, ok := d.fields(f.values[key], key+" place", placeFields)
+	if !ok {
+		return Place{}, nil
+	}
+	pl := Place{Pos: d.pos(pf.node)}
+	var site *yaml.Node
+	pl.Site, site = d.text(pf, "site", true, "site: PA2")
+	pl.Rack, _ = d.text(pf, "rack", false, "")
+	pl.U = d.number(pf, "u", 0, 1, "rack units are numbered from 1 at the bottom")
+	return pl, site
+}
+
+func (d *decoder) service(n *yaml.Node) (Service, bool) {
+	f, ok := d.fields(n, "service", serviceFields)
+	if !ok {
+		return Service{}, false
+	}
+	s := Service{Pos: d.pos(f.node)}
+	var nodes serviceNodes
+	checkStart := len(d.checks)
+	s.ID, nodes.id = d.id(f, "id", "service id", "id: api")
+	s.Title, _ = d.text(f, "title", false, "")
+	s.Vital = d.flag(f, "vital")
+	s.DependsOn, nodes.dependsOn = d.list(f, "depends_on")
+	if f.has("rto") {
+		s.RTO = d.span(f, "rto", "rto: 4h")
+	}
+	s.Checks = d.decodeChecks(f, s.ID)
+	if nodes.id == nil {
+		d.checks = d.checks[:checkStart]
+		return s, false
+	}
+	d.services = append(d.services, nodes)
+	return s, true
+}
+
+// decodeChecks reads the validation checks under "checks" of owner, an asset or
+// a service. A check with no id is named after its owner and kind:
+// "web-http", then "web-http-2".
+func (d *decoder) decodeChecks(f *fields, owner string) []Check {
+	var out []Check
+	seen := map[string]int{}
+	for _, n := range d.seq(f, "checks", "checks") {
+		cf, ok := d.fields(n, "check", checkFields)
+		if !ok {
+			continue
+		}
+		c := Check{Pos: d.pos(cf.node)}
+		var kind *yaml.Node
+		c.Kind, kind = d.oneOf(cf, "kind", true, checkKinds)
+		var target *yaml.Node
+		c.Target, target = d.text(cf, "target", true, "target: www.workit.fr")
+		if kind != nil && target != nil {
+			d.checkTarget(target, c.Kind)
+		}
+		c.Expect, _ = d.text(cf, "expect", false, "")
+		c.From, _ = d.list(cf, "from")
+		idNode := cf.node
+		if cf.has("id") {
+			c.ID, idNode = d.id(cf, "id", "check id", "id: web-https")
+			if idNode == nil {
+				continue
+			}
+		} else if c.Kind != "" {
+			c.ID = owner + "-" + c.Kind
+			if seen[c.Kind]++; seen[c.Kind] > 1 {
+				c.ID += "-" + strconv.Itoa(seen[c.Kind])
+			}
+		}
+		if c.Kind == "" || target == nil {
+			continue
+		}
+		d.checks = append(d.checks, idNode)
+		out = append(out, c)
+	}
+	return out
+}
+
+// checkTarget reports a target that the check's kind cannot use.
+func (d *decoder) checkTarget(n *yaml.Node, kind string) {
+	t := n.Value
+	switch kind {
+	case "dns":
+		if strings.ContainsAny(t, ":/ ") {
+			d.errorf(n, "dns check target %q is not a host name; write the name to resolve, e.g. target: www.workit.fr", t)
+		}
+	case "tcp":
+		i := strings.LastIndex(t, ":")
+		if port, err := strconv.Atoi(t[i+1:]); i <= 0 || err != nil || port < 1 || port > 65535 {
+			d.errorf(n, "tcp check target %q needs host:port; write e.g. target: db-1.workit.internal:5432", t)
+		}
+	case "http":
+		if !strings.HasPrefix(t, "http://") && !strings.HasPrefix(t, "https://") {
+			d.errorf(n, "http check target %q is not a URL; write e.g. target: https://www.workit.fr/health", t)
+		}
+	}
+}
+
+func (d *decoder) rule(n *yaml.Node) (FirewallRule, bool) {
+	f, ok := d.fields(n, "firewall rule", ruleFields)
+	if !ok {
+		return FirewallRule{}, false
+	}
+	r := FirewallRule{Pos: d.pos(f.node)}
+	var idNode *yaml.Node
+	r.ID, idNode = d.id(f, "id", "firewall rule id", "id: fw-web-https")
+	r.Title, _ = d.text(f, "title", false, "")
+	r.Source, _ = d.text(f, "source", false, "")
+	r.Destination, _ = d.text(f, "destination", false, "")
+	r.Ports, _ = d.text(f, "ports", false, "")
+	r.Protocol, _ = d.text(f, "protocol", false, "")
+	r.Action, _ = d.oneOf(f, "action", true, ruleActions)
+	r.Obsolete = d.flag(f, "obsolete")
+	if idNode == nil {
+		return r, false
+	}
+	d.rules = append(d.rules, idNode)
+	return r, true
+}
+
+func (d *decoder) domain(n *yaml.Node) (Domain, bool) {
+	f, ok := d.fields(n, "domain", domainFields)
+	if !ok {
+		return Domain{}, false
+	}
+	dom := Domain{Pos: d.pos(f.node)}
+	var nodes domainNodes
+	dom.Name, nodes.name = d.text(f, "name", true, "name: www.workit.fr")
+	if nodes.name != nil && strings.ContainsAny(dom.Name, " :/") {
+		d.errorf(nodes.name, "domain %q is not a DNS name; write the name alone, e.g. name: www.workit.fr", dom.Name)
+	}
+	dom.Service, nodes.service = d.text(f, "service", false, "")
+	if n := f.values["ttl"]; n != nil && !isNull(n) {
+		// Zone files write TTLs in seconds; accept that as well as 5m.
+		if secs, err := strconv.Atoi(n.Value); err == nil && n.Tag == "!!int" && secs > 0 {
+			dom.TTL = time.Duration(secs) * time.Second
+		} else {
+			dom.TTL = d.span(f, "ttl", "ttl: 300 (seconds) or ttl: 5m")
+		}
+	}
+	if nodes.name == nil {
+		return dom, false
+	}
+	d.domains = append(d.domains, nodes)
+	return dom, true
+}
+
+func (d *decoder) backup(n *yaml.Node) (Backup, bool) {
+	f, ok := d.fields(n, "backup", backupFields)
+	if !ok {
+		return Backup{}, false
+	}
+	b := Backup{Pos: d.pos(f.node)}
+	var nodes backupNodes
+	b.ID, nodes.id = d.id(f, "id", "backup id", "id: db-nightly")
+	b.Of, nodes.of = d.text(f, "of", true, "of: db-1")
+	b.StoredOn, nodes.storedOn = d.text(f, "stored_on", true, "stored_on: offsite:s3-paris")
+	b.Verified = d.flag(f, "verified")
+	if nodes.id == nil {
+		return b, false
+	}
+	d.backups = append(d.backups, nodes)
+	return b, true
+}
+
+func (d *decoder) stakeholder(n *yaml.Node) (Stakeholder, bool) {
+	f, ok := d.fields(n, "stakeholder", stakeholderFields)
+	if !ok {
+		return Stakeholder{}, false
+	}
+	s := Stakeholder{Pos: d.pos(f.node)}
+	var idNode *yaml.Node
+	s.ID, idNode = d.id(f, "id", "stakeholder id", "id: customers")
+	s.Title, _ = d.text(f, "title", false, "")
+	s.Contact, _ = d.text(f, "contact", false, "")
+	if f.has("notice") {
+		s.Notice = d.span(f, "notice", "notice: 21d")
+	}
+	s.Ack = d.flag(f, "ack")
+	if idNode == nil {
+		return s, false
+	}
+	d.stakeholders = append(d.stakeholders, idNode)
+	return s, true
 }
 
 func (d *decoder) step(n *yaml.Node) (Step, stepNodes, bool) {
@@ -353,78 +845,108 @@ func (d *decoder) step(n *yaml.Node) (Step, stepNodes, bool) {
 	s.Asset, nodes.asset = d.text(f, "asset", false, "")
 	s.Role, nodes.role = d.text(f, "role", false, "")
 	s.Gate = d.flag(f, "gate")
+	s.Needs, nodes.needs = d.stepNeeds(f)
+	s.Backout, nodes.backout = d.list(f, "backout")
 	return s, nodes, nodes.id != nil
+}
+
+// stepNeeds reads what a step holds while it runs: {dock: 1, van: 1}, or
+// a list of ids that each mean an amount of 1.
+func (d *decoder) stepNeeds(f *fields) ([]Need, []*yaml.Node) {
+	n := f.values["needs"]
+	if n == nil || isNull(n) || n.Kind != yaml.MappingNode {
+		ids, nodes := d.list(f, "needs")
+		needs := make([]Need, len(ids))
+		for i, id := range ids {
+			needs[i] = Need{Resource: id, Amount: 1}
+		}
+		return needs, nodes
+	}
+	var needs []Need
+	var nodes []*yaml.Node
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode || isNull(k) {
+			d.errorf(k, "expected a resource or vehicle id in needs of step, found %s", kindOf(k))
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			d.errorf(k, "step needs %q twice (first at line %d); keep one with the total amount", k.Value, first)
+			continue
+		}
+		seen[k.Value] = k.Line
+		if amount, ok := d.whole(v, k.Value, "needs of step", 1, "write how many the step holds, e.g. "+k.Value+": 1"); ok {
+			needs = append(needs, Need{Resource: k.Value, Amount: amount})
+			nodes = append(nodes, k)
+		}
+	}
+	return needs, nodes
+}
+
+// span reads a single duration such as 30m, 4h or 10d, for key of f.
+func (d *decoder) span(f *fields, key, example string) time.Duration {
+	n := f.values[key]
+	if n.Kind == yaml.ScalarNode && !strings.Contains(n.Value, "/") {
+		if v, err := ParseDuration(n.Value); err == nil {
+			return v.Likely
+		}
+	}
+	d.errorf(n, "invalid %s %s in %s: write one duration greater than zero, e.g. %s (units d, h, m, s)", key, kindOf(n), f.what, example)
+	return 0
 }
 
 // duration reads 30m, 20m/30m/1h, or {optimistic, likely, pessimistic}.
 func (d *decoder) duration(f *fields, key string) Duration {
 	n := f.values[key]
-	var dur Duration
 	switch {
 	case n.Kind == yaml.MappingNode:
+		var dur Duration
 		m, _ := d.fields(n, key, durationFields)
 		if !d.require(m, "likely", "likely: 30m") {
 			return dur
 		}
 		var ok bool
-		if dur.Likely, ok = d.span(m.values["likely"]); !ok {
+		if dur.Likely, ok = d.estimate(m.values["likely"]); !ok {
 			return dur
 		}
 		dur.Optimistic, dur.Pessimistic = dur.Likely, dur.Likely
 		if v := m.values["optimistic"]; v != nil {
-			if dur.Optimistic, ok = d.span(v); !ok {
+			if dur.Optimistic, ok = d.estimate(v); !ok {
 				return dur
 			}
 		}
 		if v := m.values["pessimistic"]; v != nil {
-			if dur.Pessimistic, ok = d.span(v); !ok {
+			if dur.Pessimistic, ok = d.estimate(v); !ok {
 				return dur
 			}
 		}
+		if err := dur.check(); err != nil {
+			d.errorf(n, "%v", err)
+		}
+		return dur
 	case n.Kind != yaml.ScalarNode:
 		d.errorf(n, "expected a duration for %q in %s, found %s (write e.g. %s)", key, f.what, kindOf(n), exampleDuration)
-		return dur
 	case isNull(n) || strings.TrimSpace(n.Value) == "":
 		d.errorf(f.keys[key], "%s has an empty %q (write e.g. %s)", f.what, key, exampleDuration)
-		return dur
 	default:
-		parts := strings.Split(n.Value, "/")
-		if len(parts) != 1 && len(parts) != 3 {
-			d.errorf(n, "duration %q needs one value or three (optimistic/likely/pessimistic); write e.g. %s", n.Value, exampleDuration)
-			return dur
+		dur, err := ParseDuration(n.Value)
+		if err != nil {
+			d.errorf(n, "%v", err)
 		}
-		spans := make([]time.Duration, len(parts))
-		for i, part := range parts {
-			v, err := time.ParseDuration(strings.TrimSpace(part))
-			if err != nil {
-				d.errorf(n, "invalid duration %q: write e.g. 30m, 1h30m or 20m/30m/1h (units h, m, s)", n.Value)
-				return dur
-			}
-			spans[i] = v
-		}
-		if len(spans) == 1 {
-			dur = Duration{spans[0], spans[0], spans[0]}
-		} else {
-			dur = Duration{spans[0], spans[1], spans[2]}
-		}
+		return dur
 	}
-	switch {
-	case dur.Optimistic <= 0 || dur.Likely <= 0 || dur.Pessimistic <= 0:
-		d.errorf(n, "duration %s must be greater than zero; write e.g. %s", dur, exampleDuration)
-	case dur.Optimistic > dur.Likely || dur.Likely > dur.Pessimistic:
-		d.errorf(n, "duration %s must have optimistic <= likely <= pessimistic, shortest first; write e.g. 20m/30m/1h", dur)
-	}
-	return dur
+	return Duration{}
 }
 
-// span reads one duration of a duration mapping.
-func (d *decoder) span(n *yaml.Node) (time.Duration, bool) {
+// estimate reads one value of a duration mapping.
+func (d *decoder) estimate(n *yaml.Node) (time.Duration, bool) {
 	if n.Kind == yaml.ScalarNode && !isNull(n) {
-		if v, err := time.ParseDuration(strings.TrimSpace(n.Value)); err == nil {
+		if v, err := parseSpan(strings.TrimSpace(n.Value)); err == nil {
 			return v, true
 		}
 	}
-	d.errorf(n, "invalid duration %s: write e.g. 30m or 1h30m (units h, m, s)", kindOf(n))
+	d.errorf(n, "invalid duration %s: write e.g. 30m or 1h30m (units d, h, m, s)", kindOf(n))
 	return 0, false
 }
 

@@ -2,9 +2,12 @@ package planner_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,14 +29,17 @@ assets:
   - {id: web-1, kind: server}
 `
 
+// invalidCase is a plan file that Parse must reject.
+type invalidCase struct {
+	name    string
+	yaml    string
+	wantPos string // file:line:col of the first problem
+	wantMsg string // a phrase of its message
+	wantN   int    // how many problems; 0 means 1
+}
+
 func TestParseInvalid(t *testing.T) {
-	tests := []struct {
-		name    string
-		yaml    string
-		wantPos string // file:line:col of the first problem
-		wantMsg string // a phrase of its message
-		wantN   int    // how many problems; 0 means 1
-	}{
+	tests := []invalidCase{
 		{
 			name:    "syntax error",
 			yaml:    "plan: mini\nsteps:\n  - id: a\n   title: x: y\n",
@@ -62,37 +68,37 @@ func TestParseInvalid(t *testing.T) {
 			name:    "top level is a list",
 			yaml:    "- plan: mini\n",
 			wantPos: "plan.yaml:1:1",
-			wantMsg: "expected a mapping for plan file (plan, title, lead, window, crew, assets, steps), found a list",
+			wantMsg: "expected a mapping for plan file (plan, title, lead, runbook, grace_period, window, sites, crew, transport, resources, assets, services, firewall_rules, domains, backups, stakeholders, steps), found a list",
 		},
 		{
 			name:    "unknown field in step",
 			yaml:    header + "steps:\n  - id: a\n    title: A\n    duraton: 30m\n",
 			wantPos: "plan.yaml:14:5",
-			wantMsg: `unknown field "duraton" in step; valid fields: id, title, phase, duration, after, asset, role, gate`,
+			wantMsg: `unknown field "duraton" in step; valid fields: id, title, phase, duration, after, asset, role, gate, needs, backout`,
 		},
 		{
 			name:    "unknown field at top level",
 			yaml:    header + "stpes:\n  - {id: a, title: A, duration: 30m}\n",
 			wantPos: "plan.yaml:11:1",
-			wantMsg: `unknown field "stpes" in plan file; valid fields: plan, title, lead, window, crew, assets, steps`,
+			wantMsg: `unknown field "stpes" in plan file; valid fields: plan, title, lead, runbook, grace_period, window, sites, crew, transport, resources, assets, services, firewall_rules, domains, backups, stakeholders, steps`,
 		},
 		{
 			name:    "unknown field in window",
 			yaml:    strings.Replace(header, "  timezone:", "  tz: UTC\n  timezone:", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
 			wantPos: "plan.yaml:6:3",
-			wantMsg: `unknown field "tz" in window; valid fields: start, end, timezone`,
+			wantMsg: `unknown field "tz" in window; valid fields: start, end, timezone, blackouts`,
 		},
 		{
 			name:    "unknown field in crew",
 			yaml:    strings.Replace(header, "roles:", "role:", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
 			wantPos: "plan.yaml:8:17",
-			wantMsg: `unknown field "role" in crew member; valid fields: name, roles`,
+			wantMsg: `unknown field "role" in crew member; valid fields: name, roles, shifts`,
 		},
 		{
 			name:    "unknown field in asset",
 			yaml:    strings.Replace(header, "kind:", "knd:", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
 			wantPos: "plan.yaml:10:17",
-			wantMsg: `unknown field "knd" in asset; valid fields: id, kind, title`,
+			wantMsg: `unknown field "knd" in asset; valid fields: id, kind, title, from, to, height, power, cooldown, services, standard, checks, decommission`,
 		},
 		{
 			name:    "mapping where text is expected",
@@ -104,13 +110,13 @@ func TestParseInvalid(t *testing.T) {
 			name:    "text where a mapping is expected",
 			yaml:    strings.Replace(header, "window:\n  start: 2026-12-05 08:00\n  end: 2026-12-05 20:00\n  timezone: Europe/Paris", "window: saturday", 1) + "steps:\n  - {id: a, title: A, duration: 30m}\n",
 			wantPos: "plan.yaml:3:9",
-			wantMsg: `expected a mapping for window (start, end, timezone), found "saturday"`,
+			wantMsg: `expected a mapping for window (start, end, timezone, blackouts), found "saturday"`,
 		},
 		{
 			name:    "text where a step is expected",
 			yaml:    header + "steps:\n  - unrack web-1\n",
 			wantPos: "plan.yaml:12:5",
-			wantMsg: `expected a mapping for step (id, title, phase, duration, after, asset, role, gate), found "unrack web-1"`,
+			wantMsg: `expected a mapping for step (id, title, phase, duration, after, asset, role, gate, needs, backout), found "unrack web-1"`,
 		},
 		{
 			name:    "text where a list of steps is expected",
@@ -337,6 +343,13 @@ func TestParseInvalid(t *testing.T) {
 			wantN:   2,
 		},
 	}
+	runInvalid(t, tests)
+}
+
+// runInvalid checks that each case is rejected with every problem found,
+// the first at the position and with the phrase wanted.
+func runInvalid(t *testing.T, tests []invalidCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := planner.Parse("plan.yaml", []byte(tt.yaml))
@@ -629,5 +642,475 @@ func TestParseDuration(t *testing.T) {
 		if err != nil || d.String() != tt.want {
 			t.Errorf("ParseDuration(%q) = %s, %v; want %s", tt.in, d, err, tt.want)
 		}
+	}
+}
+
+// full is a valid plan that uses every section of the model. Cases edit it
+// with fullWith; the line numbers in the comments are those of full.
+const full = `plan: full
+lead: Ana
+runbook: weekend-cutover
+window:
+  start: 2026-12-05 08:00
+  end: 2026-12-05 20:00
+  timezone: Europe/Paris
+  blackouts:
+    - {name: Freeze, start: 2026-12-18 00:00, end: 2027-01-04 00:00}
+sites:
+  - id: PA2
+    access:
+      - {id: exit, when: exit, duration: 1h/1h30m/2h, role: lead}
+  - id: PA3
+crew:
+  - name: Ana
+    roles: [lead, tech]
+    shifts:
+      - {start: 2026-12-05 08:00, end: 2026-12-05 20:00}
+transport:
+  - {id: van, count: 2, capacity_u: 20, trip: 20m}
+resources:
+  - {id: dock, capacity: 1}
+assets:
+  - id: web-1
+    from: {site: PA2, rack: R1, u: 10}
+    to: {site: PA3, rack: R2, u: 10}
+    power: 200
+    cooldown: 30m
+    services: [web]
+  - id: db-1
+    from: {site: PA2, rack: R1, u: 20}
+    height: 2
+    to: {site: PA3, rack: R2, u: 20}
+    services: [db]
+services:
+  - {id: web, depends_on: [db], rto: 2h}
+  - id: db
+    checks:
+      - {kind: tcp, target: db-1:5432, from: [a, b]}
+firewall_rules:
+  - {id: r1, action: allow}
+domains:
+  - {name: www.example.fr, service: web, ttl: 300}
+backups:
+  - {id: b1, of: db-1, stored_on: "offsite:s3"}
+stakeholders:
+  - {id: customers, notice: 21d, ack: true}
+steps:
+  - {id: a, title: A, duration: 30m, needs: {dock: 1}}
+  - {id: b, title: B, duration: 30m, needs: [van], backout: [a]}
+`
+
+// fullWith returns full with each old text replaced by the new text that
+// follows it; it panics if an old text is not in full, so that a case
+// cannot silently test the unedited plan.
+func fullWith(oldNew ...string) string {
+	s := full
+	for i := 0; i+1 < len(oldNew); i += 2 {
+		if !strings.Contains(s, oldNew[i]) {
+			panic("fullWith: " + strconv.Quote(oldNew[i]) + " is not in the plan")
+		}
+		s = strings.Replace(s, oldNew[i], oldNew[i+1], 1)
+	}
+	return s
+}
+
+func TestParseInvalidModel(t *testing.T) {
+	runInvalid(t, []invalidCase{
+		{
+			name:    "unknown field in site",
+			yaml:    fullWith("    access:", "    acces:"),
+			wantPos: "plan.yaml:12:5",
+			wantMsg: `unknown field "acces" in site; valid fields: id, title, access`,
+		},
+		{
+			name:    "unknown field in place",
+			yaml:    fullWith("rack: R1, u: 10}", "rack: R1, unit: 10}"),
+			wantPos: "plan.yaml:26:33",
+			wantMsg: `unknown field "unit" in from place; valid fields: site, rack, u`,
+		},
+		{
+			name:    "unknown field in stakeholder",
+			yaml:    fullWith("notice: 21d", "notise: 21d"),
+			wantPos: "plan.yaml:48:21",
+			wantMsg: `unknown field "notise" in stakeholder; valid fields: id, title, contact, notice, ack`,
+		},
+		{
+			name:    "asset runs an unknown service",
+			yaml:    fullWith("services: [web]", "services: [wbe]"),
+			wantPos: "plan.yaml:30:16",
+			wantMsg: `asset "web-1" runs unknown service "wbe"; did you mean "web"?`,
+		},
+		{
+			name:    "asset from an unknown site",
+			yaml:    fullWith("from: {site: PA2, rack: R1, u: 10}", "from: {site: PA9, rack: R1, u: 10}"),
+			wantPos: "plan.yaml:26:18",
+			wantMsg: `asset "web-1" is from unknown site "PA9"; did you mean "PA2"?`,
+		},
+		{
+			name:    "asset to an unknown site",
+			yaml:    fullWith("to: {site: PA3, rack: R2, u: 20}", "to: {site: Paris-3, rack: R2, u: 20}"),
+			wantPos: "plan.yaml:34:16",
+			wantMsg: `asset "db-1" goes to unknown site "Paris-3"; sites in the plan: PA2, PA3`,
+		},
+		{
+			name:    "asset with to but no from",
+			yaml:    fullWith("    from: {site: PA2, rack: R1, u: 20}\n", "    title: DB\n"),
+			wantPos: "plan.yaml:34:5",
+			wantMsg: `asset "db-1" has a to but no from`,
+		},
+		{
+			name:    "rack unit below 1",
+			yaml:    fullWith("rack: R2, u: 10}", "rack: R2, u: 0}"),
+			wantPos: "plan.yaml:27:34",
+			wantMsg: `"u" in to place must be at least 1, found 0; rack units are numbered from 1`,
+		},
+		{
+			name:    "assets overlap in a rack",
+			yaml:    fullWith("rack: R2, u: 20}", "rack: R2, u: 9}"),
+			wantPos: "plan.yaml:34:9",
+			wantMsg: `asset "db-1" takes U9-U10 of rack R2 at PA3, which overlaps asset "web-1" (U10, line 27)`,
+		},
+		{
+			name:    "decommissioned asset with a to",
+			yaml:    fullWith("    services: [db]\n", "    services: [db]\n    decommission: true\n"),
+			wantPos: "plan.yaml:36:5",
+			wantMsg: `asset "db-1" is decommissioned but has a to`,
+		},
+		{
+			name:    "cooldown without unit",
+			yaml:    fullWith("cooldown: 30m", "cooldown: 30"),
+			wantPos: "plan.yaml:29:15",
+			wantMsg: `invalid cooldown "30" in asset: write one duration greater than zero, e.g. cooldown: 30m`,
+		},
+		{
+			name:    "rto as a range",
+			yaml:    fullWith("rto: 2h", "rto: 1h/2h/4h"),
+			wantPos: "plan.yaml:37:38",
+			wantMsg: `invalid rto "1h/2h/4h" in service: write one duration`,
+		},
+		{
+			name:    "backup of an unknown asset",
+			yaml:    fullWith("of: db-1", "of: db1"),
+			wantPos: "plan.yaml:46:18",
+			wantMsg: `backup "b1" is of unknown asset "db1"; did you mean "db-1"?`,
+		},
+		{
+			name:    "backup stored on an unknown asset",
+			yaml:    fullWith(`stored_on: "offsite:s3"`, "stored_on: nas-1"),
+			wantPos: "plan.yaml:46:35",
+			wantMsg: `backup "b1" is stored on unknown asset "nas-1"; assets in the plan: web-1, db-1, or name a place outside the plan with a colon, e.g. stored_on: offsite:s3-paris`,
+		},
+		{
+			name:    "domain of an unknown service",
+			yaml:    fullWith("service: web, ttl", "service: www, ttl"),
+			wantPos: "plan.yaml:44:37",
+			wantMsg: `domain "www.example.fr" points at unknown service "www"; services in the plan: web, db`,
+		},
+		{
+			name:    "domain that is a URL",
+			yaml:    fullWith("name: www.example.fr", "name: https://www.example.fr"),
+			wantPos: "plan.yaml:44:12",
+			wantMsg: `domain "https://www.example.fr" is not a DNS name`,
+		},
+		{
+			name:    "service depends on an unknown service",
+			yaml:    fullWith("depends_on: [db]", "depends_on: [database]"),
+			wantPos: "plan.yaml:37:28",
+			wantMsg: `service "web" depends on unknown service "database"; services in the plan: web, db`,
+		},
+		{
+			name:    "service depends on itself",
+			yaml:    fullWith("depends_on: [db]", "depends_on: [db, web]"),
+			wantPos: "plan.yaml:37:32",
+			wantMsg: `service "web" depends on itself`,
+		},
+		{
+			name:    "services depend on each other",
+			yaml:    fullWith("  - id: db\n", "  - id: db\n    depends_on: web\n"),
+			wantPos: "plan.yaml:37:5",
+			wantMsg: "services depend on each other in a cycle: web -> db -> web (each depends on the next)",
+		},
+		{
+			name:    "step needs an unknown resource",
+			yaml:    fullWith("needs: {dock: 1}", "needs: {dok: 1}"),
+			wantPos: "plan.yaml:50:46",
+			wantMsg: `step "a" needs unknown resource or vehicle "dok"; did you mean "dock"?`,
+		},
+		{
+			name:    "step needs an unknown vehicle",
+			yaml:    fullWith("needs: [van]", "needs: [truck]"),
+			wantPos: "plan.yaml:51:46",
+			wantMsg: `step "b" needs unknown resource or vehicle "truck"; resources and vehicles in the plan: dock, van`,
+		},
+		{
+			name:    "step needs more than there is",
+			yaml:    fullWith("needs: {dock: 1}", "needs: {dock: 2}"),
+			wantPos: "plan.yaml:50:46",
+			wantMsg: `step "a" needs 2 of "dock" but there are only 1`,
+		},
+		{
+			name:    "step needs none",
+			yaml:    fullWith("needs: {dock: 1}", "needs: {dock: 0}"),
+			wantPos: "plan.yaml:50:52",
+			wantMsg: `"dock" in needs of step must be at least 1, found 0`,
+		},
+		{
+			name:    "step backed out by an unknown step, without runbook",
+			yaml:    fullWith("runbook: weekend-cutover", "title: Full", "backout: [a]", "backout: [undo-b]"),
+			wantPos: "plan.yaml:51:62",
+			wantMsg: `step "b" is backed out by unknown step "undo-b"; steps in the plan: a, b`,
+		},
+		{
+			name:    "step backs itself out",
+			yaml:    fullWith("backout: [a]", "backout: [b]"),
+			wantPos: "plan.yaml:51:62",
+			wantMsg: `step "b" lists itself in backout`,
+		},
+		{
+			name:    "access procedure role nobody has",
+			yaml:    fullWith("role: lead}", "role: security}"),
+			wantPos: "plan.yaml:13:61",
+			wantMsg: `access procedure "exit" of site "PA2" needs role "security" but nobody in crew has it; roles in crew: lead, tech`,
+		},
+		{
+			name:    "access procedure when",
+			yaml:    fullWith("when: exit", "when: leave"),
+			wantPos: "plan.yaml:13:26",
+			wantMsg: `invalid when "leave" in access procedure; write one of enter, exit`,
+		},
+		{
+			name:    "check kind",
+			yaml:    fullWith("kind: tcp", "kind: ping"),
+			wantPos: "plan.yaml:40:16",
+			wantMsg: `invalid kind "ping" in check; write one of dns, tcp, http`,
+		},
+		{
+			name:    "tcp check without port",
+			yaml:    fullWith("target: db-1:5432", "target: db-1"),
+			wantPos: "plan.yaml:40:29",
+			wantMsg: `tcp check target "db-1" needs host:port`,
+		},
+		{
+			name:    "firewall rule action",
+			yaml:    fullWith("action: allow", "action: accept"),
+			wantPos: "plan.yaml:42:22",
+			wantMsg: `invalid action "accept" in firewall rule; write one of allow, deny`,
+		},
+		{
+			name:    "zero capacity",
+			yaml:    fullWith("capacity: 1", "capacity: 0"),
+			wantPos: "plan.yaml:23:26",
+			wantMsg: `"capacity" in resource must be at least 1, found 0`,
+		},
+		{
+			name:    "negative vehicle count",
+			yaml:    fullWith("count: 2", "count: -1"),
+			wantPos: "plan.yaml:21:22",
+			wantMsg: `"count" in vehicle must be at least 1, found -1`,
+		},
+		{
+			name:    "zero vehicle capacity",
+			yaml:    fullWith("capacity_u: 20", "capacity_u: 0"),
+			wantPos: "plan.yaml:21:37",
+			wantMsg: `"capacity_u" in vehicle must be at least 1, found 0; leave capacity_u out for no limit`,
+		},
+		{
+			name:    "capacity not a number",
+			yaml:    fullWith("capacity: 1", "capacity: two"),
+			wantPos: "plan.yaml:23:26",
+			wantMsg: `expected a whole number for "capacity" in resource, found "two"`,
+		},
+		{
+			name:    "shift ends before it starts",
+			yaml:    fullWith("end: 2026-12-05 20:00}", "end: 2026-12-05 07:00}"),
+			wantPos: "plan.yaml:19:40",
+			wantMsg: "shift end 2026-12-05 07:00 CET is not after its start 2026-12-05 08:00 CET",
+		},
+		{
+			name:    "bad shift time",
+			yaml:    fullWith("{start: 2026-12-05 08:00, end", "{start: saturday, end"),
+			wantPos: "plan.yaml:19:17",
+			wantMsg: `invalid start time "saturday" in shift`,
+		},
+		{
+			name:    "blackout ends before it starts",
+			yaml:    fullWith("end: 2027-01-04 00:00", "end: 2026-12-01 00:00"),
+			wantPos: "plan.yaml:9:52",
+			wantMsg: "blackout end 2026-12-01 00:00 CET is not after its start 2026-12-18 00:00 CET",
+		},
+		{
+			name:    "duplicate site id",
+			yaml:    fullWith("  - id: PA3\n", "  - id: PA3\n  - id: PA2\n"),
+			wantPos: "plan.yaml:15:9",
+			wantMsg: `duplicate site id "PA2" (first defined at line 11)`,
+		},
+		{
+			name:    "duplicate service id",
+			yaml:    fullWith("firewall_rules:\n", "  - {id: db}\nfirewall_rules:\n"),
+			wantPos: "plan.yaml:41:10",
+			wantMsg: `duplicate service id "db" (first defined at line 38)`,
+		},
+		{
+			name:    "duplicate check id",
+			yaml:    fullWith("      - {kind: tcp", "      - {id: db-tcp, kind: dns, target: db.example.fr, from: [a, b]}\n      - {kind: tcp"),
+			wantPos: "plan.yaml:41:9",
+			wantMsg: `duplicate check id "db-tcp" (first defined at line 40)`,
+		},
+		{
+			name:    "duplicate backup id",
+			yaml:    fullWith("backups:\n", "backups:\n  - {id: b1, of: web-1, stored_on: \"offsite:s3\"}\n"),
+			wantPos: "plan.yaml:47:10",
+			wantMsg: `duplicate backup id "b1" (first defined at line 46)`,
+		},
+		{
+			name:    "duplicate domain",
+			yaml:    fullWith("domains:\n", "domains:\n  - {name: WWW.example.fr}\n"),
+			wantPos: "plan.yaml:45:12",
+			wantMsg: `domain "www.example.fr" is listed twice (first at line 44)`,
+		},
+		{
+			name:    "resource named like a vehicle",
+			yaml:    fullWith("{id: dock, capacity: 1}", "{id: van, capacity: 1}", "needs: {dock: 1}", "needs: {van: 1}"),
+			wantPos: "plan.yaml:23:10",
+			wantMsg: `resource id "van" is also a vehicle id (line 21)`,
+		},
+		{
+			name:    "no steps and no runbook",
+			yaml:    strings.Split(fullWith("runbook: weekend-cutover\n", ""), "steps:")[0],
+			wantPos: "plan.yaml:1:1",
+			wantMsg: `plan file is missing "steps"`,
+		},
+	})
+}
+
+// TestParseFull checks that every section of the model is read, with its
+// defaults.
+func TestParseFull(t *testing.T) {
+	p, err := planner.Parse("full.yaml", []byte(full))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := 24 * time.Hour
+	web1, db1 := p.Assets[0], p.Assets[1]
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"runbook", p.Runbook, "weekend-cutover"},
+		{"grace period defaults to 10 days", p.GracePeriod, 10 * day},
+		{"blackout", p.Window.Blackouts[0].Name, "Freeze"},
+		{"blackout end", p.Window.Blackouts[0].End.Format("2006-01-02 15:04 MST"), "2027-01-04 00:00 CET"},
+		{"blackout position", p.Window.Blackouts[0].Pos.String(), "full.yaml:9:7"},
+		{"sites", len(p.Sites), 2},
+		{"procedure", p.Sites[0].Access[0].ID + " " + p.Sites[0].Access[0].When + " " + p.Sites[0].Access[0].Role, "exit exit lead"},
+		{"procedure duration", p.Sites[0].Access[0].Duration.String(), "1h/1h30m/2h"},
+		{"shift", p.Crew[0].Shifts[0].End.Sub(p.Crew[0].Shifts[0].Start), 12 * time.Hour},
+		{"shift in the window's zone", p.Crew[0].Shifts[0].Start.Format("15:04 MST"), "08:00 CET"},
+		{"vehicle", p.Transport[0].ID, "van"},
+		{"vehicle count", p.Transport[0].Count, 2},
+		{"vehicle capacity", p.Transport[0].CapacityU, 20},
+		{"vehicle items: no limit", p.Transport[0].CapacityItems, 0},
+		{"trip", p.Transport[0].Trip.String(), "20m"},
+		{"resource capacity", p.Resources[0].Capacity, 1},
+		{"from", web1.From.Site + " " + web1.From.Rack + " " + strconv.Itoa(web1.From.U), "PA2 R1 10"},
+		{"to", web1.To.Site + " " + web1.To.Rack + " " + strconv.Itoa(web1.To.U), "PA3 R2 10"},
+		{"to position", web1.To.Pos.String(), "full.yaml:27:9"},
+		{"height defaults to 1 with from", web1.Height, 1},
+		{"height", db1.Height, 2},
+		{"power", web1.Power, 200},
+		{"cooldown", web1.Cooldown, 30 * time.Minute},
+		{"asset services", strings.Join(web1.Services, ","), "web"},
+		{"standard by default", web1.Standard, true},
+		{"moved", web1.Moved(), true},
+		{"service", p.Services[0].ID + " " + strings.Join(p.Services[0].DependsOn, ","), "web db"},
+		{"rto", p.Services[0].RTO, 2 * time.Hour},
+		{"check id from its owner and kind", p.Services[1].Checks[0].ID, "db-tcp"},
+		{"check", p.Services[1].Checks[0].Kind + " " + p.Services[1].Checks[0].Target + " " + strings.Join(p.Services[1].Checks[0].From, ","), "tcp db-1:5432 a,b"},
+		{"rule", p.FirewallRules[0].ID + " " + p.FirewallRules[0].Action, "r1 allow"},
+		{"domain ttl in seconds", p.Domains[0].TTL, 5 * time.Minute},
+		{"backup", p.Backups[0].Of + " " + p.Backups[0].StoredOn, "db-1 offsite:s3"},
+		{"backup off-site", p.Backups[0].OffSite(p), true},
+		{"backup not verified", p.Backups[0].Verified, false},
+		{"notice in days", p.Stakeholders[0].Notice, 21 * day},
+		{"ack", p.Stakeholders[0].Ack, true},
+		{"needs mapping", p.Steps[0].Needs, []planner.Need{{Resource: "dock", Amount: 1}}},
+		{"needs list", p.Steps[1].Needs, []planner.Need{{Resource: "van", Amount: 1}}},
+		{"backout", strings.Join(p.Steps[1].Backout, ","), "a"},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+// TestParseModelForms checks the other ways a plan may write things.
+func TestParseModelForms(t *testing.T) {
+	tests := []struct {
+		name  string
+		yaml  string
+		check func(*planner.Plan) error
+	}{
+		{
+			name: "grace period and ttl in other units",
+			yaml: fullWith("runbook: weekend-cutover", "grace_period: 14d", "ttl: 300", "ttl: 1h"),
+			check: func(p *planner.Plan) error {
+				if p.GracePeriod != 14*24*time.Hour || p.Domains[0].TTL != time.Hour {
+					return fmt.Errorf("grace period %v, ttl %v; want 336h, 1h", p.GracePeriod, p.Domains[0].TTL)
+				}
+				return nil
+			},
+		},
+		{
+			name: "a runbook template and no steps",
+			yaml: strings.Split(full, "steps:")[0],
+			check: func(p *planner.Plan) error {
+				if len(p.Steps) != 0 {
+					return fmt.Errorf("%d steps, want none", len(p.Steps))
+				}
+				return nil
+			},
+		},
+		{
+			name: "a runbook template and an empty steps list",
+			yaml: strings.Split(full, "steps:")[0] + "steps: []\n",
+		},
+		{
+			name: "with a runbook template, steps may come after template steps",
+			yaml: fullWith("backout: [a]", "backout: [a], after: [go-no-go]"),
+			check: func(p *planner.Plan) error {
+				if got := strings.Join(p.Steps[1].After, ","); got != "go-no-go" {
+					return fmt.Errorf("after = %s, want go-no-go", got)
+				}
+				return nil
+			},
+		},
+		{
+			name: "non-standard asset, decommissioned asset, default check ids",
+			yaml: fullWith(
+				"    services: [web]\n", "    services: [web]\n    standard: false\n    checks:\n      - {kind: http, target: https://web-1.example.fr/}\n      - {kind: http, target: http://web-1.example.fr/}\n",
+				"    services: [db]\n", "  - {id: old-1, from: {site: PA2, rack: R1, u: 1}, decommission: true}\n"),
+			check: func(p *planner.Plan) error {
+				web1, old := p.Assets[0], p.Assets[2]
+				ids := web1.Checks[0].ID + "," + web1.Checks[1].ID
+				if web1.Standard || ids != "web-1-http,web-1-http-2" || !old.Decommission || old.Moved() {
+					return fmt.Errorf("standard %v, check ids %s, old-1 decommission %v moved %v", web1.Standard, ids, old.Decommission, old.Moved())
+				}
+				return nil
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := planner.Parse("plan.yaml", []byte(tt.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.check != nil {
+				if err := tt.check(p); err != nil {
+					t.Error(err)
+				}
+			}
+		})
 	}
 }
