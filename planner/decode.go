@@ -31,7 +31,7 @@ var (
 	domainFields      = []string{"name", "service", "ttl"}
 	backupFields      = []string{"id", "of", "stored_on", "verified"}
 	stakeholderFields = []string{"id", "title", "contact", "notice", "ack"}
-	stepFields        = []string{"id", "title", "phase", "duration", "after", "asset", "role", "gate", "needs", "backout"}
+	stepFields        = []string{"id", "title", "phase", "duration", "after", "asset", "role", "gate", "needs", "backout", "backout_only"}
 	durationFields    = []string{"optimistic", "likely", "pessimistic"}
 )
 
@@ -847,6 +847,7 @@ func (d *decoder) step(n *yaml.Node) (Step, stepNodes, bool) {
 	s.Gate = d.flag(f, "gate")
 	s.Needs, nodes.needs = d.stepNeeds(f)
 	s.Backout, nodes.backout = d.list(f, "backout")
+	s.BackoutOnly = d.flag(f, "backout_only")
 	return s, nodes, nodes.id != nil
 }
 

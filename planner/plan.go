@@ -488,7 +488,15 @@ func (p *Plan) Summary() string {
 	if p.Title != "" {
 		fmt.Fprintf(&b, " %q", p.Title)
 	}
-	fmt.Fprintf(&b, ": %s, %s, %s", count(len(p.Steps), "step"), count(len(p.Assets), "asset"), count(len(p.Crew), "crew"))
+	if p.Runbook != "" {
+		fmt.Fprintf(&b, ": runbook %s", p.Runbook)
+		if len(p.Steps) > 0 {
+			fmt.Fprintf(&b, " and %s of its own", count(len(p.Steps), "step"))
+		}
+		fmt.Fprintf(&b, ", %s, %s, %s", count(len(p.Assets), "asset"), count(len(p.Services), "service"), count(len(p.Crew), "crew"))
+	} else {
+		fmt.Fprintf(&b, ": %s, %s, %s", count(len(p.Steps), "step"), count(len(p.Assets), "asset"), count(len(p.Crew), "crew"))
+	}
 	w := p.Window
 	if !w.Start.IsZero() && !w.End.IsZero() {
 		start, end := w.Start, w.End
@@ -498,8 +506,10 @@ func (p *Plan) Summary() string {
 		const layout = "Mon 2 Jan 15:04"
 		fmt.Fprintf(&b, "; window %s – %s %s (%s)", start.Format(layout), end.Format(layout), w.TimeZone, shortDuration(end.Sub(start)))
 	}
-	d, _ := p.CriticalPath()
-	fmt.Fprintf(&b, "; critical path %s (likely)", shortDuration(d))
+	if p.Runbook == "" {
+		d, _ := p.CriticalPath()
+		fmt.Fprintf(&b, "; critical path %s (likely)", shortDuration(d))
+	}
 	return b.String()
 }
 

@@ -108,8 +108,9 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 
 func exitCode(err error) int {
 	var u usageError
+	var lint lintErrors
 	switch {
-	case errors.As(err, &u), errors.Is(err, planner.ErrInvalid):
+	case errors.As(err, &u), errors.As(err, &lint), errors.Is(err, planner.ErrInvalid):
 		return exitBadInput
 	case errors.Is(err, runbooks.ErrRefused):
 		return exitRefused

@@ -280,7 +280,7 @@ func TestPlanCheck(t *testing.T) {
 	} {
 		t.Run(strings.Join(args, " ")+" args", func(t *testing.T) {
 			errOut := mustFail(t, clock, exitBadInput, args...)
-			wantContains(t, "stderr", errOut, "give one plan file, e.g. dcmove plan check examples/weekend.yaml")
+			wantContains(t, "stderr", errOut, "give one plan file, e.g. dcmove plan check examples/pa2-pa3.yaml")
 		})
 	}
 

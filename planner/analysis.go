@@ -1,0 +1,631 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/dcmove/dcmove/planner/schedule"
+)
+
+// Analysis is what the planner says of a plan before the move: when each
+// step happens, whether the move fits the window and how likely, where the
+// point of no return falls, and the risks found.
+type Analysis struct {
+	Plan    *Plan
+	Runbook *Runbook
+	// Steps are the runbook's steps that happen (back-out steps excluded),
+	// in runbook order, with their times.
+	Steps []Scheduled
+	// Makespan is the time from the window start to the end of the last
+	// step in the window; LowerBound is a bound no schedule can beat, and
+	// CriticalPath the longest chain of dependencies ignoring the crew.
+	Makespan, LowerBound, CriticalPath time.Duration
+	// End is when the window's work ends in this schedule.
+	End time.Time
+	// Fits reports whether End is inside the window.
+	Fits bool
+	// Probability is the share of Monte Carlo samples of the durations
+	// that end inside the window; P50 and P90 are makespan percentiles.
+	Probability float64
+	P50, P90    time.Duration
+	Samples     int
+	// PointOfNoReturn is the last moment a back-out can still end inside
+	// the window; HasPointOfNoReturn is false when the runbook names no
+	// back-out steps.
+	PointOfNoReturn    time.Time
+	HasPointOfNoReturn bool
+	// Backout says, for each moment steps start in the window, how long a
+	// back-out decided then would take.
+	Backout []BackoutAt
+	// Findings are the lints of the plan and of this schedule.
+	Findings []Finding
+}
+
+// Scheduled is a step with its place in the schedule.
+type Scheduled struct {
+	*Step
+	// Timing is the step's phase timing: before, window or after.
+	Timing     string
+	Start, End time.Time
+	// Slack is how long the step can slip without moving the end of the
+	// window's work; Critical is zero slack.
+	Slack    time.Duration
+	Critical bool
+	// Who is the crew member and resources assigned.
+	Who []string
+}
+
+// BackoutAt is how long a back-out decided at a moment would take.
+type BackoutAt struct {
+	At       time.Time
+	Duration time.Duration
+}
+
+// Options tune the analysis. The zero value is a sensible default.
+type Options struct {
+	Seed    uint64
+	Samples int // Monte Carlo samples; default 1000, negative: none
+	Passes  int // scheduler passes; default the scheduler's
+}
+
+// Analyze schedules the plan's runbook and lints the result. The window's
+// steps are scheduled under the crew (their roles and shifts), vehicles and
+// declared resources; steps before the window are placed as late as their
+// successors allow (a notice goes out its notice period before the window)
+// and steps after it as early as their predecessors allow.
+func Analyze(p *Plan, rb *Runbook, o Options) (*Analysis, error) {
+	if o.Samples == 0 {
+		o.Samples = 1000
+	}
+	a := &Analysis{Plan: p, Runbook: rb}
+	for i := range rb.Steps {
+		s := &rb.Steps[i]
+		if !s.BackoutOnly {
+			a.Steps = append(a.Steps, Scheduled{Step: s, Timing: rb.Timing(s.Phase)})
+		}
+	}
+	w, err := a.windowProblem(a.Steps)
+	if err != nil {
+		return nil, err
+	}
+	res, err := schedule.Solve(w.problem, schedule.Options{Seed: o.Seed, Passes: o.Passes})
+	overtime := false
+	if errors.Is(err, schedule.ErrNeverFits) {
+		// The work does not fit in the crew's shifts: schedule it with the
+		// crew staying late after their last shift, and say so.
+		overtime = true
+		res, err = schedule.Solve(softLastShift(w.problem), schedule.Options{Seed: o.Seed, Passes: o.Passes})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("schedule the window: %w", err)
+	}
+	start := p.Window.Start
+	for k, i := range w.index {
+		sc := &a.Steps[i]
+		sc.Start = start.Add(minutes(res.Start[k]))
+		sc.End = start.Add(minutes(res.Finish[k]))
+		sc.Slack = minutes(res.Slack[k])
+		sc.Critical = res.Slack[k] == 0
+		for j, set := range w.problem.Activities[k].OneOf {
+			_ = set
+			sc.Who = append(sc.Who, w.problem.Resources[res.Assigned[k][j]].ID)
+		}
+		for _, d := range w.problem.Activities[k].Demand {
+			sc.Who = append(sc.Who, w.problem.Resources[d.Resource].ID)
+		}
+	}
+	a.Makespan = minutes(res.Makespan)
+	a.LowerBound = minutes(res.LowerBound)
+	a.CriticalPath = minutes(res.CriticalPath)
+	a.End = start.Add(a.Makespan)
+	a.Fits = !a.End.After(p.Window.End)
+	a.placeOutside()
+	if o.Samples > 0 && len(w.index) > 0 {
+		deadline := int(p.Window.End.Sub(start) / time.Minute)
+		// A sampled overrun keeps people past their last shift rather than
+		// making the weekend impossible.
+		prob, p50, p90, err := schedule.MonteCarlo(softLastShift(w.problem), res.Order, o.Samples, o.Seed, deadline, func(k int, rng *rand.Rand) int {
+			return sampleMinutes(a.Steps[w.index[k]].Duration, rng)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("monte carlo: %w", err)
+		}
+		a.Probability, a.P50, a.P90, a.Samples = prob, minutes(p50), minutes(p90), o.Samples
+	}
+	if err := a.pointOfNoReturn(o); err != nil {
+		return nil, err
+	}
+	a.Findings = append(Lint(p), a.lint()...)
+	if overtime {
+		a.Findings = append(a.Findings, finding("L013", SeverityWarning, Pos{},
+			"the window's work does not fit in the crew's shifts: this schedule keeps people working after their last shift",
+			"add shifts or people, or lengthen the shifts of the busiest roles"))
+	}
+	sort.SliceStable(a.Findings, func(i, j int) bool {
+		fi, fj := a.Findings[i], a.Findings[j]
+		if fi.Severity != fj.Severity {
+			return fi.Severity == SeverityError
+		}
+		return fi.ID < fj.ID
+	})
+	return a, nil
+}
+
+// softLastShift returns a copy of the problem in which every resource's
+// last availability interval never ends: the crew stays late rather than
+// leaving work undone.
+func softLastShift(p schedule.Problem) schedule.Problem {
+	q := p
+	q.Resources = slices.Clone(p.Resources)
+	for i, r := range q.Resources {
+		if n := len(r.Available); n > 0 {
+			av := slices.Clone(r.Available)
+			av[n-1].End = math.MaxInt32
+			q.Resources[i].Available = av
+		}
+	}
+	return q
+}
+
+func minutes(m int) time.Duration { return time.Duration(m) * time.Minute }
+
+func toMinutes(d time.Duration) int { return int(math.Ceil(d.Minutes())) }
+
+// sampleMinutes draws a duration from the triangular distribution over an
+// estimate.
+func sampleMinutes(d Duration, rng *rand.Rand) int {
+	lo, mode, hi := d.Optimistic.Minutes(), d.Likely.Minutes(), d.Pessimistic.Minutes()
+	if hi <= lo {
+		return toMinutes(d.Likely)
+	}
+	u := rng.Float64()
+	var x float64
+	if u < (mode-lo)/(hi-lo) {
+		x = lo + math.Sqrt(u*(hi-lo)*(mode-lo))
+	} else {
+		x = hi - math.Sqrt((1-u)*(hi-lo)*(hi-mode))
+	}
+	return int(math.Round(x))
+}
+
+// windowProblem is the scheduling problem of some steps: index[k] is the
+// position in steps of activity k.
+type windowProblem struct {
+	problem schedule.Problem
+	index   []int
+}
+
+// windowProblem builds the scheduling problem of the window's steps among
+// steps: the crew as unit resources available during their shifts, the
+// vehicles and declared resources with their capacities.
+func (a *Analysis) windowProblem(steps []Scheduled) (*windowProblem, error) {
+	return buildProblem(a.Plan, steps, func(s Scheduled) bool { return s.Timing == "window" }, a.Plan.Window.Start)
+}
+
+func buildProblem(p *Plan, steps []Scheduled, in func(Scheduled) bool, origin time.Time) (*windowProblem, error) {
+	w := &windowProblem{}
+	resIndex := map[string]int{}
+	for _, m := range p.Crew {
+		r := schedule.Resource{ID: m.Name, Capacity: 1}
+		for _, sh := range m.Shifts {
+			lo, hi := toMinutes(sh.Start.Sub(origin)), int(sh.End.Sub(origin)/time.Minute)
+			if hi > lo {
+				r.Available = append(r.Available, schedule.Interval{Start: lo, End: hi})
+			}
+		}
+		if len(m.Shifts) > 0 && len(r.Available) == 0 {
+			r.Available = []schedule.Interval{{Start: -1, End: -1}}
+		}
+		resIndex["person:"+m.Name] = len(w.problem.Resources)
+		w.problem.Resources = append(w.problem.Resources, r)
+	}
+	for _, v := range p.Transport {
+		resIndex[v.ID] = len(w.problem.Resources)
+		w.problem.Resources = append(w.problem.Resources, schedule.Resource{ID: v.ID, Capacity: max(v.Count, 1)})
+	}
+	for _, r := range p.Resources {
+		resIndex[r.ID] = len(w.problem.Resources)
+		w.problem.Resources = append(w.problem.Resources, schedule.Resource{ID: r.ID, Capacity: r.Capacity})
+	}
+	byRole := map[string][]int{}
+	for _, m := range p.Crew {
+		for _, role := range m.Roles {
+			byRole[role] = append(byRole[role], resIndex["person:"+m.Name])
+		}
+	}
+	act := map[string]int{}
+	for i, s := range steps {
+		if in(s) {
+			act[s.ID] = len(w.index)
+			w.index = append(w.index, i)
+		}
+	}
+	for _, i := range w.index {
+		s := steps[i]
+		ac := schedule.Activity{ID: s.ID, Duration: toMinutes(s.Duration.Likely)}
+		for _, dep := range s.After {
+			if k, ok := act[dep]; ok {
+				ac.Preds = append(ac.Preds, k)
+			}
+		}
+		if s.Role != "" {
+			people := byRole[s.Role]
+			if len(people) == 0 {
+				return nil, &Error{Pos: s.Pos, Msg: fmt.Sprintf("step %s needs the %s role and nobody in the crew has it; add it to someone's roles", s.ID, s.Role)}
+			}
+			ac.OneOf = [][]int{people}
+		}
+		for _, n := range s.Needs {
+			r, ok := resIndex[n.Resource]
+			if !ok {
+				return nil, &Error{Pos: s.Pos, Msg: fmt.Sprintf("step %s needs %q, which is neither a vehicle in transport nor a resource; declare it", s.ID, n.Resource)}
+			}
+			ac.Demand = append(ac.Demand, schedule.Demand{Resource: r, Amount: n.Amount})
+		}
+		w.problem.Activities = append(w.problem.Activities, ac)
+	}
+	return w, nil
+}
+
+// placeOutside places the steps before the window as late as their
+// successors allow, and those after it as early as their predecessors
+// allow, ignoring the crew: they span days, not hours.
+func (a *Analysis) placeOutside() {
+	idx := map[string]int{}
+	for i, s := range a.Steps {
+		idx[s.ID] = i
+	}
+	order := topoOrder(a.Steps)
+	stakeholders := map[string]Stakeholder{}
+	for _, s := range a.Plan.Stakeholders {
+		stakeholders[s.ID] = s
+	}
+	// Before: latest finish, walking successors first.
+	successors := map[int][]int{}
+	for i, s := range a.Steps {
+		for _, d := range s.After {
+			if j, ok := idx[d]; ok {
+				successors[j] = append(successors[j], i)
+			}
+		}
+	}
+	for k := len(order) - 1; k >= 0; k-- {
+		i := order[k]
+		s := &a.Steps[i]
+		if s.Timing != "before" {
+			continue
+		}
+		end := a.Plan.Window.Start
+		for _, j := range successors[i] {
+			if t := a.Steps[j]; t.Timing == "before" && t.Start.Before(end) {
+				end = t.Start
+			}
+		}
+		if st, ok := stakeholders[s.Stakeholder]; ok && len(s.After) == 0 && st.Notice > 0 {
+			if due := a.Plan.Window.Start.Add(-st.Notice); due.Before(end) {
+				end = due
+			}
+		}
+		s.End, s.Start = end, end.Add(-s.Duration.Likely)
+	}
+	// After: earliest start.
+	for _, i := range order {
+		s := &a.Steps[i]
+		if s.Timing != "after" {
+			continue
+		}
+		begin := a.End
+		for _, d := range s.After {
+			if j, ok := idx[d]; ok && a.Steps[j].End.After(begin) {
+				begin = a.Steps[j].End
+			}
+		}
+		s.Start, s.End = begin, begin.Add(s.Duration.Likely)
+	}
+}
+
+// topoOrder returns indices of steps with every step after its
+// dependencies (steps are acyclic: Expand checked).
+func topoOrder(steps []Scheduled) []int {
+	idx := map[string]int{}
+	for i, s := range steps {
+		idx[s.ID] = i
+	}
+	indeg := make([]int, len(steps))
+	next := make([][]int, len(steps))
+	for i, s := range steps {
+		for _, d := range s.After {
+			if j, ok := idx[d]; ok {
+				indeg[i]++
+				next[j] = append(next[j], i)
+			}
+		}
+	}
+	var queue, out []int
+	for i := range steps {
+		if indeg[i] == 0 {
+			queue = append(queue, i)
+		}
+	}
+	for len(queue) > 0 {
+		i := queue[0]
+		queue = queue[1:]
+		out = append(out, i)
+		for _, j := range next[i] {
+			if indeg[j]--; indeg[j] == 0 {
+				queue = append(queue, j)
+			}
+		}
+	}
+	return out
+}
+
+// pointOfNoReturn computes, at each moment a window step starts, how long
+// backing out would take: the back-out steps of every step started by then,
+// scheduled with the same crew. The point of no return is the last moment
+// at which the back-out still ends by the window's end.
+func (a *Analysis) pointOfNoReturn(o Options) error {
+	backout := map[string]bool{}
+	for _, s := range a.Runbook.Steps {
+		for _, b := range s.Backout {
+			backout[b] = true
+		}
+	}
+	if len(backout) == 0 {
+		return nil
+	}
+	a.HasPointOfNoReturn = true
+	var window []Scheduled
+	for _, s := range a.Steps {
+		if s.Timing == "window" {
+			window = append(window, s)
+		}
+	}
+	sort.SliceStable(window, func(i, j int) bool { return window[i].Start.Before(window[j].Start) })
+	all := map[string]Scheduled{}
+	for i := range a.Runbook.Steps {
+		s := &a.Runbook.Steps[i]
+		all[s.ID] = Scheduled{Step: s, Timing: "window"}
+	}
+	end := a.Plan.Window.End
+	pnr := time.Time{}
+	needed := map[string]bool{}
+	var prev time.Duration
+	for k := 0; k < len(window); {
+		t := window[k].Start
+		// Every step starting at t has started.
+		for ; k < len(window) && !window[k].Start.After(t); k++ {
+			for _, b := range window[k].Backout {
+				needed[b] = true
+			}
+		}
+		d := prev
+		if len(needed) > 0 {
+			var steps []Scheduled
+			for id := range needed {
+				steps = append(steps, all[id])
+			}
+			sort.Slice(steps, func(i, j int) bool { return steps[i].ID < steps[j].ID })
+			bp, err := buildProblem(a.Plan, steps, func(Scheduled) bool { return true }, t)
+			if err != nil {
+				return err
+			}
+			res, err := schedule.Solve(softLastShift(bp.problem), schedule.Options{Seed: o.Seed, Passes: 1})
+			if err != nil {
+				return fmt.Errorf("schedule the back-out from %s: %w", t.Format(time.RFC3339), err)
+			}
+			d = minutes(res.Makespan)
+		}
+		prev = d
+		a.Backout = append(a.Backout, BackoutAt{At: t, Duration: d})
+	}
+	// On [At_k, At_k+1) the back-out takes Duration_k: the latest moment
+	// in it from which the back-out still ends by the window's end.
+	for k, b := range a.Backout {
+		until := end
+		if k+1 < len(a.Backout) {
+			until = a.Backout[k+1].At
+		}
+		latest := end.Add(-b.Duration)
+		if latest.After(until) {
+			latest = until
+		}
+		if !latest.Before(b.At) && latest.After(pnr) {
+			pnr = latest
+		}
+	}
+	if len(a.Backout) > 0 && pnr.IsZero() && a.Plan.Window.Start.Before(a.Backout[0].At) {
+		pnr = a.Backout[0].At
+	}
+	a.PointOfNoReturn = pnr
+	return nil
+}
+
+// lint finds the risks that need the runbook and the schedule.
+func (a *Analysis) lint() []Finding {
+	p := a.Plan
+	var out []Finding
+	loc := p.Window.Location
+	if !a.Fits {
+		out = append(out, finding("L014", SeverityError, Pos{},
+			fmt.Sprintf("the move ends %s, %s after the window closes (%s)", a.End.In(loc).Format("Mon 2 Jan 15:04"), Span(a.End.Sub(p.Window.End)), p.Window.End.In(loc).Format("Mon 2 Jan 15:04")),
+			"add crew, split the move over two windows, or lengthen the window"))
+	}
+	if a.Samples > 0 && a.Probability < 0.8 {
+		out = append(out, finding("L015", SeverityWarning, Pos{},
+			fmt.Sprintf("only %.0f%% of %d simulated weekends end inside the window (P90 makespan %s for a %s window)", a.Probability*100, a.Samples, Span(a.P90), Span(p.Window.End.Sub(p.Window.Start))),
+			"shorten the critical path, add crew to the busiest role, or widen the window"))
+	}
+	if a.HasPointOfNoReturn {
+		for _, s := range a.Steps {
+			if s.Gate && s.Timing == "window" && s.End.After(a.PointOfNoReturn) {
+				out = append(out, finding("L016", SeverityError, s.Pos,
+					fmt.Sprintf("go/no-go %s is decided at %s, after the point of no return (%s): a no-go could not be backed out inside the window", s.ID, s.End.In(loc).Format("Mon 15:04"), a.PointOfNoReturn.In(loc).Format("Mon 15:04")),
+					"move the gate earlier (fewer dependencies), or shorten the back-out steps of what comes before it"))
+			}
+		}
+	}
+	out = append(out, a.lintCrewLoad()...)
+	out = append(out, a.lintRules()...)
+	out = append(out, a.lintDecommission()...)
+	return out
+}
+
+// lintCrewLoad compares, per role, the work the window's steps ask of the
+// role with the time its people are available in the window.
+func (a *Analysis) lintCrewLoad() []Finding {
+	p := a.Plan
+	work := map[string]time.Duration{}
+	for _, s := range a.Steps {
+		if s.Timing == "window" && s.Role != "" {
+			work[s.Role] += s.Duration.Likely
+		}
+	}
+	var out []Finding
+	for _, role := range keys(work) {
+		var avail time.Duration
+		var people []string
+		for _, m := range p.Crew {
+			if !slices.Contains(m.Roles, role) {
+				continue
+			}
+			people = append(people, m.Name)
+			if len(m.Shifts) == 0 {
+				avail += p.Window.End.Sub(p.Window.Start)
+				continue
+			}
+			for _, sh := range m.Shifts {
+				lo, hi := maxTime(sh.Start, p.Window.Start), minTime(sh.End, p.Window.End)
+				if hi.After(lo) {
+					avail += hi.Sub(lo)
+				}
+			}
+		}
+		if avail == 0 || float64(work[role]) > 0.85*float64(avail) {
+			load := math.Inf(1)
+			if avail > 0 {
+				load = float64(work[role]) / float64(avail)
+			}
+			out = append(out, finding("L012", SeverityWarning, Pos{},
+				fmt.Sprintf("role %s has %s of work in the window for %s of shifts (%s): %.0f%% loaded", role, Span(work[role]), Span(avail), strings.Join(people, ", "), load*100),
+				"add people with the "+role+" role or lengthen their shifts"))
+		}
+	}
+	return out
+}
+
+// lintRules checks that every firewall rule is reviewed and, unless
+// obsolete, verified at the destination.
+func (a *Analysis) lintRules() []Finding {
+	reviewed, verified := map[string]bool{}, map[string]bool{}
+	for _, s := range a.Runbook.Steps {
+		if s.Rule == "" {
+			continue
+		}
+		name := s.Template
+		if name == "" {
+			name = s.ID
+		}
+		switch {
+		case strings.HasPrefix(name, "review"):
+			reviewed[s.Rule] = true
+		case strings.HasPrefix(name, "verify"):
+			verified[s.Rule] = true
+		}
+	}
+	var out []Finding
+	for _, r := range a.Plan.FirewallRules {
+		var missing []string
+		if !reviewed[r.ID] {
+			missing = append(missing, "a review")
+		}
+		if !r.Obsolete && !verified[r.ID] {
+			missing = append(missing, "a verification at the destination")
+		}
+		if len(missing) > 0 {
+			out = append(out, finding("L010", SeverityError, r.Pos,
+				fmt.Sprintf("firewall rule %s has no step for %s", r.ID, strings.Join(missing, " and ")),
+				"use runbook: weekend-cutover, or add steps review-"+r.ID+" and verify-"+r.ID+" with rule: "+r.ID))
+		}
+	}
+	return out
+}
+
+// lintDecommission checks that every decommission step comes after a
+// validation and the grace period.
+func (a *Analysis) lintDecommission() []Finding {
+	idx := map[string]*Step{}
+	for i := range a.Runbook.Steps {
+		idx[a.Runbook.Steps[i].ID] = &a.Runbook.Steps[i]
+	}
+	before := func(s *Step) map[string]bool {
+		seen := map[string]bool{}
+		stack := slices.Clone(s.After)
+		for len(stack) > 0 {
+			id := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if d := idx[id]; d != nil {
+				stack = append(stack, d.After...)
+			}
+		}
+		return seen
+	}
+	var out []Finding
+	for i := range a.Runbook.Steps {
+		s := &a.Runbook.Steps[i]
+		name := s.Template
+		if name == "" {
+			name = s.ID
+		}
+		if !strings.HasPrefix(name, "decommission") {
+			continue
+		}
+		var validated, graced bool
+		for id := range before(s) {
+			d := idx[id]
+			tn := d.Template
+			if tn == "" {
+				tn = d.ID
+			}
+			validated = validated || strings.HasPrefix(tn, "validate")
+			graced = graced || (strings.HasPrefix(tn, "grace") && d.Duration.Likely >= a.Plan.GraceDuration().Likely)
+		}
+		if !validated || !graced {
+			var missing []string
+			if !validated {
+				missing = append(missing, "a validation")
+			}
+			if !graced {
+				missing = append(missing, fmt.Sprintf("a grace period of %s", Span(a.Plan.GraceDuration().Likely)))
+			}
+			out = append(out, finding("L005", SeverityError, s.Pos,
+				fmt.Sprintf("step %s decommissions equipment without %s before it", s.ID, strings.Join(missing, " and ")),
+				"make it come after the validation steps and a grace-period step (after: [...])"))
+		}
+	}
+	return out
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
