@@ -17,6 +17,8 @@ type genConfig struct {
 	release  float64 // probability of a NotBefore
 	crew     int     // unit resources with shifts, used through OneOf
 	crewSets float64 // probability that an activity needs a crew member
+	capMax   int     // capacities are 1..capMax (10 when 0)
+	windows  bool    // renewable resources get availability windows too
 }
 
 // genProblem draws a random instance from rng: a random DAG with the
@@ -29,9 +31,20 @@ func genProblem(rng *rand.Rand, g genConfig) Problem {
 	if g.maxDur == 0 {
 		g.maxDur = 10
 	}
+	if g.capMax == 0 {
+		g.capMax = 10
+	}
 	var p Problem
 	for r := range g.res {
-		p.Resources = append(p.Resources, Resource{ID: fmt.Sprintf("r%d", r), Capacity: 1 + rng.IntN(10)})
+		res := Resource{ID: fmt.Sprintf("r%d", r), Capacity: 1 + rng.IntN(g.capMax)}
+		if g.windows && rng.IntN(2) == 0 {
+			for t := rng.IntN(20); t < 40*g.maxDur*g.n+200; {
+				l := 4*g.maxDur + rng.IntN(20*g.maxDur)
+				res.Available = append(res.Available, Interval{t, t + l})
+				t += l + rng.IntN(2*g.maxDur)
+			}
+		}
+		p.Resources = append(p.Resources, res)
 	}
 	for k := range g.crew {
 		var shifts []Interval

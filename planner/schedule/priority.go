@@ -19,6 +19,64 @@ const (
 	nRules
 )
 
+// lister makes the activity list of each pass: the priority rules LFT,
+// MTS, GRPW and LST in turn, then randomised variants of them in the same
+// rotation. Problems of up to sampleLimit activities use regret-based
+// biased random sampling; larger ones add noise to the rule's ranks.
+type lister struct {
+	c      *compiled
+	lf     []int
+	rng    *rand.Rand
+	keys   [nRules][]float64
+	ranked [nRules][]float64
+	noisy  []float64
+	b      listBuilder
+}
+
+// sampleLimit is the largest problem whose randomised passes use
+// regret-based sampling, O(n x eligible); larger ones perturb the rule's
+// ranks with noise, O(n log n).
+const sampleLimit = 2000
+
+func newLister(c *compiled, seed uint64) *lister {
+	_, lf := c.cpm(c.dur)
+	return &lister{
+		c:   c,
+		lf:  lf,
+		rng: rand.New(rand.NewPCG(seed, 0x6463_6d6f_7665)), // "dcmove"
+		b:   listBuilder{c: c},
+	}
+}
+
+// list returns the activity list of pass number pass, built in out.
+func (l *lister) list(pass int, out []int32) []int32 {
+	c := l.c
+	r := rule(pass % int(nRules))
+	if l.keys[r] == nil {
+		l.keys[r] = c.keys(r, c.dur, l.lf)
+	}
+	switch {
+	case pass < int(nRules):
+		return l.b.build(l.keys[r], out)
+	case c.n <= sampleLimit:
+		return l.b.sample(l.keys[r], l.rng, out)
+	}
+	// Noise on the rule's ranks: each activity may move ahead of a few
+	// others and about alpha*n more; alpha varies from pass to pass.
+	if l.ranked[r] == nil {
+		l.ranked[r] = ranks(l.keys[r])
+	}
+	if l.noisy == nil {
+		l.noisy = make([]float64, c.n)
+	}
+	alpha := 0.01 * float64(int(1)<<((pass/int(nRules)-1)%4))
+	amp := 2 + alpha*float64(c.n)
+	for j, v := range l.ranked[r] {
+		l.noisy[j] = v + amp*l.rng.Float64()
+	}
+	return l.b.build(l.noisy, out)
+}
+
 // cpm is the critical path method ignoring resources and availability:
 // earliest finishes (with release times) forward, latest finishes backward
 // from the latest earliest finish.
@@ -104,13 +162,11 @@ func (c *compiled) totalSuccessors() []float64 {
 		}
 		return out
 	}
-	const k = 32
+	const k = 16
 	rng := rand.New(rand.NewPCG(0x5ca1ab1e, 0xdeadbeef))
-	mins := make([]float64, n*k)
-	for j := range n {
-		for x := range k {
-			mins[j*k+x] = rng.ExpFloat64()
-		}
+	mins := make([]float32, n*k)
+	for x := range mins {
+		mins[x] = float32(rng.ExpFloat64())
 	}
 	for t := n - 1; t >= 0; t-- {
 		j := int(c.topo[t])
@@ -120,9 +176,9 @@ func (c *compiled) totalSuccessors() []float64 {
 				row[x] = min(row[x], v)
 			}
 		}
-		sum := 0.0
+		var sum float64
 		for _, v := range row {
-			sum += v
+			sum += float64(v)
 		}
 		out[j] = math.Max(0, (k-1)/sum-1)
 	}

@@ -40,16 +40,19 @@ const (
 // several resources each stay within their limit. The free prefix and
 // suffix of "all of them free" are the shortest of the individual ones, and
 // its longest run is at most the shortest individual longest run, so one
-// descent skips every subtree that cannot hold the window and carries the
-// free run across those it passes: O(log n) per query however fragmented
-// the profile, without jumping back and forth between resources. Untracked
-// limits fall back to jumping from one free stretch to the next.
+// descent skips the subtrees that cannot hold the window and carries the
+// free run across those it passes, rather than jumping back and forth
+// between resources. For one resource that is O(log n) however fragmented
+// the usage; for several, the bound on the longest run can send the
+// descent into a subtree that turns out not to hold the window, which is
+// uncommon. Untracked limits fall back to jumping from one free stretch
+// to the next.
 //
 // Adding usage over [s, e) inserts at most two breakpoints, which changes
-// no summary unless a node splits, then updates the segments inside and
-// the summaries of the resources concerned on the paths to them. Wide nodes
-// keep the tree shallow (depth 3 for 30,000 segments) and the summaries a
-// node scans contiguous in memory.
+// no summary unless a node splits, then updates the segments inside and,
+// on the paths to them, the summaries of the levels that changed. Wide
+// nodes keep the tree shallow (four levels for 100,000 segments) and the
+// summaries a node scans contiguous in memory.
 type profile struct {
 	g    int       // resources in the group
 	lims [][]int64 // per resource: tracked limits
@@ -118,6 +121,18 @@ func (p *profile) setup(g int, lims [][]int64) {
 		p.nl += len(p.lims[r])
 	}
 	p.full = 1<<p.nl - 1
+}
+
+// reserve makes room for about adds additions without growing: each adds
+// up to two breakpoints, many shared, and leaves are two-thirds full on
+// average.
+func (p *profile) reserve(adds int) {
+	leaves := adds/6 + 2
+	inners := leaves/8 + 2
+	p.leaves = make([]bleaf, 0, leaves)
+	p.inners = make([]binner, 0, inners)
+	p.mxmn = make([]int64, 0, inners*stride*2*p.g)
+	p.lv = make([]int32, 0, inners*stride*3*p.nl)
 }
 
 // level is the level tracking limit lim of resource r, or -1.

@@ -67,11 +67,6 @@ type Options struct {
 // is 0: the four priority rules, then randomised variants of them.
 const DefaultPasses = 8
 
-// sampleLimit is the largest problem whose randomised passes use
-// regret-based sampling, O(n x eligible); larger ones perturb the rule's
-// ranks with noise, O(n log n).
-const sampleLimit = 2000
-
 // Result is a schedule and what is known about its quality.
 type Result struct {
 	// Start and Finish are the times of each activity, by index.
@@ -112,45 +107,11 @@ func Solve(p Problem, o Options) (Result, error) {
 	}
 	s := newSolver(c, c.dur)
 	lb := c.lowerBound(c.dur)
-	rng := rand.New(rand.NewPCG(o.Seed, 0x6463_6d6f_7665)) // "dcmove"
-	_, lf := c.cpm(c.dur)
-	var keys, ranked [nRules][]float64
-	noisy := make([]float64, c.n)
-	build := listBuilder{c: c}
+	lists := newLister(c, o.Seed)
 	var list []int32
 	have := false
 	for pass := range passes {
-		var k []float64
-		if r := rule(pass % int(nRules)); pass < int(nRules) {
-			if keys[r] == nil {
-				keys[r] = c.keys(r, c.dur, lf)
-			}
-			k = keys[r]
-		} else if c.n <= sampleLimit {
-			if keys[r] == nil {
-				keys[r] = c.keys(r, c.dur, lf)
-			}
-			k = nil
-			list = build.sample(keys[r], rng, list)
-		} else {
-			// Noise on the rule's ranks: each activity may jump ahead of
-			// about alpha*n others; alpha varies from pass to pass.
-			if ranked[r] == nil {
-				if keys[r] == nil {
-					keys[r] = c.keys(r, c.dur, lf)
-				}
-				ranked[r] = ranks(keys[r])
-			}
-			alpha := 0.01 * float64(int(1)<<((pass/int(nRules)-1)%4))
-			amp := 2 + alpha*float64(c.n)
-			for j, v := range ranked[r] {
-				noisy[j] = v + amp*rng.Float64()
-			}
-			k = noisy
-		}
-		if k != nil {
-			list = build.build(k, list)
-		}
+		list = lists.list(pass, list)
 		if err := s.dec.run(list, c.dur, false, 0, nil, s.cur); err != nil {
 			return Result{}, err
 		}

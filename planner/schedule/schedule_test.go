@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -194,6 +195,57 @@ func TestCrewFeasible(t *testing.T) {
 	}
 }
 
+// TestWide covers resources demanded in more distinct amounts than a
+// profile tracks and more resources than one profile holds: schedules must
+// stay feasible, and the decode must agree with the minute-by-minute one.
+func TestWide(t *testing.T) {
+	per := 30
+	if long() {
+		per = 300
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for k := range per {
+		p := genProblem(rng, genConfig{n: 10 + rng.IntN(60), preds: 1.5, res: 3 + rng.IntN(12), capMax: 40, tight: 0.8, release: 0.1})
+		r, err := Solve(p, Options{Seed: uint64(k), Passes: 3})
+		if err != nil {
+			t.Fatalf("instance %d: %v", k, err)
+		}
+		if err := checkFeasible(p, r); err != nil {
+			t.Fatalf("instance %d: %v", k, err)
+		}
+		checkResult(t, p, r)
+	}
+}
+
+// TestWindows gives renewable resources availability windows as well.
+func TestWindows(t *testing.T) {
+	per := 40
+	if long() {
+		per = 400
+	}
+	rng := rand.New(rand.NewPCG(10, 10))
+	solved := 0
+	for k := range per {
+		p := genProblem(rng, genConfig{n: 5 + rng.IntN(60), preds: 1.5, tight: 0.6, release: 0.1, windows: true, crew: rng.IntN(3), crewSets: 0.4})
+		r, err := Solve(p, Options{Seed: uint64(k)})
+		if errors.Is(err, ErrNeverFits) {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("instance %d: %v", k, err)
+		}
+		solved++
+		if err := checkFeasible(p, r); err != nil {
+			t.Fatalf("instance %d: %v", k, err)
+		}
+		checkResult(t, p, r)
+	}
+	t.Logf("%d of %d instances could be scheduled", solved, per)
+	if solved < per/2 {
+		t.Fatalf("only %d of %d instances could be scheduled", solved, per)
+	}
+}
+
 func TestDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	p := genProblem(rng, genConfig{n: 60, preds: 1.5, tight: 0.6, release: 0.1, crew: 4, crewSets: 0.5})
@@ -255,7 +307,7 @@ func TestErrors(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
 			if err != nil {
-				if want := tt.acts[0].ID; !contains(err.Error(), `"`+want+`"`) && tt.wantErr != ErrCycle {
+				if want := tt.acts[0].ID; !strings.Contains(err.Error(), `"`+want+`"`) && tt.wantErr != ErrCycle {
 					t.Errorf("error %q does not name activity %q", err, want)
 				}
 				t.Log(err)
@@ -344,7 +396,6 @@ func TestCrewShift(t *testing.T) {
 	if r.Makespan != 360 {
 		t.Errorf("makespan %d, want 360 (bob does recable and pair back to back from 120)", r.Makespan)
 	}
-	t.Logf("%+v", r)
 }
 
 func TestMilestones(t *testing.T) {

@@ -83,12 +83,29 @@ func newDecoder(c *compiled) *decoder {
 		owner: make([]int32, c.nr),
 		seen:  make([]uint32, c.nr),
 	}
+	// Additions per profile, at most: activities demanding from it, and
+	// OneOf sets naming one of its resources.
+	adds := make([]int, len(c.groups))
+	for j := range c.n {
+		last := int32(-1)
+		for k := c.demOff[j]; k < c.demOff[j+1]; k++ {
+			if g := c.grp[c.demRes[k]]; g != last {
+				adds[g]++
+				last = g
+			}
+		}
+	}
+	for _, m := range c.mem {
+		adds[c.grp[m]]++
+	}
 	for g, members := range c.groups {
 		lims := make([][]int64, len(members))
 		for k, r := range members {
 			lims[k] = c.lims[r]
+			adds[g] += 2 * len(c.avail[r])
 		}
 		d.prof[g].setup(len(members), lims)
+		d.prof[g].reserve(adds[g])
 	}
 	return d
 }
