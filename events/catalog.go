@@ -18,10 +18,22 @@ type Event interface {
 // Wire types of the catalog. They never change once released; a payload that
 // changes shape gets a new version and an upcaster, not a new type.
 const (
-	TypeCutoverStarted = "dcmove.cutover.started"
-	TypeStepPlanned    = "dcmove.step.planned"
-	TypeStepStarted    = "dcmove.step.started"
-	TypeStepCompleted  = "dcmove.step.completed"
+	TypeCutoverStarted  = "dcmove.cutover.started"
+	TypeWarningAccepted = "dcmove.warning.accepted"
+	TypeStepPlanned     = "dcmove.step.planned"
+	TypeStepStarted     = "dcmove.step.started"
+	TypeStepCompleted   = "dcmove.step.completed"
+	TypeStepFailed      = "dcmove.step.failed"
+	TypeStepRetried     = "dcmove.step.retried"
+	TypeStepSkipped     = "dcmove.step.skipped"
+	TypeStepBlocked     = "dcmove.step.blocked"
+	TypeStepUnblocked   = "dcmove.step.unblocked"
+	TypeGateSigned      = "dcmove.gate.signed"
+	TypeCooldownStarted = "dcmove.cooldown.started"
+	TypeCooldownElapsed = "dcmove.cooldown.elapsed"
+	TypeCooldownForced  = "dcmove.cooldown.forced"
+	TypeDegradedEntered = "dcmove.degraded.entered"
+	TypeDegradedLeft    = "dcmove.degraded.left"
 )
 
 // CutoverStarted records that a plan was put into execution as a run. It is
@@ -37,6 +49,28 @@ type CutoverStarted struct {
 	TimeZone    string    `json:"timezone"`
 	Steps       int       `json:"steps"`
 	Crew        []Member  `json:"crew,omitempty"`
+	// Lead is the crew member who leads the move.
+	Lead string `json:"lead,omitempty"`
+	// Rehearsal marks a dress rehearsal rather than the live run.
+	Rehearsal bool `json:"rehearsal,omitempty"`
+	// Services are the plan's services, for degraded mode and validation.
+	Services []Service `json:"services,omitempty"`
+}
+
+// Service is a service as recorded when the cutover started.
+type Service struct {
+	ID    string   `json:"id"`
+	Title string   `json:"title,omitempty"`
+	Vital bool     `json:"vital,omitempty"`
+	RTO   Duration `json:"rto,omitempty"`
+}
+
+// WarningAccepted records that someone accepted a plan warning (a lint) when
+// starting the cutover, and why.
+type WarningAccepted struct {
+	Lint    string `json:"lint"`
+	Message string `json:"message"`
+	Reason  string `json:"reason"`
 }
 
 // Member is a crew member as recorded when the cutover started.
@@ -58,6 +92,22 @@ type StepPlanned struct {
 	Optimistic  Duration `json:"optimistic"`
 	Likely      Duration `json:"likely"`
 	Pessimistic Duration `json:"pessimistic"`
+	// Timing is before, window or after the move window.
+	Timing string `json:"timing,omitempty"`
+	// Cooldown is the cool-down that follows this step once done (a
+	// shutdown of powered hardware).
+	Cooldown Duration `json:"cooldown,omitempty"`
+	// Service names the service a step is about (validation, stop, start).
+	Service string `json:"service,omitempty"`
+	// Template is the runbook template step this step was expanded from.
+	Template string `json:"template,omitempty"`
+	// Backout are the steps that undo this one.
+	Backout []string `json:"backout,omitempty"`
+	// BackoutOnly marks a step that only runs if the move backs out.
+	BackoutOnly bool `json:"backout_only,omitempty"`
+	// PlannedStart and PlannedEnd are the schedule's times for the step.
+	PlannedStart time.Time `json:"planned_start,omitzero"`
+	PlannedEnd   time.Time `json:"planned_end,omitzero"`
 }
 
 // StepStarted records that a crew member started a step.
@@ -70,15 +120,115 @@ type StepCompleted struct {
 	Step string `json:"step"`
 }
 
-func (CutoverStarted) EventType() string { return TypeCutoverStarted }
-func (StepPlanned) EventType() string    { return TypeStepPlanned }
-func (StepStarted) EventType() string    { return TypeStepStarted }
-func (StepCompleted) EventType() string  { return TypeStepCompleted }
+// StepFailed records that a started step failed.
+type StepFailed struct {
+	Step   string `json:"step"`
+	Reason string `json:"reason"`
+}
 
-func (CutoverStarted) EventVersion() int { return 1 }
-func (StepPlanned) EventVersion() int    { return 1 }
-func (StepStarted) EventVersion() int    { return 1 }
-func (StepCompleted) EventVersion() int  { return 1 }
+// StepRetried records that a failed step goes back to be started again.
+type StepRetried struct {
+	Step   string `json:"step"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// StepSkipped records that a step will not be done, and why; its
+// dependents proceed as if it were done.
+type StepSkipped struct {
+	Step   string `json:"step"`
+	Reason string `json:"reason"`
+}
+
+// StepBlocked records that a step cannot proceed for a reason outside the
+// plan (a missing part, a locked door).
+type StepBlocked struct {
+	Step   string `json:"step"`
+	Reason string `json:"reason"`
+}
+
+// StepUnblocked records that a blocked step may proceed again.
+type StepUnblocked struct {
+	Step   string `json:"step"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// GateSigned records one signature on a go/no-go gate: the signer's role
+// and decision.
+type GateSigned struct {
+	Gate     string `json:"gate"`
+	Role     string `json:"role"`
+	Decision string `json:"decision"` // "go" or "no-go"
+	Reason   string `json:"reason"`
+}
+
+// CooldownStarted records that an asset was shut down and must cool down
+// until Until before it is handled.
+type CooldownStarted struct {
+	Asset string    `json:"asset"`
+	Step  string    `json:"step"`
+	Until time.Time `json:"until"`
+}
+
+// CooldownElapsed records that an asset's cool-down is over. The server
+// publishes it at the due time through a message schedule, whether or not
+// any dcmove process is running.
+type CooldownElapsed struct {
+	Asset string    `json:"asset"`
+	Due   time.Time `json:"due"`
+}
+
+// CooldownForced records that the lead let an asset be handled before its
+// cool-down elapsed.
+type CooldownForced struct {
+	Asset  string `json:"asset"`
+	Reason string `json:"reason"`
+}
+
+// DegradedEntered records that the service runs in degraded mode: the
+// services in Down are stopped on purpose, the others must stay up.
+type DegradedEntered struct {
+	Reason string   `json:"reason"`
+	Down   []string `json:"down"`
+}
+
+// DegradedLeft records that degraded mode is over.
+type DegradedLeft struct {
+	Reason string `json:"reason"`
+}
+
+func (CutoverStarted) EventType() string  { return TypeCutoverStarted }
+func (WarningAccepted) EventType() string { return TypeWarningAccepted }
+func (StepPlanned) EventType() string     { return TypeStepPlanned }
+func (StepStarted) EventType() string     { return TypeStepStarted }
+func (StepCompleted) EventType() string   { return TypeStepCompleted }
+func (StepFailed) EventType() string      { return TypeStepFailed }
+func (StepRetried) EventType() string     { return TypeStepRetried }
+func (StepSkipped) EventType() string     { return TypeStepSkipped }
+func (StepBlocked) EventType() string     { return TypeStepBlocked }
+func (StepUnblocked) EventType() string   { return TypeStepUnblocked }
+func (GateSigned) EventType() string      { return TypeGateSigned }
+func (CooldownStarted) EventType() string { return TypeCooldownStarted }
+func (CooldownElapsed) EventType() string { return TypeCooldownElapsed }
+func (CooldownForced) EventType() string  { return TypeCooldownForced }
+func (DegradedEntered) EventType() string { return TypeDegradedEntered }
+func (DegradedLeft) EventType() string    { return TypeDegradedLeft }
+
+func (CutoverStarted) EventVersion() int  { return 1 }
+func (WarningAccepted) EventVersion() int { return 1 }
+func (StepPlanned) EventVersion() int     { return 1 }
+func (StepStarted) EventVersion() int     { return 1 }
+func (StepCompleted) EventVersion() int   { return 1 }
+func (StepFailed) EventVersion() int      { return 1 }
+func (StepRetried) EventVersion() int     { return 1 }
+func (StepSkipped) EventVersion() int     { return 1 }
+func (StepBlocked) EventVersion() int     { return 1 }
+func (StepUnblocked) EventVersion() int   { return 1 }
+func (GateSigned) EventVersion() int      { return 1 }
+func (CooldownStarted) EventVersion() int { return 1 }
+func (CooldownElapsed) EventVersion() int { return 1 }
+func (CooldownForced) EventVersion() int  { return 1 }
+func (DegradedEntered) EventVersion() int { return 1 }
+func (DegradedLeft) EventVersion() int    { return 1 }
 
 // Duration is a time.Duration that is stored as Go duration text ("1h30m0s"),
 // readable by people and tools.
@@ -132,9 +282,21 @@ func register[E Event](upcast map[int]Upcaster) {
 
 func init() {
 	register[CutoverStarted](nil)
+	register[WarningAccepted](nil)
 	register[StepPlanned](nil)
 	register[StepStarted](nil)
 	register[StepCompleted](nil)
+	register[StepFailed](nil)
+	register[StepRetried](nil)
+	register[StepSkipped](nil)
+	register[StepBlocked](nil)
+	register[StepUnblocked](nil)
+	register[GateSigned](nil)
+	register[CooldownStarted](nil)
+	register[CooldownElapsed](nil)
+	register[CooldownForced](nil)
+	register[DegradedEntered](nil)
+	register[DegradedLeft](nil)
 }
 
 // decode upcasts data from version v to the current version and decodes it.
