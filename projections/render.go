@@ -3,6 +3,7 @@ package projections
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -25,10 +26,32 @@ func WriteStatus(w io.Writer, s *Status, now time.Time) error {
 		title = s.Plan
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "run %s: %s\n", s.Run, title)
+	kind := "run"
+	if s.Rehearsal {
+		kind = "rehearsal"
+	}
+	fmt.Fprintf(&b, "%s %s: %s\n", kind, s.Run, title)
 	fmt.Fprintf(&b, "window %s – %s %s\n", clock(s.WindowStart, loc, true), clock(s.WindowEnd, loc, true), s.TimeZone)
-	fmt.Fprintf(&b, "progress %d/%d steps done (%d%%): %d started, %d ready, %d waiting\n",
+	fmt.Fprintf(&b, "progress %d/%d steps done (%d%%): %d started, %d ready, %d waiting",
 		c[Done], total, pct, c[Started], c[Ready], c[Pending])
+	if c[Failed]+c[Skipped] > 0 {
+		fmt.Fprintf(&b, ", %d failed, %d skipped", c[Failed], c[Skipped])
+	}
+	b.WriteString("\n")
+	if s.Degraded {
+		fmt.Fprintf(&b, "DEGRADED MODE since %s (%s): down on purpose: %s\n", clock(s.DegradedSince, loc, false), planner.Span(now.Sub(s.DegradedSince)+s.DegradedTotal), strings.Join(s.Down, ", "))
+	} else if s.DegradedTotal > 0 {
+		fmt.Fprintf(&b, "degraded mode lasted %s\n", planner.Span(s.DegradedTotal))
+	}
+	if len(s.Accepted) > 0 {
+		var ids []string
+		for _, a := range s.Accepted {
+			if !slices.Contains(ids, a.Lint) {
+				ids = append(ids, a.Lint)
+			}
+		}
+		fmt.Fprintf(&b, "warnings accepted at the start: %s (see dcmove audit)\n", strings.Join(ids, ", "))
+	}
 	if s.Finished() {
 		last := s.lastDone()
 		fmt.Fprintf(&b, "finished %s", clock(last, loc, true))
@@ -52,6 +75,35 @@ func WriteStatus(w io.Writer, s *Status, now time.Time) error {
 			fmt.Fprintf(tw, "  %s\t%s\t%s since %s, planned %s%s\n", st.ID, st.Title, st.StartedBy, clock(st.Started, loc, false), planner.Span(st.Planned), late)
 		}
 	}
+	if failed := s.In(Failed); len(failed) > 0 {
+		fmt.Fprintln(tw, "\nFAILED:")
+		for _, st := range failed {
+			fmt.Fprintf(tw, "  %s\t%s\t%s: %s\n", st.ID, st.Title, st.DoneBy, st.Reason)
+		}
+	}
+	var blocked []*Step
+	for _, st := range s.Steps {
+		if st.Blocked != "" {
+			blocked = append(blocked, st)
+		}
+	}
+	if len(blocked) > 0 {
+		fmt.Fprintln(tw, "\nblocked:")
+		for _, st := range blocked {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", st.ID, st.Title, st.Blocked)
+		}
+	}
+	if len(s.Cooling) > 0 {
+		fmt.Fprintln(tw, "\ncooling down:")
+		for _, asset := range sortedKeys(s.Cooling) {
+			until := s.Cooling[asset]
+			left := "elapsed"
+			if until.After(now) {
+				left = planner.Span(until.Sub(now)) + " left"
+			}
+			fmt.Fprintf(tw, "  %s\tuntil %s\t%s\n", asset, clock(until, loc, false), left)
+		}
+	}
 	if ready := s.In(Ready); len(ready) > 0 {
 		fmt.Fprintln(tw, "\nready to start:")
 		for _, st := range ready {
@@ -61,7 +113,15 @@ func WriteStatus(w io.Writer, s *Status, now time.Time) error {
 			}
 			gate := ""
 			if st.Gate {
-				gate = "  (go/no-go gate)"
+				gate = "  (go/no-go gate"
+				var signed []string
+				for _, role := range sortedKeys(st.Signed) {
+					signed = append(signed, role+" "+st.Signed[role])
+				}
+				if len(signed) > 0 {
+					gate += ": " + strings.Join(signed, ", ")
+				}
+				gate += ")"
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s, planned %s%s\n", st.ID, st.Title, who, planner.Span(st.Planned), gate)
 		}
@@ -73,6 +133,15 @@ func WriteStatus(w io.Writer, s *Status, now time.Time) error {
 		fmt.Fprintf(&b, "\n%d event(s) in the log were not understood and were skipped (see dcmove audit)\n", s.Skipped)
 	}
 	return writeTrimmed(w, b.String())
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (s *Status) lastDone() time.Time {

@@ -17,10 +17,12 @@ const (
 	Ready   State = "ready"
 	Started State = "started"
 	Done    State = "done"
+	Failed  State = "failed"
+	Skipped State = "skipped"
 )
 
 // States lists the states in lifecycle order.
-var States = []State{Pending, Ready, Started, Done}
+var States = []State{Pending, Ready, Started, Done, Failed, Skipped}
 
 // Step is one step of the run as the status shows it.
 type Step struct {
@@ -31,8 +33,14 @@ type Step struct {
 	Planned, Optimistic, Pessimistic time.Duration
 	// Started and Done are when the step started and finished (zero if
 	// not yet), and StartedBy and DoneBy who did it.
-	Started, Done       time.Time
-	StartedBy, DoneBy   string
+	Started, Done     time.Time
+	StartedBy, DoneBy string
+	// Reason says why the step failed or was skipped; Blocked why it is
+	// blocked (empty when it is not).
+	Reason, Blocked string
+	// Signed holds a gate's decisions by role.
+	Signed              map[string]string
+	Timing              string
 	state               State
 	waitingFor          int // dependencies not done yet
 	dependents          []string
@@ -56,11 +64,29 @@ type Status struct {
 	// Skipped counts records that were not applied: malformed, of an unknown
 	// type or version, or contradicting the run's history.
 	Skipped int
+	// Rehearsal marks a dress rehearsal.
+	Rehearsal bool
+	// Accepted are the plan warnings accepted at the start, with who and why.
+	Accepted []Acceptance
+	// Degraded is set while degraded mode is on: since DegradedSince, with
+	// the services in Down stopped on purpose.
+	Degraded      bool
+	DegradedSince time.Time
+	Down          []string
+	// DegradedTotal is how long degraded mode lasted in earlier spells.
+	DegradedTotal time.Duration
+	// Cooling are the assets cooling down, with the time each may be handled.
+	Cooling map[string]time.Time
 	byID    map[string]*Step
 }
 
+// Acceptance is a plan warning someone accepted.
+type Acceptance struct {
+	Lint, Message, Reason, By string
+}
+
 // NewStatus returns the status of a run with no events yet.
-func NewStatus() *Status { return &Status{byID: map[string]*Step{}} }
+func NewStatus() *Status { return &Status{byID: map[string]*Step{}, Cooling: map[string]time.Time{}} }
 
 // Apply folds one record into the status.
 func (s *Status) Apply(r events.Record) {
@@ -86,6 +112,9 @@ func (s *Status) Apply(r events.Record) {
 		s.WindowStart, s.WindowEnd, s.TimeZone = e.WindowStart, e.WindowEnd, e.TimeZone
 		s.Crew = e.Crew
 		s.CutoverStarted = r.Time
+		s.Rehearsal = e.Rehearsal
+	case events.WarningAccepted:
+		s.Accepted = append(s.Accepted, Acceptance{Lint: e.Lint, Message: e.Message, Reason: e.Reason, By: r.Actor})
 	case events.StepPlanned:
 		s.plan(e)
 	case events.StepStarted:
@@ -102,13 +131,65 @@ func (s *Status) Apply(r events.Record) {
 			return
 		}
 		st.state, st.Done, st.DoneBy, st.doneSeq = Done, r.Time, r.Actor, r.Seq
-		for _, id := range st.dependents {
-			if d := s.byID[id]; d != nil {
-				d.waitingFor--
-			}
+		s.release(st)
+	case events.StepFailed:
+		if st := s.byID[e.Step]; st != nil && st.state == Started {
+			st.state, st.Reason, st.Done, st.DoneBy = Failed, e.Reason, r.Time, r.Actor
+		} else {
+			s.Skipped++
 		}
+	case events.StepRetried:
+		if st := s.byID[e.Step]; st != nil && st.state == Failed {
+			st.state, st.Reason, st.Started, st.Done, st.StartedBy, st.DoneBy = Pending, "", time.Time{}, time.Time{}, "", ""
+		} else {
+			s.Skipped++
+		}
+	case events.StepSkipped:
+		if st := s.byID[e.Step]; st != nil && (st.state == Pending || st.state == Failed) {
+			st.state, st.Reason, st.Done, st.DoneBy = Skipped, e.Reason, r.Time, r.Actor
+			s.release(st)
+		} else {
+			s.Skipped++
+		}
+	case events.StepBlocked:
+		if st := s.byID[e.Step]; st != nil {
+			st.Blocked = e.Reason
+		}
+	case events.StepUnblocked:
+		if st := s.byID[e.Step]; st != nil {
+			st.Blocked = ""
+		}
+	case events.GateSigned:
+		if st := s.byID[e.Gate]; st != nil {
+			if st.Signed == nil {
+				st.Signed = map[string]string{}
+			}
+			st.Signed[e.Role] = e.Decision
+		}
+	case events.CooldownStarted:
+		s.Cooling[e.Asset] = e.Until
+	case events.CooldownElapsed:
+		delete(s.Cooling, e.Asset)
+	case events.CooldownForced:
+		delete(s.Cooling, e.Asset)
+	case events.DegradedEntered:
+		s.Degraded, s.DegradedSince, s.Down = true, r.Time, e.Down
+	case events.DegradedLeft:
+		if s.Degraded {
+			s.DegradedTotal += r.Time.Sub(s.DegradedSince)
+		}
+		s.Degraded, s.Down = false, nil
 	default:
 		s.Skipped++
+	}
+}
+
+// release lets the dependents of a finished (done or skipped) step go on.
+func (s *Status) release(st *Step) {
+	for _, id := range st.dependents {
+		if d := s.byID[id]; d != nil {
+			d.waitingFor--
+		}
 	}
 }
 
@@ -121,7 +202,8 @@ func (s *Status) plan(e events.StepPlanned) {
 		ID: e.Step, Title: e.Title, Phase: e.Phase, Asset: e.Asset, Role: e.Role, Gate: e.Gate,
 		After:   e.After,
 		Planned: time.Duration(e.Likely), Optimistic: time.Duration(e.Optimistic), Pessimistic: time.Duration(e.Pessimistic),
-		state: Pending,
+		Timing: e.Timing,
+		state:  Pending,
 	}
 	// Steps are planned in an order where dependencies come first, but
 	// count them either way.
@@ -148,7 +230,7 @@ func (s *Status) plan(e events.StepPlanned) {
 
 // State returns the state of a step.
 func (st *Step) State() State {
-	if st.state == Pending && st.waitingFor == 0 {
+	if st.state == Pending && st.waitingFor == 0 && st.Blocked == "" {
 		return Ready
 	}
 	return st.state
@@ -180,9 +262,10 @@ func (s *Status) Counts() map[State]int {
 	return c
 }
 
-// Finished reports whether every step of the run is done.
+// Finished reports whether every step of the run is done or skipped.
 func (s *Status) Finished() bool {
-	return len(s.Steps) > 0 && s.Counts()[Done] == len(s.Steps)
+	c := s.Counts()
+	return len(s.Steps) > 0 && c[Done]+c[Skipped] == len(s.Steps)
 }
 
 // Location returns the plan's time zone, or UTC if it is unknown here.

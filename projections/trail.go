@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dcmove/dcmove/events"
@@ -56,21 +57,69 @@ func (t *Trail) Apply(r events.Record) {
 	switch v := ev.(type) {
 	case events.CutoverStarted:
 		t.TimeZone = v.TimeZone
-		e.What = fmt.Sprintf("cutover started: plan %s, %d steps", v.Plan, v.Steps)
 	case events.StepPlanned:
 		t.planned[v.Step] = time.Duration(v.Likely)
 		t.titles[v.Step] = v.Title
-		d := planner.Duration{Optimistic: time.Duration(v.Optimistic), Likely: time.Duration(v.Likely), Pessimistic: time.Duration(v.Pessimistic)}
-		e.What = fmt.Sprintf("step planned: %s (%s)", v.Title, d)
 	case events.StepStarted:
 		t.started[v.Step] = r.Time
-		e.What = "step started: " + t.titles[v.Step]
 	case events.StepCompleted:
-		e.What = "step done: " + t.titles[v.Step]
 		e.Planned = t.planned[v.Step]
 		if at, ok := t.started[v.Step]; ok {
 			e.Actual = r.Time.Sub(at)
 		}
 	}
+	e.What = Describe(r.Actor, ev, func(id string) string { return t.titles[id] })
 	t.Entries = append(t.Entries, e)
+}
+
+func because(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return " (" + reason + ")"
+}
+
+// Describe says in words what an event records; title gives a step's title
+// from its id.
+func Describe(actor string, ev events.Event, title func(string) string) string {
+	switch v := ev.(type) {
+	case events.CutoverStarted:
+		kind := "cutover"
+		if v.Rehearsal {
+			kind = "rehearsal"
+		}
+		return fmt.Sprintf("%s started: plan %s, %d steps", kind, v.Plan, v.Steps)
+	case events.StepPlanned:
+		d := planner.Duration{Optimistic: time.Duration(v.Optimistic), Likely: time.Duration(v.Likely), Pessimistic: time.Duration(v.Pessimistic)}
+		return fmt.Sprintf("step planned: %s (%s)", v.Title, d)
+	case events.StepStarted:
+		return "step started: " + title(v.Step)
+	case events.StepCompleted:
+		return "step done: " + title(v.Step)
+	case events.WarningAccepted:
+		return fmt.Sprintf("warning %s accepted: %s (because: %s)", v.Lint, v.Message, v.Reason)
+	case events.StepFailed:
+		return fmt.Sprintf("step failed: %s (%s)", title(v.Step), v.Reason)
+	case events.StepRetried:
+		return "step to retry: " + title(v.Step) + because(v.Reason)
+	case events.StepSkipped:
+		return fmt.Sprintf("step skipped: %s (%s)", title(v.Step), v.Reason)
+	case events.StepBlocked:
+		return fmt.Sprintf("step blocked: %s (%s)", title(v.Step), v.Reason)
+	case events.StepUnblocked:
+		return "step unblocked: " + title(v.Step) + because(v.Reason)
+	case events.GateSigned:
+		return fmt.Sprintf("%s signed %s as %s on %s%s", actor, v.Decision, v.Role, v.Gate, because(v.Reason))
+	case events.CooldownStarted:
+		return fmt.Sprintf("%s cools down until %s", v.Asset, v.Until.Format(time.RFC3339))
+	case events.CooldownElapsed:
+		return v.Asset + " has cooled down"
+	case events.CooldownForced:
+		return fmt.Sprintf("cool-down of %s cut short (%s)", v.Asset, v.Reason)
+	case events.DegradedEntered:
+		return fmt.Sprintf("degraded mode on: %s down on purpose (%s)", strings.Join(v.Down, ", "), v.Reason)
+	case events.DegradedLeft:
+		return "degraded mode off" + because(v.Reason)
+	}
+	return ev.EventType()
 }

@@ -92,8 +92,28 @@ func (c *Cutover) execute(ctx context.Context, run string, decide func(r *Run) (
 }
 
 // Start records the plan as a new run: the start of the cutover and one
-// planned step per step of the plan, in one atomic append.
+// planned step per step of the plan, in one atomic append. It is
+// [Cutover.StartWith] with no warnings accepted.
 func (c *Cutover) Start(ctx context.Context, p *planner.Plan, run, actor string) (*Outcome, error) {
+	return c.StartWith(ctx, p, StartOptions{Run: run, Actor: actor})
+}
+
+// StartOptions are the choices of whoever starts a cutover.
+type StartOptions struct {
+	Run, Actor string
+	// Rehearsal marks a dress rehearsal rather than the live run.
+	Rehearsal bool
+	// Accept holds, per lint id, why its warnings are accepted. Every
+	// warning of the plan must be accepted, one lint at a time.
+	Accept map[string]string
+}
+
+// StartWith records the plan as a new run, in one atomic append: the start
+// of the cutover, the warnings accepted (each with who and why), and every
+// step of the expanded runbook with its place in the schedule. It refuses a
+// plan whose analysis finds errors, or warnings not accepted.
+func (c *Cutover) StartWith(ctx context.Context, p *planner.Plan, o StartOptions) (*Outcome, error) {
+	run := o.Run
 	if !events.ValidID(run) {
 		return nil, refuse("run name %q is not valid: use letters, digits, '-' and '_'", run)
 	}
@@ -101,47 +121,83 @@ func (c *Cutover) Start(ctx context.Context, p *planner.Plan, run, actor string)
 	if err != nil {
 		return nil, err
 	}
-	var steps []planner.Step
-	for _, s := range rb.Steps {
-		if !s.BackoutOnly {
-			steps = append(steps, s)
+	a, err := planner.Analyze(p, rb, planner.Options{Seed: 1})
+	if err != nil {
+		return nil, err
+	}
+	var errs, unaccepted []string
+	var accepted []planner.Finding
+	for _, f := range a.Findings {
+		switch {
+		case f.Severity == planner.SeverityError:
+			errs = append(errs, f.String())
+		case strings.TrimSpace(o.Accept[f.ID]) == "":
+			unaccepted = append(unaccepted, f.String())
+		default:
+			accepted = append(accepted, f)
 		}
 	}
-	if len(steps)+1 > events.MaxBatch {
-		return nil, refuse("plan %s has %d steps; one cutover start records at most %d", p.Name, len(steps), events.MaxBatch-1)
+	if len(errs) > 0 {
+		return nil, refuse("plan %s has %d error(s) in its risks; fix them (dcmove plan check %s):\n  %s", p.Name, len(errs), p.File, strings.Join(errs, "\n  "))
+	}
+	if len(unaccepted) > 0 {
+		return nil, refuse("plan %s has warnings to accept one by one, each with --accept ID --reason WHY:\n  %s", p.Name, strings.Join(unaccepted, "\n  "))
+	}
+	for id := range o.Accept {
+		if !slices.ContainsFunc(a.Findings, func(f planner.Finding) bool { return f.ID == id }) {
+			return nil, refuse("--accept %s: the plan has no %s warning to accept", id, id)
+		}
+	}
+	steps := a.Steps
+	if len(steps)+len(accepted)+1 > events.MaxBatch {
+		return nil, refuse("plan %s has %d steps; one cutover start records at most %d", p.Name, len(steps), events.MaxBatch-1-len(accepted))
 	}
 	crew := make([]events.Member, len(p.Crew))
 	for i, m := range p.Crew {
 		crew[i] = events.Member{Name: m.Name, Roles: m.Roles}
 	}
+	services := make([]events.Service, len(p.Services))
+	for i, sv := range p.Services {
+		services[i] = events.Service{ID: sv.ID, Title: sv.Title, Vital: sv.Vital, RTO: events.Duration(sv.RTO)}
+	}
 	return c.execute(ctx, run, func(r *Run) ([]events.Envelope, error) {
 		if r.Exists() {
 			return nil, refuse("run %s already exists (plan %s); to run the plan again, name a new run with --run", run, r.Plan)
 		}
-		actor, err := crewMember(crew, actor)
+		actor, err := crewMember(crew, o.Actor)
 		if err != nil {
 			return nil, err
 		}
-		o := events.Origin{Run: run, Plan: p.Name, Actor: actor}
+		origin := events.Origin{Run: run, Plan: p.Name, Actor: actor}
 		now := c.Clock.Now()
-		first, err := events.New(now, o, "", events.CutoverStarted{
+		first, err := events.New(now, origin, "", events.CutoverStarted{
 			Plan: p.Name, Title: p.Title, File: p.File, Hash: p.Hash,
 			WindowStart: p.Window.Start, WindowEnd: p.Window.End, TimeZone: p.Window.TimeZone,
-			Steps: len(steps), Crew: crew,
+			Steps: len(steps), Crew: crew, Lead: p.Lead, Rehearsal: o.Rehearsal, Services: services,
 		})
 		if err != nil {
 			return nil, err
 		}
 		evs := []events.Envelope{first}
+		for _, f := range accepted {
+			e, err := events.New(now, origin, "", events.WarningAccepted{Lint: f.ID, Message: f.Message, Reason: o.Accept[f.ID]})
+			if err != nil {
+				return nil, err
+			}
+			evs = append(evs, e)
+		}
 		// Record steps in dependency order, so a reader meets a step's
 		// dependencies before the step.
 		for _, s := range dependencyOrder(steps) {
-			e, err := events.New(now, o, "step/"+s.ID, events.StepPlanned{
+			sp := events.StepPlanned{
 				Step: s.ID, Title: s.Title, Phase: s.Phase, After: s.After, Asset: s.Asset, Role: s.Role, Gate: s.Gate,
 				Optimistic:  events.Duration(s.Duration.Optimistic),
 				Likely:      events.Duration(s.Duration.Likely),
 				Pessimistic: events.Duration(s.Duration.Pessimistic),
-			})
+				Timing:      s.Timing, Service: s.Service, Template: s.Template, Backout: s.Backout,
+				PlannedStart: s.Start, PlannedEnd: s.End,
+			}
+			e, err := events.New(now, origin, "step/"+s.ID, sp)
 			if err != nil {
 				return nil, err
 			}
@@ -152,18 +208,21 @@ func (c *Cutover) Start(ctx context.Context, p *planner.Plan, run, actor string)
 }
 
 // dependencyOrder returns steps with each after its dependencies, keeping
-// the given order among steps that are ready together.
-func dependencyOrder(steps []planner.Step) []planner.Step {
-	p := &planner.Plan{Steps: steps}
-	byID := make(map[string]planner.Step, len(steps))
+// the given order among steps that are ready together. Dependencies on
+// steps not recorded (back-out steps) are dropped.
+func dependencyOrder(steps []planner.Scheduled) []planner.Scheduled {
+	p := &planner.Plan{}
+	byID := make(map[string]planner.Scheduled, len(steps))
 	for _, s := range steps {
+		p.Steps = append(p.Steps, *s.Step)
 		byID[s.ID] = s
 	}
-	var out []planner.Step
+	var out []planner.Scheduled
 	for _, id := range p.Order() {
 		s := byID[id]
-		// Dependencies on back-out steps are not part of the forward run.
-		s.After = slices.DeleteFunc(slices.Clone(s.After), func(d string) bool { _, ok := byID[d]; return !ok })
+		step := *s.Step
+		step.After = slices.DeleteFunc(slices.Clone(step.After), func(d string) bool { _, ok := byID[d]; return !ok })
+		s.Step = &step
 		out = append(out, s)
 	}
 	return out
@@ -178,20 +237,8 @@ func (c *Cutover) StartStep(ctx context.Context, run, id, actor string) (*Outcom
 		if err != nil {
 			return nil, err
 		}
-		switch s.state {
-		case started:
-			return nil, refuse("step %s is already started by %s", id, s.by)
-		case done:
-			return nil, refuse("step %s is already done (by %s)", id, s.by)
-		}
-		var waiting []string
-		for _, d := range s.after {
-			if dep := r.steps[d]; dep == nil || dep.state != done {
-				waiting = append(waiting, fmt.Sprintf("%s (%s)", d, dep.stateName()))
-			}
-		}
-		if len(waiting) > 0 {
-			return nil, refuse("step %s cannot start yet: it waits for %s", id, strings.Join(waiting, ", "))
+		if err := r.canStart(s, c.Clock.Now()); err != nil {
+			return nil, err
 		}
 		e, err := events.New(c.Clock.Now(), events.Origin{Run: run, Plan: r.Plan, Actor: who}, "step/"+id, events.StepStarted{Step: id})
 		return []events.Envelope{e}, err
@@ -205,11 +252,11 @@ func (c *Cutover) CompleteStep(ctx context.Context, run, id, actor string) (*Out
 		if err != nil {
 			return nil, err
 		}
-		switch s.state {
-		case pending:
-			return nil, refuse("step %s is not started; start it first: dcmove step start %s", id, id)
-		case done:
-			return nil, refuse("step %s is already done (by %s)", id, s.by)
+		if s.state != started {
+			return nil, refuse("step %s is %s; only a started step can be finished (dcmove step start %s)", id, r.describe(s), id)
+		}
+		if s.gate {
+			return nil, refuse("step %s is a go/no-go gate: it is done when every role signed go (dcmove gate sign %s --decision go); still to sign: %s", id, id, strings.Join(r.unsigned(s), ", "))
 		}
 		e, err := events.New(c.Clock.Now(), events.Origin{Run: run, Plan: r.Plan, Actor: who}, "step/"+id, events.StepCompleted{Step: id})
 		return []events.Envelope{e}, err
@@ -220,22 +267,11 @@ func (c *Cutover) CompleteStep(ctx context.Context, run, id, actor string) (*Out
 // exists, and the actor is a crew member who may do it. It returns the step
 // and the actor's name as the plan spells it.
 func (r *Run) guardStep(id, actor string) (*step, string, error) {
-	if !r.Exists() {
-		return nil, "", refuse("run %s has not been started: record a plan first with dcmove cutover start FILE", r.ID)
-	}
-	s := r.steps[id]
-	if s == nil {
-		return nil, "", refuse("run %s has no step %q; %s", r.ID, id, planner.Hint(id, "steps", r.order))
-	}
-	crew := make([]events.Member, 0, len(r.names))
-	for _, n := range r.names {
-		crew = append(crew, events.Member{Name: n, Roles: r.crew[n]})
-	}
-	who, err := crewMember(crew, actor)
+	s, who, err := r.guardMember(id, actor)
 	if err != nil {
 		return nil, "", err
 	}
-	if s.role != "" && len(crew) > 0 && !slices.Contains(r.crew[who], s.role) {
+	if s.role != "" && len(r.names) > 0 && !slices.Contains(r.crew[who], s.role) {
 		var can []string
 		for _, n := range r.names {
 			if slices.Contains(r.crew[n], s.role) {
@@ -252,7 +288,7 @@ func (s *step) stateName() string {
 	if s == nil {
 		return "not in the plan"
 	}
-	return [...]string{"not started", "started", "done"}[s.state]
+	return stateNames[s.state]
 }
 
 // crewMember returns actor's name as the crew list spells it. With no crew

@@ -16,7 +16,8 @@ import (
 
 const smallPlan = `
 plan: small
-window: {start: 2026-12-05 07:00, end: 2026-12-06 20:00, timezone: Europe/Paris}
+lead: Claire
+window: {start: 2026-12-05 07:00, end: 2026-12-05 19:00, timezone: Europe/Paris}
 crew:
   - {name: Claire, roles: [lead]}
   - {name: Karim, roles: [network]}
@@ -135,7 +136,7 @@ func TestGuards(t *testing.T) {
 			cmd: func(c *runbooks.Cutover) (*runbooks.Outcome, error) {
 				return c.CompleteStep(ctx, "r", "capture", "Karim")
 			},
-			wantErr: runbooks.ErrRefused, want: "start it first: dcmove step start capture"},
+			wantErr: runbooks.ErrRefused, want: "only a started step can be finished (dcmove step start capture)"},
 		{name: "step without role open to any crew member", prepare: [][2]string{{"capture", "Karim"}, {"shutdown", "Julien"}, {"move", "Julien"}},
 			cmd: func(c *runbooks.Cutover) (*runbooks.Outcome, error) {
 				return c.StartStep(ctx, "r", "validate", "Claire")

@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"slices"
 	"time"
 
 	"github.com/dcmove/dcmove/events"
@@ -13,15 +14,27 @@ const (
 	pending stepState = iota
 	started
 	done
+	failed
+	skipped
 )
+
+var stateNames = [...]string{"not started", "started", "done", "failed", "skipped"}
 
 type step struct {
 	id, title, role string
 	after           []string
 	state           stepState
 	by              string
+	reason          string // why it failed or was skipped
+	blocked         string // why it is blocked; empty when not
+	timing          string
+	gate            bool
+	signed          map[string]string // gate: role -> decision
 	planned         events.StepPlanned
 }
+
+// finished reports whether dependents of the step may go on.
+func (s *step) finished() bool { return s.state == done || s.state == skipped }
 
 // Run is the command-side state of one run, folded from its events: just
 // what the guards need.
@@ -29,13 +42,24 @@ type Run struct {
 	ID, Plan string
 	// TimeZone is the plan's time zone name.
 	TimeZone string
+	// WindowStart and WindowEnd bound the move window.
+	WindowStart, WindowEnd time.Time
+	// Lead is the crew member who leads the move.
+	Lead string
+	// Rehearsal marks a dress rehearsal.
+	Rehearsal bool
 	// Seq is the sequence of the last record applied: commands validated
 	// against this state append with this expectation.
-	Seq   uint64
-	crew  map[string][]string // name -> roles
-	names []string
-	steps map[string]*step
-	order []string
+	Seq      uint64
+	crew     map[string][]string // name -> roles
+	names    []string
+	steps    map[string]*step
+	order    []string
+	services []events.Service
+	// Degraded is set while degraded mode is on, with the services down on
+	// purpose.
+	Degraded     bool
+	DegradedDown []string
 }
 
 func newRun(id string) *Run {
@@ -45,7 +69,9 @@ func newRun(id string) *Run {
 // Exists reports whether the run has been started.
 func (r *Run) Exists() bool { return r.Plan != "" }
 
-// Apply folds one record into the run.
+// Apply folds one record into the run. Records that contradict the state
+// (a start of a step already started, by a concurrent writer of an older
+// dcmove) are ignored.
 func (r *Run) Apply(rec events.Record) {
 	if rec.Seq > r.Seq {
 		r.Seq = rec.Seq
@@ -59,14 +85,15 @@ func (r *Run) Apply(rec events.Record) {
 	}
 	switch e := ev.(type) {
 	case events.CutoverStarted:
-		r.Plan, r.TimeZone = e.Plan, e.TimeZone
+		r.Plan, r.TimeZone, r.Lead, r.Rehearsal = e.Plan, e.TimeZone, e.Lead, e.Rehearsal
+		r.WindowStart, r.WindowEnd, r.services = e.WindowStart, e.WindowEnd, e.Services
 		for _, m := range e.Crew {
 			r.crew[m.Name] = m.Roles
 			r.names = append(r.names, m.Name)
 		}
 	case events.StepPlanned:
 		if _, dup := r.steps[e.Step]; !dup {
-			r.steps[e.Step] = &step{id: e.Step, title: e.Title, role: e.Role, after: e.After, planned: e}
+			r.steps[e.Step] = &step{id: e.Step, title: e.Title, role: e.Role, after: e.After, timing: e.Timing, gate: e.Gate, planned: e}
 			r.order = append(r.order, e.Step)
 		}
 	case events.StepStarted:
@@ -77,13 +104,48 @@ func (r *Run) Apply(rec events.Record) {
 		if s := r.steps[e.Step]; s != nil && s.state == started {
 			s.state, s.by = done, rec.Actor
 		}
+	case events.StepFailed:
+		if s := r.steps[e.Step]; s != nil && s.state == started {
+			s.state, s.by, s.reason = failed, rec.Actor, e.Reason
+		}
+	case events.StepRetried:
+		if s := r.steps[e.Step]; s != nil && s.state == failed {
+			s.state, s.by, s.reason = pending, rec.Actor, ""
+		}
+	case events.StepSkipped:
+		if s := r.steps[e.Step]; s != nil && (s.state == pending || s.state == failed) {
+			s.state, s.by, s.reason = skipped, rec.Actor, e.Reason
+		}
+	case events.StepBlocked:
+		if s := r.steps[e.Step]; s != nil {
+			s.blocked = e.Reason
+		}
+	case events.StepUnblocked:
+		if s := r.steps[e.Step]; s != nil {
+			s.blocked = ""
+		}
+	case events.GateSigned:
+		if s := r.steps[e.Gate]; s != nil {
+			if s.signed == nil {
+				s.signed = map[string]string{}
+			}
+			s.signed[e.Role] = e.Decision
+		}
+	case events.DegradedEntered:
+		r.Degraded, r.DegradedDown = true, e.Down
+	case events.DegradedLeft:
+		r.Degraded, r.DegradedDown = false, nil
 	}
 }
 
-// ready reports whether every dependency of s is done.
+// ready reports whether s is pending, unblocked and every dependency is
+// done or skipped.
 func (r *Run) ready(s *step) bool {
+	if s.state != pending || s.blocked != "" {
+		return false
+	}
 	for _, d := range s.after {
-		if dep := r.steps[d]; dep == nil || dep.state != done {
+		if dep := r.steps[d]; dep != nil && !dep.finished() {
 			return false
 		}
 	}
@@ -91,35 +153,62 @@ func (r *Run) ready(s *step) bool {
 }
 
 // Ready returns the ids of the steps that can start now, in plan order.
-func (r *Run) Ready() []string {
-	var out []string
-	for _, id := range r.order {
-		if s := r.steps[id]; s.state == pending && r.ready(s) {
-			out = append(out, id)
-		}
-	}
-	return out
-}
+func (r *Run) Ready() []string { return r.where(r.ready) }
 
 // Started returns the ids of the steps in progress, in plan order.
 func (r *Run) Started() []string {
+	return r.where(func(s *step) bool { return s.state == started })
+}
+
+// Failed returns the ids of the failed steps, in plan order.
+func (r *Run) Failed() []string {
+	return r.where(func(s *step) bool { return s.state == failed })
+}
+
+// Blocked returns the ids of the blocked steps, in plan order.
+func (r *Run) Blocked() []string {
+	return r.where(func(s *step) bool { return s.blocked != "" })
+}
+
+func (r *Run) where(keep func(*step) bool) []string {
 	var out []string
 	for _, id := range r.order {
-		if r.steps[id].state == started {
+		if keep(r.steps[id]) {
 			out = append(out, id)
 		}
 	}
 	return out
 }
 
-// Done reports whether every step of the run is done.
+// Done reports whether every step of the run is done or skipped (back-out
+// steps aside).
 func (r *Run) Done() bool {
+	n := 0
 	for _, s := range r.steps {
-		if s.state != done {
+		if s.planned.BackoutOnly {
+			continue
+		}
+		if !s.finished() {
 			return false
 		}
+		n++
 	}
-	return len(r.steps) > 0
+	return n > 0
+}
+
+// GateRoles returns the roles that must all sign go on a gate: every role
+// of the crew, so each team says go.
+func (r *Run) GateRoles() []string {
+	var roles []string
+	for _, n := range r.names {
+		for _, role := range r.crew[n] {
+			if !slices.Contains(roles, role) {
+				roles = append(roles, role)
+			}
+		}
+	}
+	slices.Sort(roles)
+	return roles
 }
 
 // Location returns the plan's time zone (UTC if unknown).

@@ -88,7 +88,7 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 		j := running[0]
 		running = running[1:]
 		sim.Clock.Set(j.until)
-		out, err := sim.Cutover.CompleteStep(ctx, run, j.step, j.person)
+		out, err := sim.finish(ctx, p, run, steps[j.step], j.person)
 		if err != nil {
 			return fmt.Errorf("simulated %s finishing %s: %w", j.person, j.step, err)
 		}
@@ -97,6 +97,44 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 		s := steps[j.step]
 		sim.report(Action{At: j.until, Step: j.step, Title: s.Title, Actor: j.person, Took: j.until.Sub(j.from), Planned: s.Duration.Likely, NowReady: out.NowReady})
 	}
+}
+
+// finish completes a step; a go/no-go gate is finished by one go from a
+// crew member of each role, the last of which completes it.
+func (sim *Simulation) finish(ctx context.Context, p *planner.Plan, run string, s planner.Step, who string) (*Outcome, error) {
+	if !s.Gate {
+		return sim.Cutover.CompleteStep(ctx, run, s.ID, who)
+	}
+	r, err := sim.Cutover.Load(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	roles := map[string][]string{}
+	for _, m := range p.Crew {
+		roles[m.Name] = m.Roles
+	}
+	signed := map[string]bool{}
+	sign := func(name string) (*Outcome, error) {
+		for _, role := range roles[name] {
+			signed[role] = true
+		}
+		return sim.Cutover.SignGate(ctx, run, s.ID, name, "go", "simulated go")
+	}
+	// The person who held the meeting signs first, then one person for
+	// each role still missing.
+	out, err := sign(who)
+	for _, role := range r.GateRoles() {
+		if err != nil || signed[role] {
+			continue
+		}
+		for _, m := range p.Crew {
+			if slices.Contains(m.Roles, role) {
+				out, err = sign(m.Name)
+				break
+			}
+		}
+	}
+	return out, err
 }
 
 func (sim *Simulation) report(a Action) {

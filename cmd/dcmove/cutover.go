@@ -16,7 +16,10 @@ func (m *Main) cutoverCommand() *cli.Command {
 			Usage:     "record a plan in the event log as a new run (all its events or none)",
 			ArgsUsage: "FILE",
 			Flags: append(logFlags(), actorFlag(),
-				&cli.StringFlag{Name: "run", Usage: "name of the new run (default: the plan's name)"}),
+				&cli.StringFlag{Name: "run", Usage: "name of the new run (default: the plan's name, with -rehearsal for a rehearsal)"},
+				&cli.BoolFlag{Name: "rehearsal", Usage: "a dress rehearsal, kept apart from the live run"},
+				&cli.StringSliceFlag{Name: "accept", Usage: "accept the plan's warnings of this lint id (e.g. L003); give one --reason per --accept"},
+				&cli.StringSliceFlag{Name: "reason", Usage: "why the matching --accept is acceptable (recorded with your name)"}),
 			Action: func(c *cli.Context) error {
 				p, err := loadPlan(c)
 				if err != nil {
@@ -25,6 +28,17 @@ func (m *Main) cutoverCommand() *cli.Command {
 				run := c.String("run")
 				if run == "" {
 					run = p.Name
+					if c.Bool("rehearsal") {
+						run += "-rehearsal"
+					}
+				}
+				ids, reasons := c.StringSlice("accept"), c.StringSlice("reason")
+				if len(ids) != len(reasons) {
+					return usagef("give one --reason for each --accept (%d --accept, %d --reason)", len(ids), len(reasons))
+				}
+				accept := map[string]string{}
+				for i, id := range ids {
+					accept[id] = reasons[i]
 				}
 				l, err := openLog(c)
 				if err != nil {
@@ -32,11 +46,15 @@ func (m *Main) cutoverCommand() *cli.Command {
 				}
 				defer l.Close()
 				cut := &runbooks.Cutover{Log: l, Clock: m.Clock}
-				out, err := cut.Start(c.Context, p, run, c.String("as"))
+				out, err := cut.StartWith(c.Context, p, runbooks.StartOptions{Run: run, Actor: c.String("as"), Rehearsal: c.Bool("rehearsal"), Accept: accept})
 				if err != nil {
 					return fmt.Errorf("start cutover: %w", err)
 				}
-				fmt.Fprintf(m.Stdout, "started run %s: %s\n", run, p.Summary())
+				kind := "run"
+				if c.Bool("rehearsal") {
+					kind = "rehearsal"
+				}
+				fmt.Fprintf(m.Stdout, "started %s %s: %s\n", kind, run, p.Summary())
 				fmt.Fprintf(m.Stdout, "recorded %d events in one atomic append\n", len(out.Appended))
 				m.printReady(out, "ready to start")
 				return nil

@@ -59,11 +59,29 @@ func (m *Main) demo(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := cut.Start(c.Context, p, run, p.Lead)
+	// What the planner says first, and the warnings the lead accepts.
+	rb, err := runbooks.Expand(p)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%s  %s starts run %s: %d events recorded in one atomic append\n",
+	a, err := planner.Analyze(p, rb, planner.Options{Seed: 1})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "plan: the move should end %s (makespan %s); %.0f%% of %d simulated weekends fit the window\n",
+		a.End.In(loc).Format("Mon 15:04"), planner.Span(a.Makespan), a.Probability*100, a.Samples)
+	accept := map[string]string{}
+	for _, f := range a.Findings {
+		if _, ok := accept[f.ID]; !ok {
+			accept[f.ID] = "demo: the simulated crew works without shifts"
+			fmt.Fprintf(w, "plan: %s accepts warning %s (%s)\n", p.Lead, f.ID, f.Message)
+		}
+	}
+	out, err := cut.StartWith(c.Context, p, runbooks.StartOptions{Run: run, Actor: p.Lead, Accept: accept})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%s  %s starts run %s: %d events recorded in one atomic append\n",
 		clock.Now().In(loc).Format("Mon 15:04"), p.Lead, run, len(out.Appended))
 
 	// Show a guard at work: the last step cannot start before the others,

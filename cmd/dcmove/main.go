@@ -80,6 +80,8 @@ func (m *Main) Run(ctx context.Context, args []string) (err error) {
 			m.planCommand(),
 			m.cutoverCommand(),
 			m.stepCommand(),
+			m.gateCommand(),
+			m.degradedCommand(),
 			m.statusCommand(),
 			m.auditCommand(),
 			m.serveCommand(),

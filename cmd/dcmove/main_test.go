@@ -304,8 +304,8 @@ func TestCutoverScript(t *testing.T) {
 		return mustFail(t, clock, exitRefused, append(args, "--data-dir", dir)...)
 	}
 
-	out := run("cutover", "start", weekend, "--as", "Claire Martin")
-	wantContains(t, "cutover start", out, "started run pa2-to-pa3: plan pa2-to-pa3", "recorded 26 events in one atomic append",
+	out := run("cutover", "start", weekend, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts")
+	wantContains(t, "cutover start", out, "started run pa2-to-pa3: plan pa2-to-pa3", "recorded 31 events in one atomic append",
 		"ready to start:\n  remind-customers ", "\n  capture-fw-rules ", "\n  capture-switch-config ", "\n  verify-backups ", "\n  prepare-pa3 ")
 	if strings.Contains(out, "recreate-fw-rules") {
 		t.Errorf("cutover start lists recreate-fw-rules as ready before its dependencies:\n%s", out)
@@ -314,19 +314,19 @@ func TestCutoverScript(t *testing.T) {
 	at("07:00")
 	out = run("step", "start", "capture-fw-rules", "--as", "Karim Haddad")
 	wantContains(t, "step start", out,
-		"started capture-fw-rules (Export every firewall rule from the PA2 provider's equipment) by Karim Haddad at Sat 5 Dec 07:00 CET\n")
+		"Sat 5 Dec 07:00 CET  step started: capture-fw-rules (Export every firewall rule from the PA2 provider's equipment), by Karim Haddad\n")
 	// Flags before the argument work too.
 	run("step", "start", "--as", "Sophie Bernard", "capture-switch-config")
 
 	at("07:45")
 	out = run("step", "done", "capture-switch-config", "--as", "Sophie Bernard")
-	wantContains(t, "step done", out, "finished capture-switch-config", "by Sophie Bernard at Sat 5 Dec 07:45 CET",
+	wantContains(t, "step done", out, "Sat 5 Dec 07:45 CET  step done: capture-switch-config (", "by Sophie Bernard",
 		"no step became ready; still ready: remind-customers, verify-backups, prepare-pa3\n")
 	wantContains(t, "status", run("status"), "progress 1/25 steps done (4%): 1 started, 3 ready, 20 waiting")
 
 	at("08:05")
 	out = run("step", "done", "capture-fw-rules", "--as", "Karim Haddad")
-	wantContains(t, "step done", out, "finished capture-fw-rules", "by Karim Haddad at Sat 5 Dec 08:05 CET",
+	wantContains(t, "step done", out, "Sat 5 Dec 08:05 CET  step done: capture-fw-rules (", "by Karim Haddad",
 		"now ready:\n  recreate-fw-rules        Re-create the captured rules for PA3, drop the obsolete ones\n")
 
 	at("08:10")
@@ -342,7 +342,7 @@ func TestCutoverScript(t *testing.T) {
 			`no step "prepare-pa4"; did you mean "prepare-pa3"?`)
 		wantContains(t, "done twice", refused(t, "step", "done", "capture-fw-rules", "--as", "Karim Haddad"), "capture-fw-rules")
 		wantContains(t, "started twice", refused(t, "step", "start", "capture-fw-rules", "--as", "Karim Haddad"), "capture-fw-rules")
-		wantContains(t, "same run again", refused(t, "cutover", "start", weekend, "--as", "Claire Martin"),
+		wantContains(t, "same run again", refused(t, "cutover", "start", weekend, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts"),
 			"run pa2-to-pa3 already exists", "--run")
 		errOut := mustFail(t, clock, exitBadInput, "step", "start", "--data-dir", dir, "--as", "Julien Petit")
 		wantContains(t, "no step id", errOut, "give one step id, e.g. dcmove step start capture-fw-rules --as NAME")
@@ -354,9 +354,9 @@ func TestCutoverScript(t *testing.T) {
 
 	// A second run on the same log becomes the default...
 	at("08:20")
-	wantContains(t, "second run", run("cutover", "start", weekend, "--run", "other", "--as", "Claire Martin"), "started run other:")
+	wantContains(t, "second run", run("cutover", "start", weekend, "--run", "other", "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts"), "started run other:")
 	out = run("step", "start", "remind-customers", "--as", "Claire Martin")
-	wantContains(t, "step in the default run", out, "started remind-customers")
+	wantContains(t, "step in the default run", out, "step started: remind-customers (")
 	wantContains(t, "status of the default run", run("status"),
 		"run other: ", "progress 0/25 steps done (0%): 1 started, 4 ready, 20 waiting")
 	// ...and --run still addresses the first.
@@ -380,7 +380,7 @@ func TestCutoverScript(t *testing.T) {
 func TestStatusWatch(t *testing.T) {
 	dir := t.TempDir()
 	clock := runbooks.NewManualClock(paris(t, 5, "06:30"))
-	mustRun(t, clock, "cutover", "start", weekend, "--data-dir", dir, "--as", "Claire Martin")
+	mustRun(t, clock, "cutover", "start", weekend, "--data-dir", dir, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts")
 
 	var watch syncBuffer
 	stop := background(t, &watch, clock, "status", "--watch", "--data-dir", dir)
@@ -415,7 +415,7 @@ func TestStatusWatchSurvivesHolderExit(t *testing.T) {
 	var served syncBuffer
 	stopServe := background(t, &served, clock, "serve", "--data-dir", dir)
 	waitFor(t, &served, "serving data directory")
-	mustRun(t, clock, "cutover", "start", weekend, "--data-dir", dir, "--as", "Claire Martin")
+	mustRun(t, clock, "cutover", "start", weekend, "--data-dir", dir, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts")
 
 	var watch syncBuffer
 	stopWatch := background(t, &watch, clock, "status", "--watch", "--data-dir", dir)
@@ -436,7 +436,7 @@ func TestStatusWatchSurvivesHolderExit(t *testing.T) {
 func TestStatusWatchUnknownRun(t *testing.T) {
 	dir := t.TempDir()
 	clock := runbooks.NewManualClock(paris(t, 5, "06:30"))
-	mustRun(t, clock, "cutover", "start", weekend, "--data-dir", dir, "--as", "Claire Martin")
+	mustRun(t, clock, "cutover", "start", weekend, "--data-dir", dir, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts")
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	r := dcmove(ctx, clock, "status", "--watch", "--data-dir", dir, "--run", "pa2-to-pa4")
@@ -455,7 +455,7 @@ func TestServerURL(t *testing.T) {
 	url := s.ClientURL()
 	clock := runbooks.NewManualClock(paris(t, 5, "06:30"))
 
-	wantContains(t, "cutover start", mustRun(t, clock, "cutover", "start", weekend, "--server", url, "--as", "Claire Martin"),
+	wantContains(t, "cutover start", mustRun(t, clock, "cutover", "start", weekend, "--server", url, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts"),
 		"started run pa2-to-pa3:")
 	clock.Set(paris(t, 5, "07:00"))
 	mustRun(t, clock, "step", "start", "verify-backups", "--server", url, "--as", "Hugo Leroy")
@@ -478,7 +478,7 @@ func TestServe(t *testing.T) {
 	stop := background(t, &serve, clock, "serve", "--data-dir", dir)
 	waitFor(t, &serve, "serving data directory "+dir+" at nats://127.0.0.1:")
 
-	wantContains(t, "cutover start", mustRun(t, clock, "cutover", "start", weekend, "--data-dir", dir, "--as", "Claire Martin"),
+	wantContains(t, "cutover start", mustRun(t, clock, "cutover", "start", weekend, "--data-dir", dir, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts"),
 		"started run pa2-to-pa3:")
 	errOut := mustFail(t, clock, exitError, "serve", "--data-dir", dir)
 	wantContains(t, "second serve", errOut, "data directory "+dir+" is already served by another dcmove process")
@@ -497,14 +497,14 @@ func TestEnvironment(t *testing.T) {
 	t.Setenv("DCMOVE_ACTOR", "Claire Martin")
 	clock := runbooks.NewManualClock(paris(t, 5, "06:30"))
 
-	mustRun(t, clock, "cutover", "start", weekend)
+	mustRun(t, clock, "cutover", "start", weekend, "--accept", "L013", "--reason", "demo crew without shifts")
 	if _, err := os.Stat(filepath.Join(dir, "jetstream")); err != nil {
 		t.Fatalf("DCMOVE_DATA_DIR was not used: %v", err)
 	}
 	clock.Set(paris(t, 5, "07:00"))
-	wantContains(t, "step start", mustRun(t, clock, "step", "start", "remind-customers"), "by Claire Martin at")
+	wantContains(t, "step start", mustRun(t, clock, "step", "start", "remind-customers"), "by Claire Martin\n")
 	// A flag wins over the environment.
-	wantContains(t, "step start --as", mustRun(t, clock, "step", "start", "capture-fw-rules", "--as", "Karim Haddad"), "by Karim Haddad at")
+	wantContains(t, "step start --as", mustRun(t, clock, "step", "start", "capture-fw-rules", "--as", "Karim Haddad"), "by Karim Haddad\n")
 	wantContains(t, "status", mustRun(t, clock, "status"), "2 started")
 
 	// Without the variable, the actor is unknown again: nothing of it

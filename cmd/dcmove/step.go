@@ -4,43 +4,125 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/projections"
 	"github.com/dcmove/dcmove/runbooks"
 	"github.com/urfave/cli/v2"
 )
 
+// stepCommand is a team action on one step (or gate).
+type stepCommand func(cut *runbooks.Cutover, c *cli.Context, run, id, actor string) (*runbooks.Outcome, error)
+
 func (m *Main) stepCommand() *cli.Command {
-	flags := func() []cli.Flag { return append(logFlags(), runFlag(), actorFlag()) }
+	flags := func(extra ...cli.Flag) []cli.Flag {
+		return append(append(logFlags(), runFlag(), actorFlag(), outputFlag()), extra...)
+	}
+	reason := func(required bool) cli.Flag {
+		return &cli.StringFlag{Name: "reason", Required: required, Usage: "why, in words: recorded with your name for the audit"}
+	}
+	sub := func(name, usage string, cmd stepCommand, extra ...cli.Flag) *cli.Command {
+		return &cli.Command{Name: name, Usage: usage, ArgsUsage: "STEP", Flags: flags(extra...),
+			Action: func(c *cli.Context) error { return m.stepAction(c, cmd) }}
+	}
 	return &cli.Command{
 		Name:  "step",
 		Usage: "record the team's work on a step",
 		Subcommands: []*cli.Command{
-			{
-				Name:      "start",
-				Usage:     "start a step (refused until its dependencies are done)",
-				ArgsUsage: "STEP",
-				Flags:     flags(),
-				Action: func(c *cli.Context) error {
-					return m.stepAction(c, "started", (*runbooks.Cutover).StartStep)
-				},
-			},
-			{
-				Name:      "done",
-				Usage:     "finish a started step",
-				ArgsUsage: "STEP",
-				Flags:     flags(),
-				Action: func(c *cli.Context) error {
-					return m.stepAction(c, "finished", (*runbooks.Cutover).CompleteStep)
-				},
-			},
+			sub("start", "start a step (refused until its dependencies are done)",
+				func(cut *runbooks.Cutover, c *cli.Context, run, id, actor string) (*runbooks.Outcome, error) {
+					return cut.StartStep(c.Context, run, id, actor)
+				}),
+			sub("done", "finish a started step",
+				func(cut *runbooks.Cutover, c *cli.Context, run, id, actor string) (*runbooks.Outcome, error) {
+					return cut.CompleteStep(c.Context, run, id, actor)
+				}),
+			sub("fail", "record that a started step failed; its dependents wait",
+				func(cut *runbooks.Cutover, c *cli.Context, run, id, actor string) (*runbooks.Outcome, error) {
+					return cut.FailStep(c.Context, run, id, actor, c.String("reason"))
+				}, reason(true)),
+			sub("retry", "put a failed step back, to start it again",
+				func(cut *runbooks.Cutover, c *cli.Context, run, id, actor string) (*runbooks.Outcome, error) {
+					return cut.RetryStep(c.Context, run, id, actor, c.String("reason"))
+				}, reason(false)),
+			sub("skip", "skip a step (the lead only); its dependents go on",
+				func(cut *runbooks.Cutover, c *cli.Context, run, id, actor string) (*runbooks.Outcome, error) {
+					return cut.SkipStep(c.Context, run, id, actor, c.String("reason"))
+				}, reason(true)),
+			sub("block", "stop a step from starting or going on, for a reason outside the plan",
+				func(cut *runbooks.Cutover, c *cli.Context, run, id, actor string) (*runbooks.Outcome, error) {
+					return cut.BlockStep(c.Context, run, id, actor, c.String("reason"))
+				}, reason(true)),
+			sub("unblock", "let a blocked step go on",
+				func(cut *runbooks.Cutover, c *cli.Context, run, id, actor string) (*runbooks.Outcome, error) {
+					return cut.UnblockStep(c.Context, run, id, actor, c.String("reason"))
+				}, reason(false)),
 		},
 	}
 }
 
-type stepCommand func(c *runbooks.Cutover, ctx context.Context, run, step, actor string) (*runbooks.Outcome, error)
+func (m *Main) gateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "gate",
+		Usage: "go/no-go decisions",
+		Subcommands: []*cli.Command{{
+			Name:      "sign",
+			Usage:     "sign a go/no-go gate for your roles; it is done when every role of the crew signed go, and one no-go fails it",
+			ArgsUsage: "GATE",
+			Flags: append(logFlags(), runFlag(), actorFlag(), outputFlag(),
+				&cli.StringFlag{Name: "decision", Required: true, Usage: "go or no-go"},
+				&cli.StringFlag{Name: "reason", Usage: "why (required for a no-go)"}),
+			Action: func(c *cli.Context) error {
+				return m.stepAction(c, func(cut *runbooks.Cutover, c *cli.Context, run, id, actor string) (*runbooks.Outcome, error) {
+					return cut.SignGate(c.Context, run, id, actor, c.String("decision"), c.String("reason"))
+				})
+			},
+		}},
+	}
+}
 
-func (m *Main) stepAction(c *cli.Context, verb string, cmd stepCommand) error {
+func (m *Main) degradedCommand() *cli.Command {
+	sub := func(name, usage string, cmd func(cut *runbooks.Cutover, ctx context.Context, run, actor, reason string) (*runbooks.Outcome, error)) *cli.Command {
+		return &cli.Command{
+			Name: name, Usage: usage,
+			Flags: append(logFlags(), runFlag(), actorFlag(), outputFlag(),
+				&cli.StringFlag{Name: "reason", Required: true, Usage: "why: recorded with your name"}),
+			Action: func(c *cli.Context) error {
+				if c.NArg() != 0 {
+					return usagef("%s takes no argument", c.Command.HelpName)
+				}
+				l, run, err := openRun(c)
+				if err != nil {
+					return err
+				}
+				defer l.Close()
+				out, err := cmd(&runbooks.Cutover{Log: l, Clock: m.Clock}, c.Context, run, c.String("as"), c.String("reason"))
+				if err != nil {
+					return fmt.Errorf("degraded %s: %w", name, err)
+				}
+				return m.printOutcome(c, out)
+			},
+		}
+	}
+	return &cli.Command{
+		Name:  "degraded",
+		Usage: "degraded mode: only vital services stay up while the move goes on",
+		Subcommands: []*cli.Command{
+			sub("on", "enter degraded mode: every service that is not vital is down on purpose", (*runbooks.Cutover).EnterDegraded),
+			sub("off", "leave degraded mode", (*runbooks.Cutover).LeaveDegraded),
+		},
+	}
+}
+
+func outputFlag() cli.Flag {
+	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json for scripts"}
+}
+
+func (m *Main) stepAction(c *cli.Context, cmd stepCommand) error {
 	if c.NArg() != 1 {
 		return usagef("give one step id, e.g. %s capture-fw-rules --as NAME", c.Command.HelpName)
+	}
+	if err := checkOutput(c, "text", "json"); err != nil {
+		return err
 	}
 	id := c.Args().First()
 	l, run, err := openRun(c)
@@ -48,13 +130,41 @@ func (m *Main) stepAction(c *cli.Context, verb string, cmd stepCommand) error {
 		return err
 	}
 	defer l.Close()
-	out, err := cmd(&runbooks.Cutover{Log: l, Clock: m.Clock}, c.Context, run, id, c.String("as"))
+	out, err := cmd(&runbooks.Cutover{Log: l, Clock: m.Clock}, c, run, id, c.String("as"))
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", c.Command.Name, id, err)
 	}
-	e := out.Appended[0]
-	fmt.Fprintf(m.Stdout, "%s %s (%s) by %s at %s\n", verb, id, out.Run.Title(id), e.Actor,
-		e.Time.In(out.Run.Location()).Format("Mon 2 Jan 15:04 MST"))
+	return m.printOutcome(c, out)
+}
+
+// printOutcome prints what a command changed and what is now ready, or
+// the same as JSON.
+func (m *Main) printOutcome(c *cli.Context, out *runbooks.Outcome) error {
+	if c.String("output") == "json" {
+		return writeJSON(m.Stdout, struct {
+			Run      string
+			Recorded []events.Envelope
+			NowReady []string
+			Ready    []string
+			Started  []string
+		}{out.Run.ID, out.Appended, orEmpty(out.NowReady), orEmpty(out.Run.Ready()), orEmpty(out.Run.Started())})
+	}
+	loc := out.Run.Location()
+	for _, e := range out.Appended {
+		ev, err := e.Decode()
+		what := e.Type
+		if err == nil {
+			what = projections.Describe(e.Actor, ev, func(id string) string { return id + " (" + out.Run.Title(id) + ")" })
+		}
+		fmt.Fprintf(m.Stdout, "%s  %s, by %s\n", e.Time.In(loc).Format("Mon 2 Jan 15:04 MST"), what, e.Actor)
+	}
 	m.printReady(out, "now ready")
 	return nil
+}
+
+func orEmpty(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }
