@@ -34,6 +34,7 @@ const (
 	TypeCooldownForced  = "dcmove.cooldown.forced"
 	TypeDegradedEntered = "dcmove.degraded.entered"
 	TypeDegradedLeft    = "dcmove.degraded.left"
+	TypeBackoutStarted  = "dcmove.backout.started"
 )
 
 // CutoverStarted records that a plan was put into execution as a run. It is
@@ -55,6 +56,9 @@ type CutoverStarted struct {
 	Rehearsal bool `json:"rehearsal,omitempty"`
 	// Services are the plan's services, for degraded mode and validation.
 	Services []Service `json:"services,omitempty"`
+	// PointOfNoReturn is the last moment a back-out still ends inside the
+	// window, as planned; zero when the plan has no back-out steps.
+	PointOfNoReturn time.Time `json:"point_of_no_return,omitzero"`
 }
 
 // Service is a service as recorded when the cutover started.
@@ -191,6 +195,16 @@ type DegradedEntered struct {
 	Down   []string `json:"down"`
 }
 
+// BackoutStarted records that the move backs out: the steps in Steps (the
+// back-out steps of everything started so far) are now the work, and the
+// forward steps in Cancelled will not happen. Nothing is deleted.
+type BackoutStarted struct {
+	Reason    string   `json:"reason"`
+	Trigger   string   `json:"trigger,omitempty"` // the gate whose no-go started it, if any
+	Steps     []string `json:"steps"`
+	Cancelled []string `json:"cancelled"`
+}
+
 // DegradedLeft records that degraded mode is over.
 type DegradedLeft struct {
 	Reason string `json:"reason"`
@@ -212,6 +226,7 @@ func (CooldownElapsed) EventType() string { return TypeCooldownElapsed }
 func (CooldownForced) EventType() string  { return TypeCooldownForced }
 func (DegradedEntered) EventType() string { return TypeDegradedEntered }
 func (DegradedLeft) EventType() string    { return TypeDegradedLeft }
+func (BackoutStarted) EventType() string  { return TypeBackoutStarted }
 
 func (CutoverStarted) EventVersion() int  { return 1 }
 func (WarningAccepted) EventVersion() int { return 1 }
@@ -229,6 +244,7 @@ func (CooldownElapsed) EventVersion() int { return 1 }
 func (CooldownForced) EventVersion() int  { return 1 }
 func (DegradedEntered) EventVersion() int { return 1 }
 func (DegradedLeft) EventVersion() int    { return 1 }
+func (BackoutStarted) EventVersion() int  { return 1 }
 
 // Duration is a time.Duration that is stored as Go duration text ("1h30m0s"),
 // readable by people and tools.
@@ -297,6 +313,7 @@ func init() {
 	register[CooldownForced](nil)
 	register[DegradedEntered](nil)
 	register[DegradedLeft](nil)
+	register[BackoutStarted](nil)
 }
 
 // decode upcasts data from version v to the current version and decodes it.

@@ -47,9 +47,9 @@ type JetStreamLog struct {
 
 var _ Log = (*JetStreamLog)(nil)
 
-// NewJetStreamLog returns a log on the connection, creating the stream if it
-// does not exist yet (with replicas copies) and enabling the features dcmove
-// relies on if an existing stream lacks them.
+// NewJetStreamLog returns a log on the connection, creating the event and
+// timer streams if they do not exist yet (with replicas copies) and enabling
+// the features dcmove relies on if existing streams lack them.
 func NewJetStreamLog(ctx context.Context, nc *nats.Conn, replicas int) (*JetStreamLog, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
@@ -67,8 +67,19 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, replicas int) (je
 		replicas = 1
 	}
 	st, err := js.Stream(ctx, StreamName)
-	switch {
-	case errors.Is(err, jetstream.ErrStreamNotFound):
+	exists := err == nil
+	if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil, fmt.Errorf("events: open stream %s: %w", StreamName, translate(err))
+	}
+	if exists {
+		// The timers keep as many copies as the events they become.
+		replicas = st.CachedInfo().Config.Replicas
+	}
+	// The timers stream comes first: the event stream sources it.
+	if err := ensureTimersStream(ctx, js, replicas); err != nil {
+		return nil, err
+	}
+	if !exists {
 		st, err = js.CreateStream(ctx, jetstream.StreamConfig{
 			Name:               StreamName,
 			Description:        "dcmove event log: every step of every datacenter move",
@@ -80,26 +91,31 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, replicas int) (je
 			AllowAtomicPublish: true,
 			// No AllowMsgSchedules here: the server then forces AllowRollup
 			// on and DenyPurge off, and a roll-up erases history. Timers
-			// live in a stream of their own.
+			// live in a stream of their own, whose fired copies this one
+			// sources.
 			DenyDelete:  true,
 			DenyPurge:   true,
 			AllowDirect: true,
+			Sources:     []*jetstream.StreamSource{timerSource()},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("events: create stream %s: %w", StreamName, translate(err))
 		}
 		return st, nil
-	case err != nil:
-		return nil, fmt.Errorf("events: open stream %s: %w", StreamName, translate(err))
 	}
 	cfg := st.CachedInfo().Config
-	if cfg.AllowAtomicPublish && cfg.DenyDelete && cfg.DenyPurge && !cfg.AllowRollup {
+	if cfg.AllowAtomicPublish && cfg.DenyDelete && cfg.DenyPurge && !cfg.AllowRollup && hasTimerSource(cfg) {
 		return st, nil
 	}
+	// A stream made by an older dcmove: enable what is missing, keep the
+	// rest of its settings.
 	cfg.AllowAtomicPublish, cfg.DenyDelete, cfg.DenyPurge, cfg.AllowRollup = true, true, true, false
+	if !hasTimerSource(cfg) {
+		cfg.Sources = append(cfg.Sources, timerSource())
+	}
 	st, err = js.UpdateStream(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("events: stream %s must allow atomic publish and deny delete, purge and roll-up, and updating it failed: %w", StreamName, translate(err))
+		return nil, fmt.Errorf("events: stream %s must allow atomic publish, deny delete, purge and roll-up, and take in the timers of %s, and updating it failed: %w", StreamName, TimersStreamName, translate(err))
 	}
 	return st, nil
 }

@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"iter"
+	"time"
 )
 
 // AnySequence, as the expectation of [Log.Append], appends without checking
@@ -29,6 +30,19 @@ type Log interface {
 	// Follow is Read that does not stop: it keeps yielding records as they
 	// are appended, until ctx is done or the caller stops.
 	Follow(ctx context.Context, run string, from uint64) iter.Seq2[Record, error]
+
+	// Schedule makes the log append e to its run at time at (at least
+	// once), even if no dcmove command runs then; with the embedded server,
+	// a timer due while no dcmove process holds the data directory fires
+	// when one next does. A due time in the past fires at once. The stored
+	// envelope's Time is at. Schedule validates e as Append does. Calling it
+	// again with the same envelope id before the timer fires keeps one
+	// timer, but readers must tolerate a record whose id they have seen (a
+	// timer cannot carry a de-duplication id into the run). A scheduled
+	// envelope lands after whatever the run holds then, like an Append with
+	// [AnySequence]: a writer that read the run before it gets
+	// [ErrConflict].
+	Schedule(ctx context.Context, e Envelope, at time.Time) error
 
 	// LastRun returns the id of the run started last, or [ErrNoRun].
 	LastRun(ctx context.Context) (string, error)

@@ -29,6 +29,11 @@ func Run(t *testing.T, open func(t *testing.T) events.Log) {
 		{"FollowSeesNewEvents", followSeesNewEvents},
 		{"LastRun", lastRun},
 		{"RejectsBadEnvelope", rejectsBadEnvelope},
+		{"ScheduledEventArrives", scheduledEventArrives},
+		{"ScheduledInThePastArrives", scheduledInThePastArrives},
+		{"TimersOnOneTopicAllArrive", timersOnOneTopicAllArrive},
+		{"ScheduleRetryFiresOnce", scheduleRetryFiresOnce},
+		{"ScheduleRejectsBadEnvelope", scheduleRejectsBadEnvelope},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -317,5 +322,162 @@ func rejectsBadEnvelope(t *testing.T, l events.Log) {
 	}
 	if got := readAll(t, l, "r1", 0); len(got) != 0 {
 		t.Fatalf("log holds %d records after bad appends", len(got))
+	}
+}
+
+// timerWait is how long a test waits for a timer to fire: generous, since
+// the server's schedules have one-second resolution.
+const timerWait = 10 * time.Second
+
+// awaitRecords follows run from sequence from until it has seen n records or
+// timerWait passes, and returns what it saw.
+func awaitRecords(t *testing.T, l events.Log, run string, from uint64, n int) []events.Record {
+	t.Helper()
+	return awaitUntil(t, l, run, from, func(got []events.Record) bool { return len(got) == n })
+}
+
+// awaitUntil follows run from sequence from until done says the records seen
+// are enough or timerWait passes, and returns what it saw.
+func awaitUntil(t *testing.T, l events.Log, run string, from uint64, done func([]events.Record) bool) []events.Record {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timerWait)
+	defer cancel()
+	var got []events.Record
+	for r, err := range l.Follow(ctx, run, from) {
+		if errors.Is(err, context.DeadlineExceeded) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("follow %s after %d records: %v", run, len(got), err)
+		}
+		got = append(got, r)
+		if done(got) {
+			break
+		}
+	}
+	return got
+}
+
+func mustSchedule(t *testing.T, l events.Log, e events.Envelope, at time.Time) {
+	t.Helper()
+	if err := l.Schedule(context.Background(), e, at); err != nil {
+		t.Fatalf("schedule: %v", err)
+	}
+}
+
+// cooldown is the event a cool-down timer fires.
+func cooldown(t *testing.T, run, asset string) events.Envelope {
+	t.Helper()
+	e, err := events.New(t0, events.Origin{Run: run, Plan: "p", Actor: "dcmove"}, "asset/"+asset,
+		events.CooldownElapsed{Asset: asset, Due: t0.Add(30 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func scheduledEventArrives(t *testing.T, l events.Log) {
+	seq := mustAppend(t, l, "r1", 0, started(t, "r1"))
+	e := cooldown(t, "r1", "web1")
+	at := time.Now().Add(time.Second)
+	mustSchedule(t, l, e, at)
+	got := awaitRecords(t, l, "r1", seq+1, 1)
+	if len(got) != 1 {
+		t.Fatalf("the scheduled event did not arrive within %s", timerWait)
+	}
+	r := got[0]
+	if r.Malformed != nil {
+		t.Fatalf("scheduled event malformed: %v", r.Malformed)
+	}
+	if r.ID != e.ID || r.Type != e.Type || r.Subject != e.Subject || string(r.Data) != string(e.Data) {
+		t.Errorf("arrived %+v, scheduled %+v", r.Envelope, e)
+	}
+	if !r.Time.Equal(at) {
+		t.Errorf("arrived with time %s, want the due time %s", r.Time, at)
+	}
+	if r.Seq <= seq {
+		t.Errorf("arrived at seq %d, not after %d", r.Seq, seq)
+	}
+	// The run moved on: a writer that read it before the timer fired is
+	// stale.
+	if _, err := l.Append(context.Background(), "r1", seq, env(t, "r1", "a", events.StepStarted{Step: "a"})); !errors.Is(err, events.ErrConflict) {
+		t.Fatalf("append with the expectation from before the timer: err = %v, want ErrConflict", err)
+	}
+	mustAppend(t, l, "r1", r.Seq, env(t, "r1", "a", events.StepStarted{Step: "a"}))
+}
+
+func scheduledInThePastArrives(t *testing.T, l events.Log) {
+	e := cooldown(t, "r1", "web1")
+	mustSchedule(t, l, e, time.Now().Add(-time.Hour))
+	got := awaitRecords(t, l, "r1", 0, 1)
+	if len(got) != 1 || got[0].ID != e.ID {
+		t.Fatalf("an event due an hour ago did not arrive within %s: %v", timerWait, got)
+	}
+}
+
+func timersOnOneTopicAllArrive(t *testing.T, l events.Log) {
+	// Two timers on the same step (and a third on another run) neither
+	// replace nor hide each other.
+	at := time.Now().Add(time.Second)
+	a, b := cooldown(t, "r1", "web1"), cooldown(t, "r1", "web1")
+	other := cooldown(t, "r2", "web1")
+	for _, e := range []events.Envelope{a, b, other} {
+		mustSchedule(t, l, e, at)
+	}
+	got := awaitRecords(t, l, "r1", 0, 2)
+	ids := map[string]bool{}
+	for _, r := range got {
+		ids[r.ID] = true
+	}
+	if len(got) != 2 || !ids[a.ID] || !ids[b.ID] {
+		t.Fatalf("run r1 received %v, want the two timers %s and %s", got, a.ID, b.ID)
+	}
+	if got := awaitRecords(t, l, "r2", 0, 1); len(got) != 1 || got[0].ID != other.ID {
+		t.Fatalf("run r2 received %v, want its timer %s", got, other.ID)
+	}
+}
+
+func scheduleRetryFiresOnce(t *testing.T, l events.Log) {
+	at := time.Now().Add(time.Second)
+	e := cooldown(t, "r1", "web1")
+	mustSchedule(t, l, e, at)
+	mustSchedule(t, l, e, at)
+	// A timer scheduled after e for the same instant fires after it: once
+	// it is in, any second copy of e would be too.
+	last := cooldown(t, "r1", "web2")
+	mustSchedule(t, l, last, at)
+	got := awaitUntil(t, l, "r1", 0, func(got []events.Record) bool { return got[len(got)-1].ID == last.ID })
+	if len(got) != 2 || got[0].ID != e.ID || got[1].ID != last.ID {
+		t.Fatalf("received %v, want %s once, then %s", got, e.ID, last.ID)
+	}
+}
+
+func scheduleRejectsBadEnvelope(t *testing.T, l events.Log) {
+	tests := []struct {
+		name string
+		edit func(*events.Envelope)
+	}{
+		{"empty id", func(e *events.Envelope) { e.ID = "" }},
+		{"empty type", func(e *events.Envelope) { e.Type = "" }},
+		{"run with a dot", func(e *events.Envelope) { e.Run = "r.1" }},
+		{"subject without kind", func(e *events.Envelope) { e.Subject = "a" }},
+	}
+	for _, tt := range tests {
+		e := cooldown(t, "r1", "web1")
+		tt.edit(&e)
+		if err := l.Schedule(context.Background(), e, time.Now().Add(-time.Hour)); err == nil {
+			t.Errorf("%s: no error", tt.name)
+		}
+	}
+	if err := l.Schedule(context.Background(), cooldown(t, "r1", "web1"), time.Time{}); err == nil {
+		t.Error("zero due time: no error")
+	}
+	// Had any been accepted, it would have fired at once; a valid timer
+	// scheduled after them is the first and only thing to arrive.
+	e := cooldown(t, "r1", "web2")
+	mustSchedule(t, l, e, time.Now().Add(-time.Hour))
+	got := awaitRecords(t, l, "r1", 0, 1)
+	if len(got) != 1 || got[0].ID != e.ID {
+		t.Fatalf("received %v, want only %s", got, e.ID)
 	}
 }
