@@ -109,6 +109,9 @@ type StepPlanned struct {
 	Backout []string `json:"backout,omitempty"`
 	// BackoutOnly marks a step that only runs if the move backs out.
 	BackoutOnly bool `json:"backout_only,omitempty"`
+	// Timer marks a step that no one works on: "cooldown" starts when its
+	// asset's shutdown is done and ends when the asset has cooled down.
+	Timer string `json:"timer,omitempty"`
 	// PlannedStart and PlannedEnd are the schedule's times for the step.
 	PlannedStart time.Time `json:"planned_start,omitzero"`
 	PlannedEnd   time.Time `json:"planned_end,omitzero"`

@@ -16,7 +16,7 @@ import (
 func WriteStatus(w io.Writer, s *Status, now time.Time) error {
 	loc := s.Location()
 	c := s.Counts()
-	total := len(s.Steps)
+	total := len(s.Work()) - c[Cancelled]
 	pct := 0
 	if total > 0 {
 		pct = 100 * c[Done] / total
@@ -38,6 +38,17 @@ func WriteStatus(w io.Writer, s *Status, now time.Time) error {
 		fmt.Fprintf(&b, ", %d failed, %d skipped", c[Failed], c[Skipped])
 	}
 	b.WriteString("\n")
+	if s.BackingOut {
+		fmt.Fprintf(&b, "BACKING OUT since %s (%s); %d forward steps cancelled\n", clock(s.BackoutSince, loc, false), s.BackoutReason, c[Cancelled])
+	} else if !s.PointOfNoReturn.IsZero() {
+		if gate, ok := s.Step("point-of-no-return"); !ok || gate.State() != Done {
+			left := "passed"
+			if s.PointOfNoReturn.After(now) {
+				left = planner.Span(s.PointOfNoReturn.Sub(now)) + " left"
+			}
+			fmt.Fprintf(&b, "point of no return %s (%s); going past it needs a signed go\n", clock(s.PointOfNoReturn, loc, true), left)
+		}
+	}
 	if s.Degraded {
 		fmt.Fprintf(&b, "DEGRADED MODE since %s (%s): down on purpose: %s\n", clock(s.DegradedSince, loc, false), planner.Span(now.Sub(s.DegradedSince)+s.DegradedTotal), strings.Join(s.Down, ", "))
 	} else if s.DegradedTotal > 0 {

@@ -13,16 +13,17 @@ type State string
 // The states of a step. Ready is derived: a pending step whose dependencies
 // are all done.
 const (
-	Pending State = "pending"
-	Ready   State = "ready"
-	Started State = "started"
-	Done    State = "done"
-	Failed  State = "failed"
-	Skipped State = "skipped"
+	Pending   State = "pending"
+	Ready     State = "ready"
+	Started   State = "started"
+	Done      State = "done"
+	Failed    State = "failed"
+	Skipped   State = "skipped"
+	Cancelled State = "cancelled"
 )
 
 // States lists the states in lifecycle order.
-var States = []State{Pending, Ready, Started, Done, Failed, Skipped}
+var States = []State{Pending, Ready, Started, Done, Failed, Skipped, Cancelled}
 
 // Step is one step of the run as the status shows it.
 type Step struct {
@@ -39,8 +40,12 @@ type Step struct {
 	// blocked (empty when it is not).
 	Reason, Blocked string
 	// Signed holds a gate's decisions by role.
-	Signed              map[string]string
-	Timing              string
+	Signed map[string]string
+	Timing string
+	// BackoutOnly marks a step that runs only if the move backs out;
+	// Timer a step that ends by itself (a cool-down).
+	BackoutOnly         bool
+	Timer               string
 	state               State
 	waitingFor          int // dependencies not done yet
 	dependents          []string
@@ -77,7 +82,14 @@ type Status struct {
 	DegradedTotal time.Duration
 	// Cooling are the assets cooling down, with the time each may be handled.
 	Cooling map[string]time.Time
-	byID    map[string]*Step
+	// BackingOut is set once the move backs out, with why and since when.
+	BackingOut    bool
+	BackoutReason string
+	BackoutSince  time.Time
+	// PointOfNoReturn is the planned last moment to back out (zero: none).
+	PointOfNoReturn time.Time
+	activated       map[string]bool
+	byID            map[string]*Step
 }
 
 // Acceptance is a plan warning someone accepted.
@@ -86,7 +98,9 @@ type Acceptance struct {
 }
 
 // NewStatus returns the status of a run with no events yet.
-func NewStatus() *Status { return &Status{byID: map[string]*Step{}, Cooling: map[string]time.Time{}} }
+func NewStatus() *Status {
+	return &Status{byID: map[string]*Step{}, Cooling: map[string]time.Time{}, activated: map[string]bool{}}
+}
 
 // Apply folds one record into the status.
 func (s *Status) Apply(r events.Record) {
@@ -113,6 +127,7 @@ func (s *Status) Apply(r events.Record) {
 		s.Crew = e.Crew
 		s.CutoverStarted = r.Time
 		s.Rehearsal = e.Rehearsal
+		s.PointOfNoReturn = e.PointOfNoReturn
 	case events.WarningAccepted:
 		s.Accepted = append(s.Accepted, Acceptance{Lint: e.Lint, Message: e.Message, Reason: e.Reason, By: r.Actor})
 	case events.StepPlanned:
@@ -169,11 +184,21 @@ func (s *Status) Apply(r events.Record) {
 	case events.CooldownStarted:
 		s.Cooling[e.Asset] = e.Until
 	case events.CooldownElapsed:
-		delete(s.Cooling, e.Asset)
+		s.cooled(e.Asset, r)
 	case events.CooldownForced:
-		delete(s.Cooling, e.Asset)
+		s.cooled(e.Asset, r)
 	case events.DegradedEntered:
 		s.Degraded, s.DegradedSince, s.Down = true, r.Time, e.Down
+	case events.BackoutStarted:
+		s.BackingOut, s.BackoutReason, s.BackoutSince = true, e.Reason, r.Time
+		for _, id := range e.Steps {
+			s.activated[id] = true
+		}
+		for _, id := range e.Cancelled {
+			if st := s.byID[id]; st != nil && (st.state == Pending || st.state == Started && st.Timer != "") {
+				st.state, st.Reason = Cancelled, e.Reason
+			}
+		}
 	case events.DegradedLeft:
 		if s.Degraded {
 			s.DegradedTotal += r.Time.Sub(s.DegradedSince)
@@ -181,6 +206,17 @@ func (s *Status) Apply(r events.Record) {
 		s.Degraded, s.Down = false, nil
 	default:
 		s.Skipped++
+	}
+}
+
+// cooled ends an asset's cool-down: its timer steps are done.
+func (s *Status) cooled(asset string, r events.Record) {
+	delete(s.Cooling, asset)
+	for _, st := range s.Steps {
+		if st.Timer == "cooldown" && st.Asset == asset && st.state == Started {
+			st.state, st.Done, st.DoneBy = Done, r.Time, r.Actor
+			s.release(st)
+		}
 	}
 }
 
@@ -202,8 +238,8 @@ func (s *Status) plan(e events.StepPlanned) {
 		ID: e.Step, Title: e.Title, Phase: e.Phase, Asset: e.Asset, Role: e.Role, Gate: e.Gate,
 		After:   e.After,
 		Planned: time.Duration(e.Likely), Optimistic: time.Duration(e.Optimistic), Pessimistic: time.Duration(e.Pessimistic),
-		Timing: e.Timing,
-		state:  Pending,
+		Timing: e.Timing, BackoutOnly: e.BackoutOnly, Timer: e.Timer,
+		state: Pending,
 	}
 	// Steps are planned in an order where dependencies come first, but
 	// count them either way.
@@ -245,7 +281,7 @@ func (s *Status) Step(id string) (*Step, bool) {
 // In returns the steps in state st, in plan order.
 func (s *Status) In(st State) []*Step {
 	var out []*Step
-	for _, x := range s.Steps {
+	for _, x := range s.Work() {
 		if x.State() == st {
 			out = append(out, x)
 		}
@@ -253,19 +289,37 @@ func (s *Status) In(st State) []*Step {
 	return out
 }
 
-// Counts returns how many steps are in each state.
+// Work returns the steps that are part of the run's work, in plan order:
+// every forward step, and the back-out steps once the move backs out.
+func (s *Status) Work() []*Step {
+	var out []*Step
+	for _, x := range s.Steps {
+		if !x.BackoutOnly || s.activated[x.ID] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Counts returns how many steps of the work are in each state.
 func (s *Status) Counts() map[State]int {
 	c := make(map[State]int, len(States))
-	for _, x := range s.Steps {
+	for _, x := range s.Work() {
 		c[x.State()]++
 	}
 	return c
 }
 
-// Finished reports whether every step of the run is done or skipped.
+// Finished reports whether every step of the work is done, skipped or
+// cancelled (or, once backing out, failed).
 func (s *Status) Finished() bool {
 	c := s.Counts()
-	return len(s.Steps) > 0 && c[Done]+c[Skipped] == len(s.Steps)
+	n := len(s.Work())
+	settled := c[Done] + c[Skipped] + c[Cancelled]
+	if s.BackingOut {
+		settled += c[Failed] // what failed is what the back-out undoes
+	}
+	return n > 0 && settled == n
 }
 
 // Location returns the plan's time zone, or UTC if it is unknown here.

@@ -120,6 +120,8 @@ func Describe(actor string, ev events.Event, title func(string) string) string {
 		return fmt.Sprintf("degraded mode on: %s down on purpose (%s)", strings.Join(v.Down, ", "), v.Reason)
 	case events.DegradedLeft:
 		return "degraded mode off" + because(v.Reason)
+	case events.BackoutStarted:
+		return fmt.Sprintf("BACK-OUT started (%s): %d back-out steps to run, %d steps cancelled", v.Reason, len(v.Steps), len(v.Cancelled))
 	}
 	return ev.EventType()
 }

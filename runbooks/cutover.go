@@ -29,6 +29,10 @@ func refuse(format string, args ...any) error {
 type Cutover struct {
 	Log   events.Log
 	Clock Clock
+	// Timers asks the server to deliver each timer (a cool-down's end) at
+	// its due time, even if no dcmove command runs then. With a simulated
+	// clock leave it off: due timers are recorded by the next command.
+	Timers bool
 }
 
 // Outcome is what a command changed.
@@ -62,12 +66,26 @@ func (c *Cutover) execute(ctx context.Context, run string, decide func(r *Run) (
 		if err != nil {
 			return nil, err
 		}
+		// Timers already due are recorded with the command, so a guard
+		// never waits on a timer the server has not delivered yet (or that
+		// a simulated clock passed).
+		pre, err := c.dueTimers(r)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range pre {
+			r.Apply(events.Record{Envelope: e})
+		}
 		evs, err := decide(r)
 		if err != nil {
 			return nil, err
 		}
 		before := r.Ready()
-		seq, err := c.Log.Append(ctx, run, r.Seq, evs...)
+		all := append(slices.Clone(pre), evs...)
+		if len(all) == 0 {
+			return &Outcome{Run: r}, nil
+		}
+		seq, err := c.Log.Append(ctx, run, r.Seq, all...)
 		if errors.Is(err, events.ErrConflict) && attempt == 0 {
 			continue
 		}
@@ -77,9 +95,12 @@ func (c *Cutover) execute(ctx context.Context, run string, decide func(r *Run) (
 		if err != nil {
 			return nil, err
 		}
-		first := seq - uint64(len(evs)) + 1
+		first := seq - uint64(len(all)) + 1 + uint64(len(pre))
 		for i, e := range evs {
 			r.Apply(events.Record{Envelope: e, Seq: first + uint64(i)})
+		}
+		if err := c.scheduleTimers(ctx, evs); err != nil {
+			return nil, err
 		}
 		var now []string
 		for _, id := range r.Ready() {
@@ -87,7 +108,7 @@ func (c *Cutover) execute(ctx context.Context, run string, decide func(r *Run) (
 				now = append(now, id)
 			}
 		}
-		return &Outcome{Run: r, Appended: evs, NowReady: now}, nil
+		return &Outcome{Run: r, Appended: all, NowReady: now}, nil
 	}
 }
 
@@ -148,7 +169,7 @@ func (c *Cutover) StartWith(ctx context.Context, p *planner.Plan, o StartOptions
 			return nil, refuse("--accept %s: the plan has no %s warning to accept", id, id)
 		}
 	}
-	steps := a.Steps
+	steps := recordedSteps(a, rb)
 	if len(steps)+len(accepted)+1 > events.MaxBatch {
 		return nil, refuse("plan %s has %d steps; one cutover start records at most %d", p.Name, len(steps), events.MaxBatch-1-len(accepted))
 	}
@@ -160,6 +181,7 @@ func (c *Cutover) StartWith(ctx context.Context, p *planner.Plan, o StartOptions
 	for i, sv := range p.Services {
 		services[i] = events.Service{ID: sv.ID, Title: sv.Title, Vital: sv.Vital, RTO: events.Duration(sv.RTO)}
 	}
+	timers, cooldowns := cooldownSteps(rb)
 	return c.execute(ctx, run, func(r *Run) ([]events.Envelope, error) {
 		if r.Exists() {
 			return nil, refuse("run %s already exists (plan %s); to run the plan again, name a new run with --run", run, r.Plan)
@@ -174,6 +196,7 @@ func (c *Cutover) StartWith(ctx context.Context, p *planner.Plan, o StartOptions
 			Plan: p.Name, Title: p.Title, File: p.File, Hash: p.Hash,
 			WindowStart: p.Window.Start, WindowEnd: p.Window.End, TimeZone: p.Window.TimeZone,
 			Steps: len(steps), Crew: crew, Lead: p.Lead, Rehearsal: o.Rehearsal, Services: services,
+			PointOfNoReturn: ponr(a),
 		})
 		if err != nil {
 			return nil, err
@@ -195,7 +218,8 @@ func (c *Cutover) StartWith(ctx context.Context, p *planner.Plan, o StartOptions
 				Likely:      events.Duration(s.Duration.Likely),
 				Pessimistic: events.Duration(s.Duration.Pessimistic),
 				Timing:      s.Timing, Service: s.Service, Template: s.Template, Backout: s.Backout,
-				PlannedStart: s.Start, PlannedEnd: s.End,
+				BackoutOnly: s.BackoutOnly, PlannedStart: s.Start, PlannedEnd: s.End,
+				Timer: timers[s.ID], Cooldown: events.Duration(cooldowns[s.ID]),
 			}
 			e, err := events.New(now, origin, "step/"+s.ID, sp)
 			if err != nil {
@@ -258,8 +282,15 @@ func (c *Cutover) CompleteStep(ctx context.Context, run, id, actor string) (*Out
 		if s.gate {
 			return nil, refuse("step %s is a go/no-go gate: it is done when every role signed go (dcmove gate sign %s --decision go); still to sign: %s", id, id, strings.Join(r.unsigned(s), ", "))
 		}
-		e, err := events.New(c.Clock.Now(), events.Origin{Run: run, Plan: r.Plan, Actor: who}, "step/"+id, events.StepCompleted{Step: id})
-		return []events.Envelope{e}, err
+		if s.planned.Timer != "" {
+			return nil, refuse("step %s is a timer: %s cools down until %s, then it ends by itself; the lead may cut it short: dcmove cooldown force %s --reason WHY",
+				id, s.planned.Asset, r.cooling[s.planned.Asset].In(r.Location()).Format("Mon 15:04"), s.planned.Asset)
+		}
+		evs, err := c.stepEvent(r, who, id, events.StepCompleted{Step: id})
+		if err != nil {
+			return nil, err
+		}
+		return c.startCooldown(r, s, evs)
 	})
 }
 

@@ -23,15 +23,26 @@ func (r *Run) canStart(s *step, now time.Time) error {
 		return refuse("step %s was skipped by %s (%s)", s.id, s.by, s.reason)
 	case failed:
 		return refuse("step %s failed (%s); to try again: dcmove step retry %s --reason WHY", s.id, s.reason, s.id)
+	case cancelled:
+		return refuse("step %s was cancelled when the move backed out (%s)", s.id, s.reason)
 	}
 	if s.blocked != "" {
 		return refuse("step %s is blocked (%s); when that is solved: dcmove step unblock %s", s.id, s.blocked, s.id)
 	}
+	if s.planned.Timer != "" {
+		return refuse("step %s is a timer: it starts when %s is shut down and ends when it has cooled down", s.id, s.planned.Asset)
+	}
+	switch {
+	case s.planned.BackoutOnly && !r.BackingOut:
+		return refuse("step %s only runs if the move backs out (dcmove backout start --reason WHY)", s.id)
+	case s.planned.BackoutOnly && !r.activated[s.id]:
+		return refuse("step %s is not needed by this back-out: nothing it undoes had started", s.id)
+	case !s.planned.BackoutOnly && r.BackingOut:
+		return refuse("the move is backing out: only back-out steps run now (ready: %s)", strings.Join(r.Ready(), ", "))
+	}
 	var waiting []string
-	for _, d := range s.after {
-		if dep := r.steps[d]; dep != nil && !dep.finished() {
-			waiting = append(waiting, fmt.Sprintf("%s (%s)", d, r.describe(dep)))
-		}
+	for _, dep := range r.waitingFor(s) {
+		waiting = append(waiting, fmt.Sprintf("%s (%s)", dep.id, r.describe(dep)))
 	}
 	if len(waiting) > 0 {
 		return refuse("step %s cannot start yet: it waits for %s", s.id, strings.Join(waiting, ", "))
@@ -40,7 +51,13 @@ func (r *Run) canStart(s *step, now time.Time) error {
 		return refuse("step %s is part of the move and the window opens %s; only steps before the window may start earlier",
 			s.id, r.WindowStart.In(r.Location()).Format("Mon 2 Jan 15:04"))
 	}
-	return nil
+	if a := s.planned.Asset; a != "" && !s.planned.BackoutOnly {
+		if until, ok := r.cooling[a]; ok && now.Before(until) {
+			return refuse("%s is cooling down until %s (%s left); wait, or the lead cuts it short: dcmove cooldown force %s --reason WHY",
+				a, until.In(r.Location()).Format("Mon 15:04"), planner.Span(until.Sub(now)), a)
+		}
+	}
+	return r.pastPointOfNoReturn(s, now)
 }
 
 // describe says where a step stands, in words.
@@ -266,7 +283,14 @@ func (c *Cutover) SignGate(ctx context.Context, run, id, actor, decision, reason
 		}
 		switch {
 		case decision == "no-go":
-			err = add(events.StepFailed{Step: id, Reason: fmt.Sprintf("no-go from %s (%s): %s", who, strings.Join(roles, ", "), reason)})
+			// One no-go fails the gate and backs the move out, in the same
+			// atomic append.
+			if err = add(events.StepFailed{Step: id, Reason: fmt.Sprintf("no-go from %s (%s): %s", who, strings.Join(roles, ", "), reason)}); err == nil && !r.BackingOut {
+				b := r.backout(fmt.Sprintf("no-go on %s from %s: %s", id, who, reason), id)
+				var e events.Envelope
+				e, err = events.New(now, o, "", b)
+				evs = append(evs, e)
+			}
 		case len(unsignedOf(r.GateRoles(), signed)) == 0:
 			err = add(events.StepCompleted{Step: id})
 		}

@@ -120,7 +120,7 @@ func TestNoGoFailsTheGate(t *testing.T) {
 	refused(t, err, "say why with --reason")
 	must(t)(c.SignGate(ctx, "g", "go", "Karim", "no-go", "rules not pre-staged"))
 	_, err = c.StartStep(ctx, "g", "shutdown", "Julien")
-	refused(t, err, "waits for go (failed)")
+	refused(t, err, "was cancelled when the move backed out (no-go on go from Karim: rules not pre-staged)")
 	_, err = c.SkipStep(ctx, "g", "go", "Claire", "hurry")
 	refused(t, err, "cannot be skipped")
 }

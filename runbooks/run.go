@@ -16,9 +16,10 @@ const (
 	done
 	failed
 	skipped
+	cancelled
 )
 
-var stateNames = [...]string{"not started", "started", "done", "failed", "skipped"}
+var stateNames = [...]string{"not started", "started", "done", "failed", "skipped", "cancelled (the move backed out)"}
 
 type step struct {
 	id, title, role string
@@ -60,10 +61,17 @@ type Run struct {
 	// purpose.
 	Degraded     bool
 	DegradedDown []string
+	// PointOfNoReturn is the planned last moment a back-out still ends in
+	// the window (zero: none).
+	PointOfNoReturn time.Time
+	// BackingOut is set once the move backs out.
+	BackingOut bool
+	activated  map[string]bool      // back-out steps to run
+	cooling    map[string]time.Time // asset -> cooled down at
 }
 
 func newRun(id string) *Run {
-	return &Run{ID: id, crew: map[string][]string{}, steps: map[string]*step{}}
+	return &Run{ID: id, crew: map[string][]string{}, steps: map[string]*step{}, activated: map[string]bool{}, cooling: map[string]time.Time{}}
 }
 
 // Exists reports whether the run has been started.
@@ -87,6 +95,7 @@ func (r *Run) Apply(rec events.Record) {
 	case events.CutoverStarted:
 		r.Plan, r.TimeZone, r.Lead, r.Rehearsal = e.Plan, e.TimeZone, e.Lead, e.Rehearsal
 		r.WindowStart, r.WindowEnd, r.services = e.WindowStart, e.WindowEnd, e.Services
+		r.PointOfNoReturn = e.PointOfNoReturn
 		for _, m := range e.Crew {
 			r.crew[m.Name] = m.Roles
 			r.names = append(r.names, m.Name)
@@ -131,6 +140,22 @@ func (r *Run) Apply(rec events.Record) {
 			}
 			s.signed[e.Role] = e.Decision
 		}
+	case events.CooldownStarted:
+		r.cooling[e.Asset] = e.Until
+	case events.CooldownElapsed:
+		r.cooled(e.Asset, rec.Actor)
+	case events.CooldownForced:
+		r.cooled(e.Asset, rec.Actor)
+	case events.BackoutStarted:
+		r.BackingOut = true
+		for _, id := range e.Steps {
+			r.activated[id] = true
+		}
+		for _, id := range e.Cancelled {
+			if s := r.steps[id]; s != nil && (s.state == pending || s.state == started && s.planned.Timer != "") {
+				s.state, s.reason = cancelled, e.Reason
+			}
+		}
 	case events.DegradedEntered:
 		r.Degraded, r.DegradedDown = true, e.Down
 	case events.DegradedLeft:
@@ -138,18 +163,44 @@ func (r *Run) Apply(rec events.Record) {
 	}
 }
 
-// ready reports whether s is pending, unblocked and every dependency is
-// done or skipped.
-func (r *Run) ready(s *step) bool {
-	if s.state != pending || s.blocked != "" {
-		return false
+// cooled ends an asset's cool-down: its timer steps are done.
+func (r *Run) cooled(asset, actor string) {
+	if _, ok := r.cooling[asset]; !ok {
+		return
 	}
-	for _, d := range s.after {
-		if dep := r.steps[d]; dep != nil && !dep.finished() {
-			return false
+	delete(r.cooling, asset)
+	for _, id := range r.order {
+		if s := r.steps[id]; s.planned.Timer == "cooldown" && s.planned.Asset == asset && s.state == started {
+			s.state, s.by = done, actor
 		}
 	}
-	return true
+}
+
+// ready reports whether s can start: pending, unblocked, part of the work
+// (a back-out step only once the move backs out, a forward step only until
+// then), and every dependency done or skipped. A back-out step waits only
+// for the back-out steps that were activated.
+func (r *Run) ready(s *step) bool {
+	if s.state != pending || s.blocked != "" || s.planned.Timer != "" {
+		return false
+	}
+	if s.planned.BackoutOnly != r.BackingOut || (s.planned.BackoutOnly && !r.activated[s.id]) {
+		return false
+	}
+	return len(r.waitingFor(s)) == 0
+}
+
+// waitingFor returns the dependencies of s that are not finished.
+func (r *Run) waitingFor(s *step) []*step {
+	var out []*step
+	for _, d := range s.after {
+		dep := r.steps[d]
+		if dep == nil || dep.finished() || (s.planned.BackoutOnly && !r.activated[d]) {
+			continue
+		}
+		out = append(out, dep)
+	}
+	return out
 }
 
 // Ready returns the ids of the steps that can start now, in plan order.
@@ -185,7 +236,7 @@ func (r *Run) where(keep func(*step) bool) []string {
 func (r *Run) Done() bool {
 	n := 0
 	for _, s := range r.steps {
-		if s.planned.BackoutOnly {
+		if s.planned.BackoutOnly && !r.activated[s.id] || s.state == cancelled {
 			continue
 		}
 		if !s.finished() {
@@ -223,6 +274,14 @@ func (r *Run) Location() *time.Location {
 func (r *Run) Title(id string) string {
 	if s := r.steps[id]; s != nil {
 		return s.title
+	}
+	return ""
+}
+
+// Role returns the role a step needs ("" for anyone).
+func (r *Run) Role(id string) string {
+	if s := r.steps[id]; s != nil {
+		return s.role
 	}
 	return ""
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/planner"
 )
 
@@ -38,22 +39,25 @@ type Simulation struct {
 }
 
 // Run executes every step of run, which must have been started from p,
-// moving the clock from its current time until the last step is done.
+// moving the clock from its current time until the last step is done. Steps
+// with no role (waits such as a watch or a grace period) occupy nobody;
+// timers (cool-downs) end by themselves when the clock passes them.
 func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) error {
 	rng := rand.New(rand.NewPCG(sim.Seed, 0x5eed))
 	type job struct {
 		step, person string
+		busy         bool
 		from, until  time.Time
 	}
 	var running []job
 	busy := map[string]bool{}
-	steps := map[string]planner.Step{}
-	for _, s := range p.Steps {
-		steps[s.ID] = s
-	}
 	r, err := sim.Cutover.Load(ctx, run)
 	if err != nil {
 		return err
+	}
+	lead := p.Lead
+	if lead == "" && len(p.Crew) > 0 {
+		lead = p.Crew[0].Name
 	}
 	ready := r.Ready()
 	for {
@@ -62,20 +66,35 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 		}
 		// Give every ready step a free person with its role.
 		for _, id := range slices.Clone(ready) {
-			s := steps[id]
-			who := sim.free(p, s.Role, busy)
-			if who == "" {
-				continue
+			sp := r.steps[id].planned
+			who, occupies := lead, false
+			if sp.Role != "" {
+				if who, occupies = sim.free(p, sp.Role, busy), true; who == "" {
+					continue
+				}
 			}
 			out, err := sim.Cutover.StartStep(ctx, run, id, who)
 			if err != nil {
 				return fmt.Errorf("simulated %s starting %s: %w", who, id, err)
 			}
-			busy[who] = true
+			r = out.Run
+			busy[who] = busy[who] || occupies
 			now := sim.Clock.Now()
-			running = append(running, job{step: id, person: who, from: now, until: now.Add(draw(rng, s.Duration))})
+			d := planner.Duration{Optimistic: time.Duration(sp.Optimistic), Likely: time.Duration(sp.Likely), Pessimistic: time.Duration(sp.Pessimistic)}
+			running = append(running, job{step: id, person: who, busy: occupies, from: now, until: now.Add(draw(rng, d))})
 			ready = slices.DeleteFunc(ready, func(x string) bool { return x == id })
-			sim.report(Action{At: now, Step: id, Title: s.Title, Actor: who, Started: true, Planned: s.Duration.Likely, NowReady: out.NowReady})
+			sim.report(Action{At: now, Step: id, Title: sp.Title, Actor: who, Started: true, Planned: d.Likely, NowReady: out.NowReady})
+		}
+		sort.SliceStable(running, func(i, j int) bool { return running[i].until.Before(running[j].until) })
+		// A timer due before the next finish ends first.
+		if next, ok := r.NextTimer(); ok && (len(running) == 0 || next.Before(running[0].until)) {
+			sim.Clock.Set(next)
+			out, err := sim.Cutover.Tick(ctx, run)
+			if err != nil {
+				return fmt.Errorf("simulated timer at %s: %w", next, err)
+			}
+			r, ready = out.Run, out.Run.Ready()
+			continue
 		}
 		if len(running) == 0 {
 			if len(ready) > 0 {
@@ -84,26 +103,28 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 			return nil
 		}
 		// Move the clock to the next finish and finish that step.
-		sort.SliceStable(running, func(i, j int) bool { return running[i].until.Before(running[j].until) })
 		j := running[0]
 		running = running[1:]
 		sim.Clock.Set(j.until)
-		out, err := sim.finish(ctx, p, run, steps[j.step], j.person)
+		sp := r.steps[j.step].planned
+		out, err := sim.finish(ctx, p, run, sp, j.person)
 		if err != nil {
 			return fmt.Errorf("simulated %s finishing %s: %w", j.person, j.step, err)
 		}
-		busy[j.person] = false
-		ready = append(ready, out.NowReady...)
-		s := steps[j.step]
-		sim.report(Action{At: j.until, Step: j.step, Title: s.Title, Actor: j.person, Took: j.until.Sub(j.from), Planned: s.Duration.Likely, NowReady: out.NowReady})
+		r = out.Run
+		if j.busy {
+			busy[j.person] = false
+		}
+		ready = r.Ready()
+		sim.report(Action{At: j.until, Step: j.step, Title: sp.Title, Actor: j.person, Took: j.until.Sub(j.from), Planned: time.Duration(sp.Likely), NowReady: out.NowReady})
 	}
 }
 
 // finish completes a step; a go/no-go gate is finished by one go from a
 // crew member of each role, the last of which completes it.
-func (sim *Simulation) finish(ctx context.Context, p *planner.Plan, run string, s planner.Step, who string) (*Outcome, error) {
+func (sim *Simulation) finish(ctx context.Context, p *planner.Plan, run string, s events.StepPlanned, who string) (*Outcome, error) {
 	if !s.Gate {
-		return sim.Cutover.CompleteStep(ctx, run, s.ID, who)
+		return sim.Cutover.CompleteStep(ctx, run, s.Step, who)
 	}
 	r, err := sim.Cutover.Load(ctx, run)
 	if err != nil {
@@ -118,7 +139,7 @@ func (sim *Simulation) finish(ctx context.Context, p *planner.Plan, run string, 
 		for _, role := range roles[name] {
 			signed[role] = true
 		}
-		return sim.Cutover.SignGate(ctx, run, s.ID, name, "go", "simulated go")
+		return sim.Cutover.SignGate(ctx, run, s.Step, name, "go", "simulated go")
 	}
 	// The person who held the meeting signs first, then one person for
 	// each role still missing.

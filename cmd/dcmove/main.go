@@ -82,6 +82,8 @@ func (m *Main) Run(ctx context.Context, args []string) (err error) {
 			m.stepCommand(),
 			m.gateCommand(),
 			m.degradedCommand(),
+			m.cooldownCommand(),
+			m.backoutCommand(),
 			m.statusCommand(),
 			m.auditCommand(),
 			m.serveCommand(),

@@ -65,6 +65,7 @@ func (m *Main) planCommand() *cli.Command {
 				},
 				Action: m.planImport,
 			},
+			m.calibrateCommand(),
 			{
 				Name:   "lints",
 				Usage:  "list the risks dcmove checks plans for, and the real failures behind them",

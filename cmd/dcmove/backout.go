@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/runbooks"
+	"github.com/urfave/cli/v2"
+)
+
+func (m *Main) backoutCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "backout",
+		Usage: "back the move out",
+		Subcommands: []*cli.Command{{
+			Name:  "start",
+			Usage: "back out (the lead only): the back-out steps of everything started become the work; steps not started are cancelled",
+			Flags: append(logFlags(), runFlag(), actorFlag(), outputFlag(),
+				&cli.StringFlag{Name: "reason", Required: true, Usage: "why: recorded with your name"}),
+			Action: func(c *cli.Context) error {
+				l, run, err := openRun(c)
+				if err != nil {
+					return err
+				}
+				defer l.Close()
+				out, err := m.cutover(l).StartBackout(c.Context, run, c.String("as"), c.String("reason"))
+				if err != nil {
+					return fmt.Errorf("backout start: %w", err)
+				}
+				return m.printOutcome(c, out)
+			},
+		}},
+	}
+}
+
+func (m *Main) cooldownCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "cooldown",
+		Usage: "machines cooling down after shutdown",
+		Subcommands: []*cli.Command{{
+			Name:      "force",
+			Usage:     "cut an asset's cool-down short (the lead only; recorded with the reason)",
+			ArgsUsage: "ASSET",
+			Flags: append(logFlags(), runFlag(), actorFlag(), outputFlag(),
+				&cli.StringFlag{Name: "reason", Required: true, Usage: "why it is safe to handle the asset now"}),
+			Action: func(c *cli.Context) error {
+				if c.NArg() != 1 {
+					return usagef("give one asset id, e.g. %s web-1 --reason WHY", c.Command.HelpName)
+				}
+				l, run, err := openRun(c)
+				if err != nil {
+					return err
+				}
+				defer l.Close()
+				out, err := m.cutover(l).ForceCooldown(c.Context, run, c.Args().First(), c.String("as"), c.String("reason"))
+				if err != nil {
+					return fmt.Errorf("cooldown force: %w", err)
+				}
+				return m.printOutcome(c, out)
+			},
+		}},
+	}
+}
+
+// cutover returns the command side on the log. With the machine's clock,
+// timers are delivered by the server at their due time; with a simulated
+// clock, the next command records them.
+func (m *Main) cutover(l *events.JetStreamLog) *runbooks.Cutover {
+	_, real := m.Clock.(runbooks.SystemClock)
+	return &runbooks.Cutover{Log: l, Clock: m.Clock, Timers: real}
+}
