@@ -43,12 +43,17 @@ func ponr(a *planner.Analysis) time.Time {
 	return a.PointOfNoReturn
 }
 
-// cooldownSteps finds the runbook's cool-down timers: the steps expanded
-// from a cooldown-<id> template step, and the cool-down their
-// predecessors on the same asset (the shutdowns) start.
+// cooldownSteps finds the runbook's timers: the steps expanded from a
+// cooldown-<id> template step, with the cool-down their predecessors on the
+// same asset (the shutdowns) start, and the grace period, which cannot end
+// before its time.
 func cooldownSteps(rb *planner.Runbook) (timers map[string]string, cooldowns map[string]time.Duration) {
 	timers, cooldowns = map[string]string{}, map[string]time.Duration{}
 	for _, s := range rb.Steps {
+		if strings.HasPrefix(s.Template, "grace-period") || strings.HasPrefix(s.ID, "grace-period") {
+			timers[s.ID] = "grace"
+			continue
+		}
 		if !strings.HasPrefix(s.Template, "cooldown-") || s.Asset == "" {
 			continue
 		}

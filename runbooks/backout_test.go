@@ -14,7 +14,7 @@ import (
 )
 
 const moveTemplate = `runbook: tiny
-phases: [{id: move, timing: window}]
+phases: [{id: move, timing: window}, {id: after, timing: after}]
 steps:
   - {id: go, title: Go/no-go, phase: move, duration: 10m, role: lead, gate: true}
   - {id: shutdown-<id>, for: assets, where: moved, title: Shut down <title>, phase: move, duration: 10m, role: tech, after: [go], backout: [power-on-<id>]}
@@ -23,6 +23,9 @@ steps:
   - {id: rack-<id>, for: assets, where: moved, title: Rack <title>, phase: move, duration: 3h, role: tech, after: [unrack-<id>]}
   - {id: rerack-<id>, for: assets, where: moved, title: Re-rack <title>, phase: move, duration: 30m, role: tech, backout_only: true}
   - {id: power-on-<id>, for: assets, where: moved, title: Power on <title> at the source, phase: move, duration: 10m, role: tech, backout_only: true, after: [rerack-<id>]}
+  - {id: validate, title: Validate at the destination, phase: move, duration: 10m, role: tech, after: [rack-<*>]}
+  - {id: grace-period, title: Grace period, phase: after, duration: grace_period, after: [validate]}
+  - {id: decommission-<id>, for: assets, where: decommission, title: Decommission <title>, phase: after, duration: 1h, role: lead, gate: true, after: [grace-period, validate]}
 `
 
 const movePlan = `plan: tiny
@@ -35,6 +38,8 @@ crew:
   - {name: Julien, roles: [tech]}
 assets:
   - {id: web-1, from: {site: a, rack: R1, u: 1}, to: {site: b, rack: R2, u: 1}, power: 300, cooldown: COOL}
+  - {id: old-1, from: {site: a, rack: R9, u: 1}, decommission: true}
+grace_period: 2d
 `
 
 // moving starts the tiny move as run "m" with the clock at at (Paris).
@@ -225,4 +230,44 @@ func types(evs []events.Envelope) []string {
 		out = append(out, e.Type)
 	}
 	return out
+}
+
+// The 2017 lesson: nothing at the source is destroyed before the grace
+// period has elapsed, and only with the lead's sign-off.
+func TestGuardedDecommission(t *testing.T) {
+	ctx := context.Background()
+	c, clk, _ := moving(t, "10m", "2026-12-05 07:00", false)
+	goGate(t, c)
+	for _, id := range []string{"shutdown-web-1"} {
+		must(t)(c.StartStep(ctx, "m", id, "Julien"))
+		clk.Advance(10 * time.Minute)
+		must(t)(c.CompleteStep(ctx, "m", id, "Julien"))
+	}
+	clk.Advance(10 * time.Minute)
+	must(t)(c.SignGate(ctx, "m", runbooks.PointOfNoReturnGate, "Claire", "go", ""))
+	must(t)(c.SignGate(ctx, "m", runbooks.PointOfNoReturnGate, "Julien", "go", ""))
+	for _, id := range []string{"unrack-web-1", "rack-web-1"} {
+		must(t)(c.StartStep(ctx, "m", id, "Julien"))
+		clk.Advance(time.Hour)
+		must(t)(c.CompleteStep(ctx, "m", id, "Julien"))
+	}
+	_, err := c.SignGate(ctx, "m", "decommission-old-1", "Claire", "go", "")
+	refused(t, err, "waits for grace-period (not started), validate (not started)")
+	must(t)(c.StartStep(ctx, "m", "validate", "Julien"))
+	must(t)(c.CompleteStep(ctx, "m", "validate", "Julien"))
+	must(t)(c.StartStep(ctx, "m", "grace-period", "Claire"))
+	clk.Advance(24 * time.Hour)
+	_, err = c.CompleteStep(ctx, "m", "grace-period", "Claire")
+	refused(t, err, "nothing at the source may be destroyed before Mon 7 Dec")
+	clk.Advance(25 * time.Hour)
+	must(t)(c.CompleteStep(ctx, "m", "grace-period", "Claire"))
+	// The lead signs, and so does every other role.
+	out := must(t)(c.SignGate(ctx, "m", "decommission-old-1", "Julien", "go", "validated, backups off-site"))
+	if out.Run.Done() {
+		t.Fatal("decommissioned without the lead's sign-off")
+	}
+	out = must(t)(c.SignGate(ctx, "m", "decommission-old-1", "Claire", "go", "sign-off"))
+	if !out.Run.Done() {
+		t.Fatal("the decommission is not done after every sign-off")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/planner"
@@ -282,7 +283,12 @@ func (c *Cutover) CompleteStep(ctx context.Context, run, id, actor string) (*Out
 		if s.gate {
 			return nil, refuse("step %s is a go/no-go gate: it is done when every role signed go (dcmove gate sign %s --decision go); still to sign: %s", id, id, strings.Join(r.unsigned(s), ", "))
 		}
-		if s.planned.Timer != "" {
+		if s.planned.Timer == "grace" {
+			if end := s.startedAt.Add(time.Duration(s.planned.Likely)); c.Clock.Now().Before(end) {
+				return nil, refuse("step %s is the grace period: nothing at the source may be destroyed before %s (%s left)",
+					id, end.In(r.Location()).Format("Mon 2 Jan 15:04"), planner.Span(end.Sub(c.Clock.Now())))
+			}
+		} else if s.planned.Timer != "" {
 			return nil, refuse("step %s is a timer: %s cools down until %s, then it ends by itself; the lead may cut it short: dcmove cooldown force %s --reason WHY",
 				id, s.planned.Asset, r.cooling[s.planned.Asset].In(r.Location()).Format("Mon 15:04"), s.planned.Asset)
 		}

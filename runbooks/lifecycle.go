@@ -29,7 +29,7 @@ func (r *Run) canStart(s *step, now time.Time) error {
 	if s.blocked != "" {
 		return refuse("step %s is blocked (%s); when that is solved: dcmove step unblock %s", s.id, s.blocked, s.id)
 	}
-	if s.planned.Timer != "" {
+	if s.planned.Timer == "cooldown" {
 		return refuse("step %s is a timer: it starts when %s is shut down and ends when it has cooled down", s.id, s.planned.Asset)
 	}
 	switch {

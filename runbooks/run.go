@@ -26,6 +26,7 @@ type step struct {
 	after           []string
 	state           stepState
 	by              string
+	startedAt       time.Time
 	reason          string // why it failed or was skipped
 	blocked         string // why it is blocked; empty when not
 	timing          string
@@ -107,7 +108,7 @@ func (r *Run) Apply(rec events.Record) {
 		}
 	case events.StepStarted:
 		if s := r.steps[e.Step]; s != nil && s.state == pending {
-			s.state, s.by = started, rec.Actor
+			s.state, s.by, s.startedAt = started, rec.Actor, rec.Time
 		}
 	case events.StepCompleted:
 		if s := r.steps[e.Step]; s != nil && s.state == started {
@@ -181,7 +182,7 @@ func (r *Run) cooled(asset, actor string) {
 // then), and every dependency done or skipped. A back-out step waits only
 // for the back-out steps that were activated.
 func (r *Run) ready(s *step) bool {
-	if s.state != pending || s.blocked != "" || s.planned.Timer != "" {
+	if s.state != pending || s.blocked != "" || s.planned.Timer == "cooldown" {
 		return false
 	}
 	if s.planned.BackoutOnly != r.BackingOut || (s.planned.BackoutOnly && !r.activated[s.id]) {
