@@ -50,7 +50,7 @@ func WriteStatus(w io.Writer, s *Status, now time.Time) error {
 		}
 	}
 	if s.Degraded {
-		fmt.Fprintf(&b, "DEGRADED MODE since %s (%s): down on purpose: %s\n", clock(s.DegradedSince, loc, false), planner.Span(now.Sub(s.DegradedSince)+s.DegradedTotal), strings.Join(s.Down, ", "))
+		fmt.Fprintf(&b, "DEGRADED MODE since %s (%s): down on purpose: %s\n", clock(s.DegradedSince, loc, false), planner.Span(now.Sub(s.DegradedSince)+s.DegradedTotal), orNone(s.Down))
 	} else if s.DegradedTotal > 0 {
 		fmt.Fprintf(&b, "degraded mode lasted %s\n", planner.Span(s.DegradedTotal))
 	}

@@ -117,11 +117,19 @@ func Describe(actor string, ev events.Event, title func(string) string) string {
 	case events.CooldownForced:
 		return fmt.Sprintf("cool-down of %s cut short (%s)", v.Asset, v.Reason)
 	case events.DegradedEntered:
-		return fmt.Sprintf("degraded mode on: %s down on purpose (%s)", strings.Join(v.Down, ", "), v.Reason)
+		return fmt.Sprintf("degraded mode on: %s down on purpose (%s)", orNone(v.Down), v.Reason)
 	case events.DegradedLeft:
 		return "degraded mode off" + because(v.Reason)
 	case events.BackoutStarted:
 		return fmt.Sprintf("BACK-OUT started (%s): %d back-out steps to run, %d steps cancelled", v.Reason, len(v.Steps), len(v.Cancelled))
 	}
 	return ev.EventType()
+}
+
+// orNone lists ids, or says there are none.
+func orNone(ids []string) string {
+	if len(ids) == 0 {
+		return "no service (the plan declares no non-vital service)"
+	}
+	return strings.Join(ids, ", ")
 }

@@ -84,6 +84,11 @@ func TestWindowGuard(t *testing.T) {
 	refused(t, err, "the window opens Sat 5 Dec 07:00")
 	clk.Set(time.Date(2026, 12, 5, 7, 0, 0, 0, paris))
 	must(t)(c.StartStep(ctx, "g", "prep", "Karim"))
+	// A dress rehearsal runs before the live window.
+	p, _ := planner.Parse("gated.yaml", []byte(gatePlan))
+	rehearsal := &runbooks.Cutover{Log: c.Log, Clock: runbooks.NewManualClock(time.Date(2026, 11, 21, 9, 0, 0, 0, paris))}
+	must(t)(rehearsal.StartWith(ctx, p, runbooks.StartOptions{Run: "g-rehearsal", Actor: "Claire", Rehearsal: true}))
+	must(t)(rehearsal.StartStep(ctx, "g-rehearsal", "prep", "Karim"))
 }
 
 func TestGateNeedsEveryRole(t *testing.T) {
