@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,6 +174,51 @@ func TestEnvelopeIsCloudEventsJSON(t *testing.T) {
 	for _, k := range []string{"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "data", "run", "actor", "dataversion"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("envelope JSON lacks %q: %s", k, b)
+		}
+	}
+}
+
+// Services down in degraded mode are down on purpose; a vital one stopped
+// is not, and both are measured against their restoration objective.
+func TestServicesDownOnPurposeOrNot(t *testing.T) {
+	var recs []events.Record
+	add := func(at time.Duration, subject string, ev events.Event) {
+		e, err := events.New(t0.Add(at), events.Origin{Run: "r1", Actor: "Hugo"}, subject, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, events.Record{Envelope: e, Seq: uint64(len(recs) + 1)})
+	}
+	add(0, "", events.CutoverStarted{Plan: "p", TimeZone: "Europe/Paris", Services: []events.Service{
+		{ID: "db", Vital: true, RTO: events.Duration(2 * time.Hour)}, {ID: "web", RTO: events.Duration(time.Hour)}}})
+	for _, sv := range []string{"web", "db"} {
+		add(0, "step/stop-"+sv, events.StepPlanned{Step: "stop-" + sv, Title: "Stop " + sv, Service: sv, Template: "stop-<id>", Likely: events.Duration(10 * time.Minute)})
+		add(0, "step/start-"+sv, events.StepPlanned{Step: "start-" + sv, Title: "Start " + sv, Service: sv, Template: "start-<id>", After: []string{"stop-" + sv}, Likely: events.Duration(10 * time.Minute)})
+	}
+	add(time.Minute, "", events.DegradedEntered{Reason: "move", Down: []string{"web"}})
+	add(2*time.Minute, "step/stop-web", events.StepStarted{Step: "stop-web"})
+	add(2*time.Minute, "step/stop-db", events.StepStarted{Step: "stop-db"})
+	s := projections.NewStatus()
+	fold(s, recs)
+	if !s.OnPurpose("web") || s.OnPurpose("db") {
+		t.Fatalf("on purpose: web %v, db %v", s.OnPurpose("web"), s.OnPurpose("db"))
+	}
+	var b bytes.Buffer
+	projections.WriteStatus(&b, s, t0.Add(92*time.Minute))
+	for _, want := range []string{"web  on purpose (degraded mode)", "down 1h30m since Sat 07:02 (RTO 1h, OVER by 30m)", "db   NOT on purpose, vital", "(RTO 2h)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("status does not say %q:\n%s", want, b.String())
+		}
+	}
+	// Started again at the destination: up, with its downtime kept.
+	add(100*time.Minute, "step/stop-web", events.StepCompleted{Step: "stop-web"})
+	add(100*time.Minute, "step/start-web", events.StepStarted{Step: "start-web"})
+	add(110*time.Minute, "step/start-web", events.StepCompleted{Step: "start-web"})
+	s = projections.NewStatus()
+	fold(s, recs)
+	for _, sv := range s.Services {
+		if sv.ID == "web" && (!sv.DownSince.IsZero() || sv.Down != 108*time.Minute) {
+			t.Errorf("web after restart: down since %v, downtime %s", sv.DownSince, sv.Down)
 		}
 	}
 }

@@ -104,6 +104,33 @@ func WriteStatus(w io.Writer, s *Status, now time.Time) error {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", st.ID, st.Title, st.Blocked)
 		}
 	}
+	var down []*Service
+	for _, sv := range s.Services {
+		if !sv.DownSince.IsZero() {
+			down = append(down, sv)
+		}
+	}
+	if len(down) > 0 {
+		fmt.Fprintln(tw, "\nservices down:")
+		for _, sv := range down {
+			why := "on purpose (degraded mode)"
+			if !s.OnPurpose(sv.ID) {
+				why = "NOT on purpose"
+				if sv.Vital {
+					why += ", vital"
+				}
+			}
+			d := sv.Downtime(now)
+			rto := "no RTO"
+			if sv.RTO > 0 {
+				rto = "RTO " + planner.Span(sv.RTO)
+				if d > sv.RTO {
+					rto += fmt.Sprintf(", OVER by %s", planner.Span(d-sv.RTO))
+				}
+			}
+			fmt.Fprintf(tw, "  %s\t%s\tdown %s since %s (%s)\n", sv.ID, why, planner.Span(d), clock(sv.DownSince, loc, false), rto)
+		}
+	}
 	if len(s.Cooling) > 0 {
 		fmt.Fprintln(tw, "\ncooling down:")
 		for _, asset := range sortedKeys(s.Cooling) {

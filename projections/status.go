@@ -2,6 +2,8 @@ package projections
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/dcmove/dcmove/events"
@@ -40,8 +42,8 @@ type Step struct {
 	// blocked (empty when it is not).
 	Reason, Blocked string
 	// Signed holds a gate's decisions by role.
-	Signed map[string]string
-	Timing string
+	Signed                    map[string]string
+	Timing, Service, Template string
 	// BackoutOnly marks a step that runs only if the move backs out;
 	// Timer a step that ends by itself (a cool-down).
 	BackoutOnly         bool
@@ -88,8 +90,45 @@ type Status struct {
 	BackoutSince  time.Time
 	// PointOfNoReturn is the planned last moment to back out (zero: none).
 	PointOfNoReturn time.Time
-	activated       map[string]bool
-	byID            map[string]*Step
+	// Services are the plan's services with their downtime so far.
+	Services  []*Service
+	activated map[string]bool
+	byID      map[string]*Step
+}
+
+// Service is a service of the plan as the status tracks it: down from the
+// start of its stop step until its start step is done at the destination.
+type Service struct {
+	ID, Title string
+	Vital     bool
+	RTO       time.Duration
+	// DownSince is set while the service is down; Down is the downtime of
+	// earlier outages.
+	DownSince time.Time
+	Down      time.Duration
+}
+
+// Downtime returns how long the service has been down in all, by now.
+func (sv *Service) Downtime(now time.Time) time.Duration {
+	d := sv.Down
+	if !sv.DownSince.IsZero() {
+		d += now.Sub(sv.DownSince)
+	}
+	return d
+}
+
+// OnPurpose reports whether a down service is down because of degraded mode.
+func (s *Status) OnPurpose(id string) bool {
+	return s.Degraded && slices.Contains(s.Down, id)
+}
+
+func (s *Status) service(id string) *Service {
+	for _, sv := range s.Services {
+		if sv.ID == id {
+			return sv
+		}
+	}
+	return nil
 }
 
 // Acceptance is a plan warning someone accepted.
@@ -128,6 +167,9 @@ func (s *Status) Apply(r events.Record) {
 		s.CutoverStarted = r.Time
 		s.Rehearsal = e.Rehearsal
 		s.PointOfNoReturn = e.PointOfNoReturn
+		for _, sv := range e.Services {
+			s.Services = append(s.Services, &Service{ID: sv.ID, Title: sv.Title, Vital: sv.Vital, RTO: time.Duration(sv.RTO)})
+		}
 	case events.WarningAccepted:
 		s.Accepted = append(s.Accepted, Acceptance{Lint: e.Lint, Message: e.Message, Reason: e.Reason, By: r.Actor})
 	case events.StepPlanned:
@@ -139,6 +181,9 @@ func (s *Status) Apply(r events.Record) {
 			return
 		}
 		st.state, st.Started, st.StartedBy, st.startedSeq = Started, r.Time, r.Actor, r.Seq
+		if sv := s.service(st.Service); sv != nil && strings.HasPrefix(st.Template, "stop-") && sv.DownSince.IsZero() {
+			sv.DownSince = r.Time
+		}
 	case events.StepCompleted:
 		st := s.byID[e.Step]
 		if st == nil || st.state != Started {
@@ -147,6 +192,10 @@ func (s *Status) Apply(r events.Record) {
 		}
 		st.state, st.Done, st.DoneBy, st.doneSeq = Done, r.Time, r.Actor, r.Seq
 		s.release(st)
+		if sv := s.service(st.Service); sv != nil && strings.HasPrefix(st.Template, "start-") && !sv.DownSince.IsZero() {
+			sv.Down += r.Time.Sub(sv.DownSince)
+			sv.DownSince = time.Time{}
+		}
 	case events.StepFailed:
 		if st := s.byID[e.Step]; st != nil && st.state == Started {
 			st.state, st.Reason, st.Done, st.DoneBy = Failed, e.Reason, r.Time, r.Actor
@@ -238,7 +287,7 @@ func (s *Status) plan(e events.StepPlanned) {
 		ID: e.Step, Title: e.Title, Phase: e.Phase, Asset: e.Asset, Role: e.Role, Gate: e.Gate,
 		After:   e.After,
 		Planned: time.Duration(e.Likely), Optimistic: time.Duration(e.Optimistic), Pessimistic: time.Duration(e.Pessimistic),
-		Timing: e.Timing, BackoutOnly: e.BackoutOnly, Timer: e.Timer,
+		Timing: e.Timing, BackoutOnly: e.BackoutOnly, Timer: e.Timer, Service: e.Service, Template: e.Template,
 		state: Pending,
 	}
 	// Steps are planned in an order where dependencies come first, but
