@@ -11,4 +11,4 @@ var FS embed.FS
 
 // Demo is the name in [FS] of the plan the demo runs: a weekend cutover
 // between two datacenters fifty metres apart.
-const Demo = "weekend.yaml"
+const Demo = "pa2-pa3.yaml"

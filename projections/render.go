@@ -63,17 +63,15 @@ func WriteStatus(w io.Writer, s *Status, now time.Time) error {
 		}
 		fmt.Fprintf(&b, "warnings accepted at the start: %s (see dcmove audit)\n", strings.Join(ids, ", "))
 	}
-	if s.Finished() {
-		last := s.lastDone()
-		fmt.Fprintf(&b, "finished %s", clock(last, loc, true))
-		if !s.WindowEnd.IsZero() {
-			if last.After(s.WindowEnd) {
-				fmt.Fprintf(&b, ", %s after the window closed", planner.Span(last.Sub(s.WindowEnd)))
-			} else {
-				fmt.Fprintf(&b, ", %s before the window closes", planner.Span(s.WindowEnd.Sub(last)))
-			}
+	if moved, ok := s.moveEnd(); ok && !s.WindowEnd.IsZero() {
+		if moved.After(s.WindowEnd) {
+			fmt.Fprintf(&b, "the move ended %s, %s after the window closed\n", clock(moved, loc, true), planner.Span(moved.Sub(s.WindowEnd)))
+		} else {
+			fmt.Fprintf(&b, "the move ended %s, %s before the window closes\n", clock(moved, loc, true), planner.Span(s.WindowEnd.Sub(moved)))
 		}
-		b.WriteString("\n")
+	}
+	if s.Finished() {
+		fmt.Fprintf(&b, "finished %s\n", clock(s.lastDone(), loc, true))
 	}
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	if started := s.In(Started); len(started) > 0 {
@@ -180,6 +178,26 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// moveEnd returns when the last step of the window finished, once every
+// step of the window is done, skipped or cancelled.
+func (s *Status) moveEnd() (time.Time, bool) {
+	var last time.Time
+	for _, st := range s.Work() {
+		if st.Timing != "" && st.Timing != "window" {
+			continue
+		}
+		switch st.State() {
+		case Done, Skipped, Cancelled:
+			if st.Done.After(last) {
+				last = st.Done
+			}
+		default:
+			return time.Time{}, false
+		}
+	}
+	return last, !last.IsZero()
 }
 
 func (s *Status) lastDone() time.Time {

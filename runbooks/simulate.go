@@ -64,9 +64,15 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		// Give every ready step a free person with its role.
+		// Give every ready step a free person with its role; steps of the
+		// move wait for the window to open.
+		waiting := false
 		for _, id := range slices.Clone(ready) {
 			sp := r.steps[id].planned
+			if sp.Timing != "before" && !r.Rehearsal && sim.Clock.Now().Before(r.WindowStart) {
+				waiting = true
+				continue
+			}
 			who, occupies := lead, false
 			if sp.Role != "" {
 				if who, occupies = sim.free(p, sp.Role, busy), true; who == "" {
@@ -94,6 +100,10 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 				return fmt.Errorf("simulated timer at %s: %w", next, err)
 			}
 			r, ready = out.Run, out.Run.Ready()
+			continue
+		}
+		if len(running) == 0 && waiting {
+			sim.Clock.Set(r.WindowStart)
 			continue
 		}
 		if len(running) == 0 {

@@ -183,26 +183,47 @@ func background(t testing.TB, out *syncBuffer, clock runbooks.Clock, args ...str
 	return stop
 }
 
+// The demo runs the reference move through every phase.
 func TestDemo(t *testing.T) {
 	clock := runbooks.NewManualClock(time.Time{})
 	out := mustRun(t, clock, "demo")
-	if n := len(regexp.MustCompile(`(?m)^\w{3} \d\d:\d\d  done   \S+`).FindAllString(out, -1)); n != 25 {
+	wantContains(t, "demo output", out,
+		"plan: 303 steps",
+		"tries to start return-pa2-badges too early: refused: ",
+		"done   go-no-go",
+		"degraded mode on: db-replica, backoffice",
+		"done   unrack-<id>                all 20",
+		"done   transport-<id>             all 4",
+		"degraded mode off",
+		"done   grace-period",
+		"done   decommission-ftp-1",
+		"304/304 steps done (100%)",
+		"the move ended Sun 6 Dec",
+		"20 cool-downs (20 ended by their timer)")
+	if strings.Contains(out, "replay it:") {
+		t.Errorf("demo without --data-dir tells how to replay a store it removed:\n%s", out)
+	}
+}
+
+// The small hand-written plan, step by step.
+func TestDemoWeekend(t *testing.T) {
+	clock := runbooks.NewManualClock(time.Time{})
+	out := mustRun(t, clock, "demo", "--plan", "weekend.yaml")
+	if n := len(regexp.MustCompile(`(?m)^\w{3} \d+ \w{3} \d\d:\d\d  done   \S+`).FindAllString(out, -1)); n != 25 {
 		t.Errorf("demo finished %d steps, want 25:\n%s", n, out)
 	}
 	wantContains(t, "demo output", out,
 		"Hugo Leroy tries to start backup-after-move too early: refused: ",
 		"waits for leave-degraded-mode",
 		"25/25 steps done (100%)")
-	if strings.Contains(out, "replay it:") {
-		t.Errorf("demo without --data-dir tells how to replay a store it removed:\n%s", out)
-	}
+	mustFail(t, clock, exitBadInput, "demo", "--plan", "nope.yaml")
 }
 
 func TestDemoKeepsItsDataDir(t *testing.T) {
 	dir := t.TempDir()
 	clock := runbooks.NewManualClock(time.Time{})
 
-	out := mustRun(t, clock, "demo", "--data-dir", dir)
+	out := mustRun(t, clock, "demo", "--plan", "weekend.yaml", "--data-dir", dir)
 	wantContains(t, "first demo", out, "Claire Martin starts run pa2-to-pa3:",
 		"replay it: dcmove audit --data-dir "+dir+" --run pa2-to-pa3\n")
 
@@ -217,7 +238,7 @@ func TestDemoKeepsItsDataDir(t *testing.T) {
 		t.Errorf("audit shows %d events of backup-after-move, want 3:\n%s", strings.Count(trail, "step/backup-after-move"), trail)
 	}
 
-	again := mustRun(t, clock, "demo", "--data-dir", dir)
+	again := mustRun(t, clock, "demo", "--plan", "weekend.yaml", "--data-dir", dir)
 	wantContains(t, "second demo", again, "starts run pa2-to-pa3-2:", "25/25 steps done",
 		"--run pa2-to-pa3-2\n")
 	// The first run is still there, untouched.
