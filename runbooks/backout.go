@@ -169,10 +169,7 @@ func (c *Cutover) ForceCooldown(ctx context.Context, run, asset, actor, reason s
 
 // guardLead checks that the run exists and that actor leads the move.
 func (r *Run) guardLead(actor, what string) (string, error) {
-	if !r.Exists() {
-		return "", refuse("run %s has not been started: record a plan first with dcmove cutover start FILE", r.ID)
-	}
-	who, err := crewMember(r.members(), actor)
+	who, err := r.actor(actor)
 	if err != nil {
 		return "", err
 	}

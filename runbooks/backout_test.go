@@ -64,19 +64,7 @@ func moving(t *testing.T, cooldown, at string, real bool) (*runbooks.Cutover, *r
 	if real {
 		c.Clock, c.Timers = runbooks.SystemClock{}, true
 	}
-	rb, err := runbooks.Expand(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := planner.Analyze(p, rb, planner.Options{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	accept := map[string]string{}
-	for _, f := range a.Findings {
-		accept[f.ID] = "a test plan"
-	}
-	if _, err := c.StartWith(context.Background(), p, runbooks.StartOptions{Run: "m", Actor: "Claire", Accept: accept}); err != nil {
+	if _, err := c.StartWith(context.Background(), p, runbooks.StartOptions{Run: "m", Actor: "Claire", Accept: acceptAll(t, p)}); err != nil {
 		t.Fatal(err)
 	}
 	return c, clk, l
@@ -270,4 +258,22 @@ func TestGuardedDecommission(t *testing.T) {
 	if !out.Run.Done() {
 		t.Fatal("the decommission is not done after every sign-off")
 	}
+}
+
+// acceptAll accepts every warning the plan's analysis finds.
+func acceptAll(t *testing.T, p *planner.Plan) map[string]string {
+	t.Helper()
+	rb, err := runbooks.Expand(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := planner.Analyze(p, rb, planner.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accept := map[string]string{}
+	for _, f := range a.Findings {
+		accept[f.ID] = "accepted for the test"
+	}
+	return accept
 }

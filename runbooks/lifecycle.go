@@ -202,15 +202,24 @@ func (c *Cutover) UnblockStep(ctx context.Context, run, id, actor, reason string
 // guardMember checks the run, the step and that the actor is in the crew,
 // whatever their role.
 func (r *Run) guardMember(id, actor string) (*step, string, error) {
-	if !r.Exists() {
-		return nil, "", refuse("run %s has not been started: record a plan first with dcmove cutover start FILE", r.ID)
+	who, err := r.actor(actor)
+	if err != nil {
+		return nil, "", err
 	}
 	s := r.steps[id]
 	if s == nil {
 		return nil, "", refuse("run %s has no step %q; %s", r.ID, id, hint(id, r.order))
 	}
-	who, err := crewMember(r.members(), actor)
-	return s, who, err
+	return s, who, nil
+}
+
+// actor checks that the run exists and that name is in its crew, and
+// returns the name as the plan spells it.
+func (r *Run) actor(name string) (string, error) {
+	if !r.Exists() {
+		return "", refuse("run %s has not been started: record a plan first with dcmove cutover start FILE", r.ID)
+	}
+	return crewMember(r.members(), name)
 }
 
 func (r *Run) members() []events.Member {
@@ -348,10 +357,7 @@ func (c *Cutover) LeaveDegraded(ctx context.Context, run, actor, reason string) 
 }
 
 func (r *Run) guardDegraded(actor, reason string) (string, error) {
-	if !r.Exists() {
-		return "", refuse("run %s has not been started: record a plan first with dcmove cutover start FILE", r.ID)
-	}
-	who, err := crewMember(r.members(), actor)
+	who, err := r.actor(actor)
 	if err != nil {
 		return "", err
 	}
