@@ -26,7 +26,8 @@ type Options struct {
 	// TLS, ...).
 	NATSOptions []nats.Option
 	// Replicas is the stream's replica count when dcmove creates it on
-	// ServerURL (3 on a cluster). The embedded server always uses 1.
+	// ServerURL; zero means 3 on a cluster and 1 on a lone server. The
+	// embedded server always uses 1.
 	Replicas int
 	// DataDir holds the embedded server's file store and the file through
 	// which dcmove processes sharing it find each other.
@@ -107,7 +108,15 @@ func openRemote(ctx context.Context, o Options) (*JetStreamLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: connect to %s: %v (is the server running? check --server / DCMOVE_SERVER)", ErrUnavailable, o.ServerURL, err)
 	}
-	l, err := NewJetStreamLog(ctx, nc, o.Replicas)
+	replicas := o.Replicas
+	if replicas == 0 {
+		// A cluster keeps three copies of every event; a lone server one.
+		replicas = 1
+		if nc.ConnectedClusterName() != "" {
+			replicas = 3
+		}
+	}
+	l, err := NewJetStreamLog(ctx, nc, replicas)
 	if err != nil {
 		nc.Close()
 		return nil, err

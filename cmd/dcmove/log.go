@@ -12,12 +12,12 @@ import (
 // logFlags say where the event log is; every command that reads or writes
 // the log takes them.
 func logFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "data-dir", Value: ".dcmove", EnvVars: []string{"DCMOVE_DATA_DIR"},
 			Usage: "directory of the embedded event store (shared with other dcmove processes on it)"},
 		&cli.StringFlag{Name: "server", EnvVars: []string{"DCMOVE_SERVER"},
 			Usage: "NATS server URL to use instead of the embedded one, e.g. nats://127.0.0.1:4222"},
-	}
+	}, natsFlags()...)
 }
 
 // runFlag picks the run; by default the one started last. Each command
@@ -35,7 +35,11 @@ func actorFlag() cli.Flag {
 }
 
 func openLog(c *cli.Context) (*events.JetStreamLog, error) {
-	return events.Open(c.Context, events.Options{ServerURL: c.String("server"), DataDir: c.String("data-dir")})
+	o, err := logOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	return events.Open(c.Context, o)
 }
 
 // openRun opens the log and picks the run the command acts on.
