@@ -17,8 +17,8 @@ const SpecVersion = "1.0"
 
 // Envelope is one event as stored: CloudEvents attributes (id, source, type,
 // subject, time, specversion, datacontenttype, data) plus dcmove's extension
-// attributes (run, plan, actor, dataversion). Its JSON form is the CloudEvents
-// JSON format, so standard tools can read the log.
+// attributes (run, plan, actor, dataversion, previd, prevhash). Its JSON form
+// is the CloudEvents JSON format, so standard tools can read the log.
 type Envelope struct {
 	SpecVersion     string          `json:"specversion"`
 	ID              string          `json:"id"`
@@ -32,6 +32,12 @@ type Envelope struct {
 	Actor           string          `json:"actor,omitempty"`
 	DataVersion     int             `json:"dataversion"`
 	Data            json.RawMessage `json:"data,omitempty"`
+
+	// PrevID and PrevHash chain the event to the one before it in its run:
+	// that event's id and [Envelope.Hash]. Both are empty on the first
+	// event of a run and on the timers the server fires (see [Verify]).
+	PrevID   string `json:"previd,omitempty"`
+	PrevHash string `json:"prevhash,omitempty"`
 }
 
 // Record is an envelope read back from a [Log], with its place in the log.
@@ -48,6 +54,9 @@ type Record struct {
 // idPattern is what run, plan and subject ids may contain: they become NATS
 // subject tokens, which cannot hold dots, spaces or wildcards.
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+
+// hashPattern is what a prevhash holds: a lowercase hex SHA-256.
+var hashPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // ValidID reports whether s can be used as a run id or a subject id.
 func ValidID(s string) bool { return idPattern.MatchString(s) }
@@ -114,6 +123,9 @@ func (e Envelope) Check() error {
 	}
 	if e.Time.IsZero() {
 		errs = append(errs, errors.New("zero time"))
+	}
+	if e.PrevHash != "" && !hashPattern.MatchString(e.PrevHash) {
+		errs = append(errs, fmt.Errorf("prevhash %q is not a hex SHA-256", e.PrevHash))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("events: bad envelope %s: %w", e.ID, errors.Join(errs...))

@@ -279,7 +279,11 @@ func (l *JetStreamLog) lastSeq(ctx context.Context, subject string) (uint64, err
 // ends.
 func (l *JetStreamLog) consume(ctx context.Context, run string, from uint64) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
-		cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{runFilter(run)}}
+		// The server keeps an ordered consumer for 5 minutes after its
+		// client stops, and a stream holds at most 1,000: every command
+		// reads, so the consumer is deleted when the read ends (and would
+		// expire after 30 s if this process died first).
+		cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{runFilter(run)}, InactiveThreshold: 30 * time.Second}
 		if from > 1 {
 			cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
 			cfg.OptStartSeq = from
@@ -294,6 +298,7 @@ func (l *JetStreamLog) consume(ctx context.Context, run string, from uint64) ite
 			yield(Record{}, fmt.Errorf("events: read run %s: %w", run, translate(err)))
 			return
 		}
+		defer l.deleteConsumer(cons)
 		defer it.Stop()
 		stop := context.AfterFunc(ctx, it.Stop)
 		defer stop()
@@ -316,6 +321,17 @@ func (l *JetStreamLog) consume(ctx context.Context, run string, from uint64) ite
 			}
 		}
 	}
+}
+
+// deleteConsumer removes a read's consumer from the server.
+func (l *JetStreamLog) deleteConsumer(cons jetstream.Consumer) {
+	info := cons.CachedInfo()
+	if info == nil || l.nc.IsClosed() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	l.js.DeleteConsumer(ctx, StreamName, info.Name)
 }
 
 func decodeMsg(m jetstream.Msg) Record {

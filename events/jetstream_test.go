@@ -11,6 +11,7 @@ import (
 	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/events/logtest"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // openEmbedded opens a log on a fresh embedded server in a temp directory.
@@ -188,5 +189,33 @@ func TestForeignMessagesAreMarkedNotFatal(t *testing.T) {
 	}
 	if _, err := recs[2].Decode(); !errors.Is(err, events.ErrUnknownType) {
 		t.Errorf("decode of unknown type: err = %v, want ErrUnknownType", err)
+	}
+}
+
+// Every command reads the run; the server allows 1,000 consumers per stream
+// and keeps an ordered consumer 5 minutes after its client stops. Reads
+// must clean up after themselves.
+func TestManyReadsLeaveNoConsumers(t *testing.T) {
+	l := openEmbedded(t).(*events.JetStreamLog)
+	defer l.Close()
+	if _, err := l.Append(context.Background(), "r1", 0, started(t, "r1")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1200 {
+		if n := count(t, l, "r1"); n != 1 {
+			t.Fatalf("read %d: %d events", i, n)
+		}
+	}
+	js, _ := jetstream.New(l.Conn())
+	st, err := js.Stream(context.Background(), events.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Consumers > 5 {
+		t.Fatalf("%d consumers left on the stream after 1,200 reads", info.State.Consumers)
 	}
 }

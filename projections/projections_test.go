@@ -145,7 +145,8 @@ func TestWriteStatusGolden(t *testing.T) {
 	fold(s, history(t))
 	var b bytes.Buffer
 	// Two and a half hours after move started: it is late.
-	if err := projections.WriteStatus(&b, s, t0.Add(95*time.Minute+150*time.Minute)); err != nil {
+	v := projections.View{Now: t0.Add(95*time.Minute + 150*time.Minute), Local: time.UTC}
+	if err := v.Write(&b, s); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "status.golden", b.Bytes())

@@ -14,7 +14,16 @@ type Fold interface {
 
 // Replay feeds f every record of run from the start of the log up to the
 // last one stored now, and returns how many it applied.
-func Replay(ctx context.Context, l events.Log, run string, f Fold) (int, error) {
+func Replay(ctx context.Context, l events.Log, run string, f Fold, opts ...ReplayOption) (int, error) {
+	c := replayOptions(opts)
+	defer c.progress.Finish()
+	return replay(ctx, l, run, f, nil, c.progress)
+}
+
+// replay feeds f the records of run up to the last one stored now, telling
+// s (if any) and p of each.
+func replay(ctx context.Context, l events.Log, run string, f Fold, s *checkpointSaver, p *Progress) (int, error) {
+	p.start(ctx, l, run, 0)
 	n := 0
 	for r, err := range l.Read(ctx, run, 0) {
 		if err != nil {
@@ -22,6 +31,12 @@ func Replay(ctx context.Context, l events.Log, run string, f Fold) (int, error) 
 		}
 		f.Apply(r)
 		n++
+		p.Record(r.Seq)
+		if s != nil {
+			if err := s.applied(ctx, r); err != nil {
+				return n, err
+			}
+		}
 	}
 	return n, nil
 }

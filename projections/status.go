@@ -2,6 +2,7 @@ package projections
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -46,12 +47,15 @@ type Step struct {
 	Timing, Service, Template string
 	// BackoutOnly marks a step that runs only if the move backs out;
 	// Timer a step that ends by itself (a cool-down).
-	BackoutOnly         bool
-	Timer               string
-	state               State
-	waitingFor          int // dependencies not done yet
-	dependents          []string
-	startedSeq, doneSeq uint64
+	BackoutOnly bool
+	Timer       string
+	// PlannedStart and PlannedEnd are the schedule's times for the step
+	// when the cutover started (zero for back-out steps).
+	PlannedStart, PlannedEnd time.Time
+	state                    State
+	waitingFor               int // dependencies not done yet
+	dependents               []string
+	startedSeq, doneSeq      uint64
 }
 
 // Status is the live state of one run: the projection every watcher reads.
@@ -60,6 +64,11 @@ type Status struct {
 	WindowStart, WindowEnd time.Time
 	TimeZone               string
 	Crew                   []events.Member
+	// Lead is the crew member who leads the move.
+	Lead string
+	// Phases are the phases of the steps, in the order the plan first
+	// names them.
+	Phases []string
 	// CutoverStarted is when the run was recorded.
 	CutoverStarted time.Time
 	// Steps are the run's steps in plan order.
@@ -163,7 +172,7 @@ func (s *Status) Apply(r events.Record) {
 	case events.CutoverStarted:
 		s.Plan, s.Title, s.File = e.Plan, e.Title, e.File
 		s.WindowStart, s.WindowEnd, s.TimeZone = e.WindowStart, e.WindowEnd, e.TimeZone
-		s.Crew = e.Crew
+		s.Crew, s.Lead = e.Crew, e.Lead
 		s.CutoverStarted = r.Time
 		s.Rehearsal = e.Rehearsal
 		s.PointOfNoReturn = e.PointOfNoReturn
@@ -288,7 +297,11 @@ func (s *Status) plan(e events.StepPlanned) {
 		After:   e.After,
 		Planned: time.Duration(e.Likely), Optimistic: time.Duration(e.Optimistic), Pessimistic: time.Duration(e.Pessimistic),
 		Timing: e.Timing, BackoutOnly: e.BackoutOnly, Timer: e.Timer, Service: e.Service, Template: e.Template,
+		PlannedStart: e.PlannedStart, PlannedEnd: e.PlannedEnd,
 		state: Pending,
+	}
+	if st.Phase != "" && !slices.Contains(s.Phases, st.Phase) {
+		s.Phases = append(s.Phases, st.Phase)
 	}
 	// Steps are planned in an order where dependencies come first, but
 	// count them either way.
@@ -313,12 +326,88 @@ func (s *Status) plan(e events.StepPlanned) {
 	s.byID[st.ID] = st
 }
 
+// Clone returns a copy of the status that shares nothing the fold changes:
+// a watcher hands it to another goroutine (a forecast) while the fold goes
+// on.
+func (s *Status) Clone() *Status {
+	c := *s
+	c.Crew = slices.Clone(s.Crew)
+	c.Phases = slices.Clone(s.Phases)
+	c.Accepted = slices.Clone(s.Accepted)
+	c.Down = slices.Clone(s.Down)
+	c.Cooling = maps.Clone(s.Cooling)
+	c.activated = maps.Clone(s.activated)
+	c.Services = make([]*Service, len(s.Services))
+	for i, sv := range s.Services {
+		x := *sv
+		c.Services[i] = &x
+	}
+	c.Steps = make([]*Step, len(s.Steps))
+	c.byID = make(map[string]*Step, len(s.byID))
+	for i, st := range s.Steps {
+		x := *st
+		x.After = slices.Clone(st.After)
+		x.Signed = maps.Clone(st.Signed)
+		x.dependents = slices.Clone(st.dependents)
+		c.Steps[i] = &x
+		c.byID[x.ID] = &x
+	}
+	return &c
+}
+
 // State returns the state of a step.
 func (st *Step) State() State {
 	if st.state == Pending && st.waitingFor == 0 && st.Blocked == "" {
 		return Ready
 	}
 	return st.state
+}
+
+// Late says how late a step is at now (zero if it is not). A started step
+// is late once it runs past its planned end and past its planned duration
+// from when it started; a step whose dependencies are done is late once
+// its planned start has passed, counted from when it could start. Either
+// way a step that starts late because its predecessors were late is not
+// blamed for their delay: that shows on them, and in the forecast. Timers
+// (cool-downs, the grace period) end by themselves and are never late.
+func (s *Status) Late(st *Step, now time.Time) time.Duration {
+	if st.Timer != "" {
+		return 0
+	}
+	var due time.Time
+	switch {
+	case st.state == Started:
+		if st.Planned == 0 && st.PlannedEnd.IsZero() {
+			return 0
+		}
+		due = st.Started.Add(st.Planned)
+		if st.PlannedEnd.After(due) {
+			due = st.PlannedEnd
+		}
+	case st.state == Pending && st.waitingFor == 0 && !st.PlannedStart.IsZero():
+		due = st.PlannedStart
+		if free := s.freedAt(st); free.After(due) {
+			due = free
+		}
+	default:
+		return 0
+	}
+	if now.After(due) {
+		return now.Sub(due)
+	}
+	return 0
+}
+
+// freedAt returns when the last dependency of st finished (when the run
+// started, for a step with none).
+func (s *Status) freedAt(st *Step) time.Time {
+	at := s.CutoverStarted
+	for _, id := range st.After {
+		if d := s.byID[id]; d != nil && d.Done.After(at) {
+			at = d.Done
+		}
+	}
+	return at
 }
 
 // Step returns the step with that id.

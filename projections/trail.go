@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,13 @@ type Entry struct {
 	Planned, Actual time.Duration
 	// Skipped says why a record is in the trail but was not understood.
 	Skipped string
+	// Steps and Assets are what the event is about: the step of its
+	// subject and that step's asset, the asset of a cool-down and the step
+	// that started it, the steps a back-out activates or cancels. Filters
+	// match on them.
+	Steps, Assets []string
+	// Record is the record as stored, for exports.
+	Record events.Record
 }
 
 // Trail is the chronological audit trail of a run: every record, in log
@@ -33,16 +41,17 @@ type Trail struct {
 	planned  map[string]time.Duration
 	started  map[string]time.Time
 	titles   map[string]string
+	assets   map[string]string // step id → asset id
 }
 
 // NewTrail returns an empty trail.
 func NewTrail() *Trail {
-	return &Trail{planned: map[string]time.Duration{}, started: map[string]time.Time{}, titles: map[string]string{}}
+	return &Trail{planned: map[string]time.Duration{}, started: map[string]time.Time{}, titles: map[string]string{}, assets: map[string]string{}}
 }
 
 // Apply folds one record into the trail.
 func (t *Trail) Apply(r events.Record) {
-	e := Entry{Seq: r.Seq, Time: r.Time, Actor: r.Actor, Type: r.Type, Subject: r.Subject}
+	e := Entry{Seq: r.Seq, Time: r.Time, Actor: r.Actor, Type: r.Type, Subject: r.Subject, Record: r}
 	if r.Malformed != nil {
 		e.Skipped = r.Malformed.Error()
 		t.Entries = append(t.Entries, e)
@@ -51,6 +60,7 @@ func (t *Trail) Apply(r events.Record) {
 	ev, err := r.Decode()
 	if err != nil {
 		e.Skipped = err.Error()
+		e.Steps, e.Assets = t.about(r, nil)
 		t.Entries = append(t.Entries, e)
 		return
 	}
@@ -60,6 +70,7 @@ func (t *Trail) Apply(r events.Record) {
 	case events.StepPlanned:
 		t.planned[v.Step] = time.Duration(v.Likely)
 		t.titles[v.Step] = v.Title
+		t.assets[v.Step] = v.Asset
 	case events.StepStarted:
 		t.started[v.Step] = r.Time
 	case events.StepCompleted:
@@ -69,7 +80,40 @@ func (t *Trail) Apply(r events.Record) {
 		}
 	}
 	e.What = Describe(r.Actor, ev, func(id string) string { return t.titles[id] })
+	e.Steps, e.Assets = t.about(r, ev)
 	t.Entries = append(t.Entries, e)
+}
+
+// about returns the steps and assets a record is about (ev is nil when it
+// could not be decoded: then its subject alone says).
+func (t *Trail) about(r events.Record, ev events.Event) (steps, assets []string) {
+	kind, id, _ := strings.Cut(r.Subject, "/")
+	switch kind {
+	case "step":
+		steps = []string{id}
+	case "asset":
+		assets = []string{id}
+	}
+	switch v := ev.(type) {
+	case events.CooldownStarted:
+		steps = append(steps, v.Step)
+	case events.BackoutStarted:
+		steps = append(append(steps, v.Steps...), v.Cancelled...)
+	}
+	for _, st := range steps {
+		if a := t.assets[st]; a != "" && !slices.Contains(assets, a) {
+			assets = append(assets, a)
+		}
+	}
+	return steps, assets
+}
+
+// Location returns the plan's time zone, or UTC if it is unknown here.
+func (t *Trail) Location() *time.Location {
+	if loc, err := time.LoadLocation(t.TimeZone); err == nil && t.TimeZone != "" {
+		return loc
+	}
+	return time.UTC
 }
 
 func because(reason string) string {

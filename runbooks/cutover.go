@@ -59,13 +59,20 @@ func (c *Cutover) Load(ctx context.Context, run string) (*Run, error) {
 }
 
 // execute loads the run, lets decide check its guards and build events, and
-// appends them with the run's last sequence as expectation. If another
+// appends them with the run's last sequence as expectation, chained to the
+// run's last record (tamper evidence: see [events.Verify]). If another
 // command got in first it re-reads and decides once more.
 func (c *Cutover) execute(ctx context.Context, run string, decide func(r *Run) ([]events.Envelope, error)) (*Outcome, error) {
 	for attempt := 0; ; attempt++ {
-		r, err := c.Load(ctx, run)
-		if err != nil {
-			return nil, err
+		// Load, keeping the last record: what is appended chains to it.
+		r := newRun(run)
+		var last *events.Envelope
+		for rec, err := range c.Log.Read(ctx, run, 0) {
+			if err != nil {
+				return nil, fmt.Errorf("load run %s: %w", run, err)
+			}
+			r.Apply(rec)
+			last = &rec.Envelope
 		}
 		// Timers already due are recorded with the command, so a guard
 		// never waits on a timer the server has not delivered yet (or that
@@ -86,6 +93,12 @@ func (c *Cutover) execute(ctx context.Context, run string, decide func(r *Run) (
 		if len(all) == 0 {
 			return &Outcome{Run: r}, nil
 		}
+		var head events.Link // a new run starts the chain
+		if last != nil {
+			head = events.LinkTo(*last)
+		}
+		head.Chain(all)
+		evs = all[len(pre):]
 		seq, err := c.Log.Append(ctx, run, r.Seq, all...)
 		if errors.Is(err, events.ErrConflict) && attempt == 0 {
 			continue

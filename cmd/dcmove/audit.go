@@ -1,6 +1,11 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/urfave/cli/v2"
 )
@@ -8,23 +13,197 @@ import (
 func (m *Main) auditCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "audit",
-		Usage: "print the chronological trail of a run: time, actor, event, step, planned vs actual",
-		Flags: append(logFlags(), runFlag()),
-		Action: func(c *cli.Context) error {
-			l, run, err := openRun(c)
-			if err != nil {
-				return err
-			}
-			defer l.Close()
-			t := projections.NewTrail()
-			n, err := projections.Replay(c.Context, l, run, t)
+		Usage: "replay a run: its trail (time, actor, event, step, planned vs actual), filtered or exported, its state as of any instant, or the post-migration report",
+		Description: `Filters keep the events that match all of them:
+   dcmove audit --step unrack-web-1 | --asset web-1 | --actor "Karim Haddad" | --type gate
+   dcmove audit --since "2026-12-05 08:00" --until "2026-12-05 12:00"   (the plan's time zone, or RFC 3339)
+Exports: --output jsonl (the stored CloudEvents envelopes, one a line, with their seq) or csv.
+The state as it was then, as dcmove status printed it: dcmove audit --as-of "2026-12-05 10:30"
+The post-migration report: dcmove audit --output markdown|html [--rehearsal RUN] > report.html`,
+		Flags: append(logFlags(), runFlag(),
+			&cli.StringFlag{Name: "step", Usage: "keep the events of this step"},
+			&cli.StringFlag{Name: "asset", Usage: "keep the events of the steps on this asset and its cool-downs"},
+			&cli.StringFlag{Name: "actor", Usage: "keep what this person (or dcmove) did"},
+			&cli.StringFlag{Name: "type", Usage: "keep the event types that start with this: step, gate.signed, dcmove.degraded"},
+			&cli.StringFlag{Name: "since", Usage: "keep the events from this time on: 2026-12-05 08:00 (the plan's time zone) or RFC 3339"},
+			&cli.StringFlag{Name: "until", Usage: "keep the events up to this time (included)"},
+			&cli.StringFlag{Name: "as-of", Usage: "print the status as it was at this time, instead of the trail"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text",
+				Usage: "text (the trail), jsonl, csv, or markdown or html (the post-migration report)"},
+			&cli.StringFlag{Name: "rehearsal", Usage: "with the report: the rehearsal run whose durations it compares with this run's"},
+		),
+		Action:      m.audit,
+		Subcommands: []*cli.Command{m.auditCompareCommand(), m.auditVerifyCommand()},
+	}
+}
+
+func (m *Main) audit(c *cli.Context) error {
+	if c.Args().Present() {
+		return usagef("audit takes no argument (got %q); to compare two runs: dcmove audit compare RUN_A RUN_B", c.Args().First())
+	}
+	if err := checkOutput(c, "text", "jsonl", "csv", "markdown", "html"); err != nil {
+		return err
+	}
+	output, asOf, rehearsal := c.String("output"), c.String("as-of"), c.String("rehearsal")
+	report := output == "markdown" || output == "html"
+	filtering := false
+	for _, name := range []string{"step", "asset", "actor", "type", "since", "until"} {
+		filtering = filtering || c.IsSet(name)
+	}
+	switch {
+	case asOf != "" && (filtering || output != "text" || rehearsal != ""):
+		return usagef("--as-of prints the status as dcmove status printed it then: it takes no filter, --output or --rehearsal (for the events up to a time: --until TIME)")
+	case report && filtering:
+		return usagef("--output %s is the report of the whole run and takes no filter; filters select events of the trail (--output text, jsonl or csv)", output)
+	case rehearsal != "" && !report:
+		return usagef("--rehearsal adds a rehearsal's durations to the report: give --output markdown or html too (or compare the runs: dcmove audit compare %s RUN)", rehearsal)
+	case rehearsal != "" && !events.ValidID(rehearsal):
+		return usagef("--rehearsal %q is not a run name (letters, digits, '-' and '_')", rehearsal)
+	}
+
+	l, run, err := openRun(c)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	var recs projections.Records
+	n, err := projections.Replay(c.Context, l, run, &recs, projections.WithProgress(projections.NewProgress(m.Stderr, "reading run "+run)))
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return noEvents(c, l, run)
+	}
+	t := recs.Feed(projections.NewTrail()).(*projections.Trail)
+	loc := t.Location()
+	at := func(flag string) (time.Time, error) {
+		if !c.IsSet(flag) {
+			return time.Time{}, nil
+		}
+		v, err := projections.ParseTime(c.String(flag), loc)
+		if err != nil {
+			return v, usagef("--%s: %v", flag, err)
+		}
+		return v, nil
+	}
+
+	switch {
+	case asOf != "":
+		when, err := at("as-of")
+		if err != nil {
+			return err
+		}
+		s := projections.NewStatus()
+		recs.Feed(projections.AsOf(when, s))
+		if s.LastSeq == 0 {
+			return fmt.Errorf("run %s had not started at %s: it started %s", run, when.In(loc).Format("Mon 2 Jan 15:04 MST"), recs[0].Time.In(loc).Format("Mon 2 Jan 15:04 MST"))
+		}
+		return projections.WriteStatus(m.Stdout, s, when)
+	case report:
+		rp := recs.Feed(projections.NewReport()).(*projections.Report)
+		if rehearsal != "" {
+			past := projections.NewReport()
+			n, err := projections.Replay(c.Context, l, rehearsal, past)
 			if err != nil {
 				return err
 			}
 			if n == 0 {
-				return noEvents(c, l, run)
+				return noEvents(c, l, rehearsal)
 			}
-			return projections.WriteTrail(m.Stdout, t)
-		},
+			if rp.Rehearsal, err = compare(past, rp); err != nil {
+				return err
+			}
+		}
+		if output == "html" {
+			return projections.WriteReportHTML(m.Stdout, rp)
+		}
+		return projections.WriteReportMarkdown(m.Stdout, rp)
 	}
+
+	f := projections.Filter{Step: c.String("step"), Asset: c.String("asset"), Actor: c.String("actor"), Type: c.String("type")}
+	if f.Since, err = at("since"); err != nil {
+		return err
+	}
+	if f.Until, err = at("until"); err != nil {
+		return err
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && f.Until.Before(f.Since) {
+		return usagef("--until %s is before --since %s", c.String("until"), c.String("since"))
+	}
+	if err := t.Check(f); err != nil {
+		return usageError{err}
+	}
+	t = t.Select(f)
+	switch output {
+	case "jsonl":
+		return projections.WriteTrailJSONL(m.Stdout, t)
+	case "csv":
+		return projections.WriteTrailCSV(m.Stdout, t)
+	}
+	return projections.WriteTrail(m.Stdout, t)
+}
+
+// compare compares two runs; runs of different plans are a mistake in the
+// command line.
+func compare(a, b *projections.Report) (*projections.Comparison, error) {
+	c, err := projections.Compare(a, b)
+	if errors.Is(err, projections.ErrDifferentPlans) {
+		return nil, usageError{err}
+	}
+	return c, err
+}
+
+// auditCompareCommand is "audit compare RUN_A RUN_B".
+func (m *Main) auditCompareCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "compare",
+		Usage:     "compare two runs of one plan step by step (a rehearsal and the live run): durations, outcomes, the largest difference first, totals per phase",
+		ArgsUsage: "RUN_A RUN_B",
+		Flags: append(logFlags(),
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output format: text, json or csv"}),
+		Action: m.auditCompare,
+	}
+}
+
+func (m *Main) auditCompare(c *cli.Context) error {
+	if err := checkOutput(c, "text", "json", "csv"); err != nil {
+		return err
+	}
+	if c.Args().Len() != 2 {
+		return usagef("give two runs of one plan, e.g. dcmove audit compare pa2-to-pa3-rehearsal pa2-to-pa3")
+	}
+	runs := c.Args().Slice()
+	for _, run := range runs {
+		if !events.ValidID(run) {
+			return usagef("%q is not a run name (letters, digits, '-' and '_')", run)
+		}
+	}
+	l, err := openLog(c)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	var reports []*projections.Report
+	for _, run := range runs {
+		rp := projections.NewReport()
+		n, err := projections.Replay(c.Context, l, run, rp)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return noEvents(c, l, run)
+		}
+		reports = append(reports, rp)
+	}
+	cmp, err := compare(reports[0], reports[1])
+	if err != nil {
+		return err
+	}
+	switch c.String("output") {
+	case "json":
+		return projections.WriteComparisonJSON(m.Stdout, cmp)
+	case "csv":
+		return projections.WriteComparisonCSV(m.Stdout, cmp)
+	}
+	return projections.WriteComparison(m.Stdout, cmp)
 }

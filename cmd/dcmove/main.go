@@ -26,6 +26,7 @@ const (
 	exitRefused     = 3 // a guard refused the command
 	exitConflict    = 4 // someone else changed the run at the same time
 	exitUnavailable = 5 // the NATS server could not be reached
+	exitTampered    = 6 // audit verify found the log altered
 )
 
 func main() {
@@ -122,6 +123,8 @@ func exitCode(err error) int {
 		return exitConflict
 	case errors.Is(err, events.ErrUnavailable):
 		return exitUnavailable
+	case errors.Is(err, events.ErrTampered):
+		return exitTampered
 	}
 	return exitError
 }

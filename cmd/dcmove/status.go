@@ -1,8 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/dcmove/dcmove/events"
@@ -10,13 +11,40 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// forecastSeed makes the forecast's samples the same for the same status,
+// so that two watchers (and two runs of status) agree.
+const forecastSeed = 1
+
+// viewerZone is the time zone of the person reading the status; tests fix
+// it.
+var viewerZone = func() *time.Location { return time.Local }
+
+// isTerminal reports whether w is a terminal (a character device); tests
+// pretend.
+var isTerminal = func(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || f == nil {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
 func (m *Main) statusCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "status",
-		Usage: "show where the cutover stands: progress, steps started and ready",
+		Usage: "show where the cutover stands: progress, late steps, crew, services down, forecast",
 		Flags: append(logFlags(), runFlag(),
-			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "keep printing the status as events arrive, until interrupted"}),
+			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "keep showing the status as events arrive, until interrupted"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json for other tools (one line per change)"},
+			&cli.IntFlag{Name: "samples", Value: 1000, Usage: "Monte Carlo samples for the forecast's odds (0: the likely end only)"}),
 		Action: func(c *cli.Context) error {
+			if err := checkOutput(c, "text", "json"); err != nil {
+				return err
+			}
+			if c.Int("samples") < 0 {
+				return usagef("--samples %d: give 0 or more", c.Int("samples"))
+			}
 			l, run, err := openRun(c)
 			if err != nil {
 				return err
@@ -27,7 +55,7 @@ func (m *Main) statusCommand() *cli.Command {
 				}
 			}()
 			s := projections.NewStatus()
-			if _, err := projections.Replay(c.Context, l, run, s); err != nil {
+			if err := m.replayStatus(c, l, run, s); err != nil {
 				return err
 			}
 			if s.LastSeq == 0 {
@@ -35,47 +63,26 @@ func (m *Main) statusCommand() *cli.Command {
 				// empty status forever.
 				return noEvents(c, l, run)
 			}
-			if err := projections.WriteStatus(m.Stdout, s, m.Clock.Now()); err != nil || !c.Bool("watch") {
-				return err
+			sc := m.screen(c)
+			if !c.Bool("watch") {
+				now := m.Clock.Now()
+				eta, err := projections.Forecast(s, now, sc.samples, forecastSeed)
+				return sc.show(s, now, change{kind: "status"}, eta, err)
 			}
-			return m.watch(c, &l, run, s)
+			return m.watch(c, &l, run, s, sc)
 		},
 	}
 }
 
-// watch prints the status again after every new event of run until the
-// command is interrupted. When the dcmove process that served the data
-// directory exits, it reopens the log (serving it itself if nobody else
-// does) and goes on from the last event it applied.
-func (m *Main) watch(c *cli.Context, l **events.JetStreamLog, run string, s *projections.Status) error {
-	for {
-		err := projections.Watch(c.Context, *l, run, s.LastSeq+1, s, func(r events.Record) {
-			if r.Seq == 0 {
-				return // caught up with nothing new: already printed
-			}
-			fmt.Fprintf(m.Stdout, "\n--- %s %s %s %s\n", r.Time.In(s.Location()).Format("15:04:05"), r.Actor, r.Type, r.Subject)
-			projections.WriteStatus(m.Stdout, s, m.Clock.Now())
-		})
-		if err == nil || c.Context.Err() != nil {
-			return nil
-		}
-		if !errors.Is(err, events.ErrUnavailable) || c.String("server") != "" {
-			return err
-		}
-		fmt.Fprintf(m.Stderr, "dcmove: lost the event store (%v); reconnecting\n", err)
-		(*l).Close()
-		for {
-			if *l, err = openLog(c); err == nil {
-				break
-			}
-			select {
-			case <-c.Context.Done():
-				*l = nil
-				return nil
-			case <-time.After(time.Second):
-			}
-		}
+// screen returns how this command shows statuses: JSON lines, or text
+// (redrawn in place, in colour unless NO_COLOR is set, on a terminal).
+func (m *Main) screen(c *cli.Context) *screen {
+	sc := &screen{out: m.Stdout, local: viewerZone(), samples: c.Int("samples"), json: c.String("output") == "json"}
+	if !sc.json && isTerminal(m.Stdout) {
+		sc.terminal = true
+		sc.color = os.Getenv("NO_COLOR") == ""
 	}
+	return sc
 }
 
 // noEvents explains that run has no events, and names the run started last.
@@ -85,4 +92,21 @@ func noEvents(c *cli.Context, l events.Log, run string) error {
 		return fmt.Errorf("run %s has no events in %s", run, where(c))
 	}
 	return fmt.Errorf("run %s has no events in %s; the run started last is %s", run, where(c), last)
+}
+
+// replayStatus rebuilds the run's status from its checkpoint and the
+// events after it (from the start if there is none, or it was written by
+// another version), saves a new checkpoint, and shows progress on a
+// terminal for long replays.
+func (m *Main) replayStatus(c *cli.Context, l *events.JetStreamLog, run string, s *projections.Status) error {
+	bar := projections.WithProgress(projections.NewProgress(m.Stderr, "replaying run "+run))
+	store, err := l.Checkpoints(c.Context)
+	if err != nil {
+		// Without a checkpoint bucket (no permission on a shared server),
+		// replay everything.
+		_, err = projections.Replay(c.Context, l, run, s, bar)
+		return err
+	}
+	_, err = projections.ReplayCheckpointed(c.Context, l, store, run, s, bar)
+	return err
 }

@@ -1,0 +1,453 @@
+package events
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// The chain makes a run's log tamper-evident: every event carries the id and
+// the hash of the event before it in its run (PrevID, PrevHash), so an event
+// altered, removed, inserted or moved after the fact no longer fits the
+// event that follows it. [Verify] walks a run and names the first event that
+// does not fit.
+//
+// The chain covers what was written before its last event: an event cut off
+// the end of a run, or added after it, leaves no trace in the chain. Keep the
+// [Report.Head] of a verified run somewhere else (the post-mortem, a ticket)
+// to detect that too.
+
+// ErrTampered means a run's chain is broken: an event was altered, removed,
+// inserted or moved since it was written.
+var ErrTampered = errors.New("events: the run's chain is broken")
+
+// toolActor is the actor of the events dcmove records by itself.
+const toolActor = "dcmove"
+
+// serverFired reports whether e may arrive unchained: a timer the server
+// fires (the end of a cool-down) is written by the server, not by a dcmove
+// command, and cannot know the run's last event when it lands.
+func serverFired(e Envelope) bool {
+	return e.Type == TypeCooldownElapsed && e.Actor == toolActor && e.PrevID == "" && e.PrevHash == ""
+}
+
+// Canonical returns the form of e that [Envelope.Hash] hashes. It depends on
+// the envelope's attributes only, not on how its JSON was laid out when
+// stored, so a copy of the log verifies as the log does. It is the JSON
+// object, without spaces, of these members in this order, each always
+// present:
+//
+//	specversion, id, source, type, subject, time, datacontenttype, run,
+//	plan, actor, dataversion, previd, prevhash, data
+//
+// Strings are quoted with '"' and '\' escaped by a '\' and the characters
+// below U+0020 as \u00XX (lowercase hex); every other character is written
+// as itself in UTF-8 (a byte that is not UTF-8 as U+FFFD). time is RFC 3339
+// in UTC with the fraction of a second it has, down to the nanosecond, and
+// no trailing zeros ("2026-12-05T07:00:00Z", "2026-12-05T07:00:00.5Z").
+// dataversion is a decimal integer. data is the payload's JSON as stored:
+// without insignificant spaces, with <, >, &, U+2028 and U+2029 in its
+// strings escaped as \u003c, \u003e, \u0026, \u2028 and \u2029 (as
+// encoding/json stores them), or null when the event has none.
+func (e Envelope) Canonical() []byte {
+	b := make([]byte, 0, 320+len(e.Data))
+	b = append(b, '{')
+	member := func(name string, first bool) {
+		if !first {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, '"', ':')
+	}
+	str := func(name, v string) {
+		member(name, name == "specversion")
+		b = appendCanonicalString(b, v)
+	}
+	str("specversion", e.SpecVersion)
+	str("id", e.ID)
+	str("source", e.Source)
+	str("type", e.Type)
+	str("subject", e.Subject)
+	str("time", e.Time.UTC().Format(time.RFC3339Nano))
+	str("datacontenttype", e.DataContentType)
+	str("run", e.Run)
+	str("plan", e.Plan)
+	str("actor", e.Actor)
+	member("dataversion", false)
+	b = strconv.AppendInt(b, int64(e.DataVersion), 10)
+	str("previd", e.PrevID)
+	str("prevhash", e.PrevHash)
+	member("data", false)
+	b = appendCanonicalData(b, e.Data)
+	return append(b, '}')
+}
+
+// Hash returns the hex SHA-256 of the envelope's [Envelope.Canonical] form:
+// what the next event of its run carries as PrevHash.
+func (e Envelope) Hash() string {
+	sum := sha256.Sum256(e.Canonical())
+	return hex.EncodeToString(sum[:])
+}
+
+func appendCanonicalString(b []byte, s string) []byte {
+	const digits = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', digits[c>>4], digits[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = utf8.AppendRune(b, utf8.RuneError)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
+func appendCanonicalData(b []byte, data json.RawMessage) []byte {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, data); err != nil {
+		// Not JSON: an envelope that cannot be stored (Append rejects it)
+		// or was not read from JSON. Hash it as it is.
+		compact.Reset()
+		compact.Write(data)
+	}
+	if compact.Len() == 0 {
+		return append(b, "null"...)
+	}
+	var out bytes.Buffer
+	json.HTMLEscape(&out, compact.Bytes())
+	return append(b, out.Bytes()...)
+}
+
+// Link is where the next event of a run attaches to its chain: the id and
+// the hash of the run's last event. The zero Link is the start of a run.
+type Link struct {
+	ID, Hash string
+}
+
+// LinkTo returns the link that follows e.
+func LinkTo(e Envelope) Link { return Link{ID: e.ID, Hash: e.Hash()} }
+
+// Chain sets PrevID and PrevHash on evs: the first follows l, each other
+// one the one before it. It returns the link that follows the last one.
+//
+// A command chains what it appends to the last record of the run it read,
+// and appends with that record's sequence as expectation, so the chain and
+// the order of the log agree: if the run moved on, the append is refused and
+// the command reads and chains again.
+func (l Link) Chain(evs []Envelope) Link {
+	for i := range evs {
+		evs[i].PrevID, evs[i].PrevHash = l.ID, l.Hash
+		l = LinkTo(evs[i])
+	}
+	return l
+}
+
+// Tamper is how a run's chain was broken.
+type Tamper int
+
+// What [Verify] finds.
+const (
+	// Altered: the event is not what it was when the next one was
+	// written (a payload or an attribute changed), or it cannot be read.
+	Altered Tamper = iota + 1
+	// Removed: the event the named one follows is not in the run.
+	Removed
+	// Inserted: the event was not part of the run's chain: no event
+	// follows it, it repeats another's id, or it carries no chain and is
+	// not a timer the server fired.
+	Inserted
+	// Reordered: the event is in the run, but not where the chain puts it.
+	Reordered
+)
+
+var tamperNames = [...]string{Altered: "altered", Removed: "removed", Inserted: "inserted", Reordered: "reordered"}
+
+func (t Tamper) String() string {
+	if t < Altered || int(t) >= len(tamperNames) {
+		return "tampered"
+	}
+	return tamperNames[t]
+}
+
+// Report is what [Verify] found in a run.
+type Report struct {
+	Run string
+	// Events is how many records the run holds.
+	Events int
+	// First and Last are the run's first and last records (zero when the
+	// run has none).
+	First, Last Record
+	// Head is the hash of the last event when the chain is intact: keep it
+	// elsewhere to detect later an event cut off the end of the run.
+	Head string
+	// Break is the first place where the chain does not hold; nil when it
+	// is intact.
+	Break *Break
+}
+
+// OK reports whether the run's chain is intact.
+func (r Report) OK() bool { return r.Break == nil }
+
+// Err returns the break as an error wrapping [ErrTampered], or nil.
+func (r Report) Err() error {
+	if r.Break == nil {
+		return nil
+	}
+	return r.Break
+}
+
+// Break is the first event of a run that does not fit its chain.
+type Break struct {
+	Kind Tamper
+	// Event is the event named: the one altered, inserted or out of place;
+	// for [Removed], the one right after the gap.
+	Event Record
+	// Missing is, for [Removed], the id of the event missing before Event.
+	Missing string
+	// Reason says what does not fit, for people.
+	Reason string
+	// Intact is how many events before Event fit the chain.
+	Intact int
+}
+
+// Error says which event does not fit and why: "seq 12 (2026-12-05T08:10:00Z,
+// dcmove.step.completed, step/capture) was altered: …".
+func (b *Break) Error() string {
+	if b.Kind == Removed {
+		return fmt.Sprintf("an event was removed before %s: %s", DescribeRecord(b.Event), b.Reason)
+	}
+	return fmt.Sprintf("%s was %s: %s", DescribeRecord(b.Event), b.Kind, b.Reason)
+}
+
+// Is makes a break match [ErrTampered].
+func (b *Break) Is(target error) bool { return target == ErrTampered }
+
+// DescribeRecord names a record for people: its sequence, time (UTC), type
+// and subject, as "seq 12 (2026-12-05T08:10:00Z, dcmove.step.completed,
+// step/capture)".
+func DescribeRecord(r Record) string {
+	s := fmt.Sprintf("seq %d (%s, %s", r.Seq, r.Time.UTC().Format(time.RFC3339), r.Type)
+	if r.Malformed != nil {
+		s = fmt.Sprintf("seq %d (unreadable", r.Seq)
+	}
+	if r.Subject != "" {
+		s += ", " + r.Subject
+	}
+	return s + ")"
+}
+
+// Verify walks the records of run in log order and checks its chain. The
+// error is for a log that could not be read; a broken chain is the report's
+// [Report.Break].
+//
+// The rules, event by event:
+//   - The first event of the run has no PrevID and PrevHash.
+//   - Every other event carries the id and [Envelope.Hash] of the record
+//     right before it in the run, whatever that record is.
+//   - Only the timers the server fires (dcmove.cooldown.elapsed by actor
+//     "dcmove") may carry no chain: the event after one must chain to it,
+//     so removing one is seen. Those the next command records when due are
+//     chained like any other event.
+//   - An id appears once, but for a timer the server fired twice: its copies
+//     are the same event (the same hash), and which copy the next event
+//     chains to does not matter.
+//
+// When an event does not chain to the record before it, Verify says why:
+// the record before it is there under another hash ([Altered], the record
+// before is named); the event it chains to is elsewhere in the run
+// ([Reordered], or [Inserted] for records that no event chains to); or it is
+// nowhere ([Removed], the event after the gap is named).
+func Verify(ctx context.Context, l Log, run string) (Report, error) {
+	var recs []Record
+	for r, err := range l.Read(ctx, run, 0) {
+		if err != nil {
+			return Report{Run: run}, fmt.Errorf("verify run %s: %w", run, err)
+		}
+		recs = append(recs, r)
+	}
+	return verify(run, recs), nil
+}
+
+// chainWalk is Verify over records in memory.
+type chainWalk struct {
+	recs     []Record
+	hash     []string
+	byHash   map[string]int  // hash -> first position
+	byID     map[string]int  // id -> first position
+	followed map[string]bool // hashes some event chains to
+}
+
+func verify(run string, recs []Record) Report {
+	rep := Report{Run: run, Events: len(recs)}
+	if len(recs) == 0 {
+		return rep
+	}
+	rep.First, rep.Last = recs[0], recs[len(recs)-1]
+	w := chainWalk{
+		recs: recs, hash: make([]string, len(recs)),
+		byHash: map[string]int{}, byID: map[string]int{}, followed: map[string]bool{},
+	}
+	for i, r := range recs {
+		w.hash[i] = r.Hash()
+		if _, ok := w.byHash[w.hash[i]]; !ok {
+			w.byHash[w.hash[i]] = i
+		}
+		if r.PrevHash != "" {
+			w.followed[r.PrevHash] = true
+		}
+	}
+	for k := range recs {
+		if b := w.check(k); b != nil {
+			b.Intact = min(k, w.position(b.Event))
+			rep.Break = b
+			return rep
+		}
+		if _, ok := w.byID[recs[k].ID]; !ok {
+			w.byID[recs[k].ID] = k
+		}
+	}
+	rep.Head = w.hash[len(recs)-1]
+	return rep
+}
+
+// position returns where r is in the walk.
+func (w *chainWalk) position(r Record) int {
+	for i := range w.recs {
+		if w.recs[i].Seq == r.Seq {
+			return i
+		}
+	}
+	return len(w.recs)
+}
+
+// prev returns the link an event at position k must carry.
+func (w *chainWalk) prev(k int) Link {
+	if k == 0 {
+		return Link{}
+	}
+	return Link{ID: w.recs[k-1].ID, Hash: w.hash[k-1]}
+}
+
+// check returns what is wrong at position k, or nil, given that the
+// records before k fit.
+func (w *chainWalk) check(k int) *Break {
+	r := w.recs[k]
+	next := func() (Record, bool) {
+		if k+1 < len(w.recs) {
+			return w.recs[k+1], true
+		}
+		return Record{}, false
+	}
+	if r.Malformed != nil {
+		// The next event skips it: it was put there; otherwise it was
+		// damaged.
+		if n, ok := next(); ok && k > 0 && n.PrevHash == w.hash[k-1] {
+			return &Break{Kind: Inserted, Event: r, Reason: fmt.Sprintf("it is not a dcmove event (%v), and %s follows the event before it", r.Malformed, DescribeRecord(n))}
+		}
+		return &Break{Kind: Altered, Event: r, Reason: fmt.Sprintf("it can no longer be read as a dcmove event: %v", r.Malformed)}
+	}
+	if j, seen := w.byID[r.ID]; seen {
+		if !serverFired(r.Envelope) || w.hash[j] != w.hash[k] {
+			return &Break{Kind: Inserted, Event: r, Reason: fmt.Sprintf("it repeats the id %s of %s, and only a timer the server fired twice may", r.ID, DescribeRecord(w.recs[j]))}
+		}
+	}
+	if r.PrevID == "" && r.PrevHash == "" {
+		return w.checkUnchained(k)
+	}
+	want := w.prev(k)
+	if r.PrevHash == want.Hash {
+		if r.PrevID != want.ID {
+			return &Break{Kind: Altered, Event: r, Reason: fmt.Sprintf("its previd %q no longer names the event before it (%s)", r.PrevID, want.ID)}
+		}
+		return nil
+	}
+	if k > 0 && r.PrevID == want.ID {
+		p := w.recs[k-1]
+		return &Break{Kind: Altered, Event: p, Reason: fmt.Sprintf("it changed since %s was chained to it (its hash is %s, the chain says %s)", DescribeRecord(r), short(w.hash[k-1]), short(r.PrevHash))}
+	}
+	j, found := w.byHash[r.PrevHash]
+	if !found && r.PrevID != "" {
+		j, found = w.idAt(r.PrevID, k)
+	}
+	if !found || j == k {
+		b := &Break{Kind: Removed, Event: r, Missing: r.PrevID}
+		if k == 0 {
+			b.Reason = fmt.Sprintf("it is the first event of the run, yet follows event %s, which is not in the run: the start of the run is missing", r.PrevID)
+		} else {
+			b.Reason = fmt.Sprintf("it follows event %s, which is not in the run: it was after %s", r.PrevID, DescribeRecord(w.recs[k-1]))
+		}
+		return b
+	}
+	if j > k {
+		return &Break{Kind: Reordered, Event: r, Reason: fmt.Sprintf("it follows %s, which comes after it in the log", DescribeRecord(w.recs[j]))}
+	}
+	// The event chains to an earlier one: what lies between does not
+	// belong here.
+	x := w.recs[j+1]
+	if w.followed[w.hash[j+1]] {
+		return &Break{Kind: Reordered, Event: x, Reason: fmt.Sprintf("it is out of place: %s follows %s directly", DescribeRecord(r), DescribeRecord(w.recs[j]))}
+	}
+	return &Break{Kind: Inserted, Event: x, Reason: fmt.Sprintf("no event chains to it: %s follows %s directly", DescribeRecord(r), DescribeRecord(w.recs[j]))}
+}
+
+// checkUnchained judges an event with no chain at position k.
+func (w *chainWalk) checkUnchained(k int) *Break {
+	r := w.recs[k]
+	if k == 0 || serverFired(r.Envelope) {
+		// The start of the run, or a timer the server fired: the event
+		// after it must chain to it.
+		return nil
+	}
+	if k+1 < len(w.recs) {
+		n := w.recs[k+1]
+		switch {
+		case n.PrevHash == w.hash[k]:
+			// A second start of a chain, which the events after it
+			// follow: the events before it are not part of it.
+			return &Break{Kind: Inserted, Event: w.recs[0], Reason: fmt.Sprintf("the run's chain starts again at %s: the %d event(s) from here to it are not part of it", DescribeRecord(r), k)}
+		case n.PrevID == r.ID:
+			return &Break{Kind: Altered, Event: r, Reason: fmt.Sprintf("its chain was stripped: it carries no prevhash, and %s was chained to another version of it", DescribeRecord(n))}
+		}
+	}
+	return &Break{Kind: Inserted, Event: r, Reason: "it carries no chain (previd, prevhash) and is not a timer the server fired; or a dcmove older than the chain wrote it"}
+}
+
+// idAt returns the position of the event with id, other than k.
+func (w *chainWalk) idAt(id string, k int) (int, bool) {
+	for i, r := range w.recs {
+		if i != k && r.ID == id {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}

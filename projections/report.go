@@ -1,0 +1,462 @@
+package projections
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/planner"
+)
+
+// Report is what a run did, gathered for the post-migration report: a fold
+// over the run's records that keeps the run's [Status] and, beside it, what
+// the status forgets (who signed each gate and when, every deviation from
+// the plan, each spell of degraded mode).
+type Report struct {
+	// Status is the run's status after the last record.
+	Status *Status
+	// Lead is who leads the move, Hash the sha256 of the plan file.
+	Lead, Hash string
+	// Records counts the records folded, understood or not.
+	Records int
+	// Signatures are the gate signatures, in log order.
+	Signatures []Signature
+	// Deviations are the departures from the plan, in log order.
+	Deviations []Deviation
+	// Spells are the spells of degraded mode, in order.
+	Spells []Spell
+	// Backout says how the move backed out (nil if it did not).
+	Backout *Backout
+	// Rehearsal compares a rehearsal run (A) with this run (B); nil
+	// unless the caller sets it.
+	Rehearsal *Comparison
+
+	plannedEnd time.Time            // the schedule's end of the window's steps
+	cooling    map[string]time.Time // asset → end of its cool-down
+	blocked    map[string]int       // step → its open "blocked" deviation
+}
+
+// Signature is one signature on a go/no-go gate.
+type Signature struct {
+	At                           time.Time
+	Gate, Role, Decision, Reason string
+	By                           string
+}
+
+// The kinds of [Deviation].
+const (
+	DeviationWarning    = "warning accepted"
+	DeviationFailed     = "failed"
+	DeviationRetried    = "retried"
+	DeviationSkipped    = "skipped"
+	DeviationBlocked    = "blocked"
+	DeviationForced     = "cool-down cut short"
+	DeviationNoGo       = "no-go"
+	DeviationBackout    = "back-out"
+	DeviationUnreadable = "not understood"
+)
+
+// Deviation is one departure from the plan: a warning accepted at the
+// start, a step failed, retried, skipped or blocked, a cool-down cut
+// short, a no-go, the back-out.
+type Deviation struct {
+	At   time.Time
+	Kind string
+	// Subject is the step, asset, gate or lint it is about; Title the
+	// step's title or the warning's message.
+	Subject, Title string
+	By, Reason     string
+	// Note adds what the kind implies: how long a step stayed blocked,
+	// how early a cool-down was cut.
+	Note string
+}
+
+// Spell is one spell of degraded mode.
+type Spell struct {
+	// From and To bound the spell; To is zero while it lasts.
+	From, To time.Time
+	// Down are the services stopped on purpose.
+	Down              []string
+	Reason, EndReason string
+	By, EndedBy       string
+}
+
+// Backout is how the move backed out.
+type Backout struct {
+	At                  time.Time
+	By, Reason, Trigger string
+	Steps, Cancelled    int
+}
+
+// NewReport returns the report of a run with no events yet.
+func NewReport() *Report {
+	return &Report{Status: NewStatus(), cooling: map[string]time.Time{}, blocked: map[string]int{}}
+}
+
+// Apply folds one record into the report.
+func (rp *Report) Apply(r events.Record) {
+	rp.Records++
+	rp.Status.Apply(r)
+	if r.Malformed != nil {
+		rp.deviate(Deviation{Kind: DeviationUnreadable, Subject: fmt.Sprint("seq ", r.Seq), Reason: r.Malformed.Error()})
+		return
+	}
+	ev, err := r.Decode()
+	if err != nil {
+		rp.deviate(Deviation{At: r.Time, Kind: DeviationUnreadable, Subject: fmt.Sprint("seq ", r.Seq), By: r.Actor, Reason: err.Error()})
+		return
+	}
+	step := func(id string) (string, string) {
+		if st, ok := rp.Status.Step(id); ok {
+			return id, st.Title
+		}
+		return id, ""
+	}
+	d := Deviation{At: r.Time, By: r.Actor}
+	switch e := ev.(type) {
+	case events.CutoverStarted:
+		rp.Lead, rp.Hash = e.Lead, e.Hash
+	case events.StepPlanned:
+		if (e.Timing == "" || e.Timing == "window") && !e.BackoutOnly && e.PlannedEnd.After(rp.plannedEnd) {
+			rp.plannedEnd = e.PlannedEnd
+		}
+	case events.WarningAccepted:
+		d.Kind, d.Subject, d.Title, d.Reason = DeviationWarning, e.Lint, e.Message, e.Reason
+		rp.deviate(d)
+	case events.StepFailed:
+		d.Kind, d.Reason = DeviationFailed, e.Reason
+		d.Subject, d.Title = step(e.Step)
+		rp.deviate(d)
+	case events.StepRetried:
+		d.Kind, d.Reason = DeviationRetried, e.Reason
+		d.Subject, d.Title = step(e.Step)
+		rp.deviate(d)
+	case events.StepSkipped:
+		d.Kind, d.Reason = DeviationSkipped, e.Reason
+		d.Subject, d.Title = step(e.Step)
+		rp.deviate(d)
+	case events.StepBlocked:
+		d.Kind, d.Reason, d.Note = DeviationBlocked, e.Reason, "still blocked"
+		d.Subject, d.Title = step(e.Step)
+		if _, open := rp.blocked[e.Step]; !open {
+			rp.blocked[e.Step] = len(rp.Deviations)
+			rp.deviate(d)
+		}
+	case events.StepUnblocked:
+		if i, open := rp.blocked[e.Step]; open {
+			rp.Deviations[i].Note = "blocked for " + span(r.Time.Sub(rp.Deviations[i].At)) + because(e.Reason)
+			delete(rp.blocked, e.Step)
+		}
+	case events.GateSigned:
+		rp.Signatures = append(rp.Signatures, Signature{At: r.Time, Gate: e.Gate, Role: e.Role, Decision: e.Decision, Reason: e.Reason, By: r.Actor})
+		if e.Decision != "go" {
+			d.Kind, d.Reason, d.Note = DeviationNoGo, e.Reason, "as "+e.Role
+			d.Subject, d.Title = step(e.Gate)
+			rp.deviate(d)
+		}
+	case events.CooldownStarted:
+		rp.cooling[e.Asset] = e.Until
+	case events.CooldownForced:
+		d.Kind, d.Subject, d.Reason = DeviationForced, e.Asset, e.Reason
+		if until, ok := rp.cooling[e.Asset]; ok && until.After(r.Time) {
+			d.Note = span(until.Sub(r.Time)) + " before its end"
+		}
+		rp.deviate(d)
+	case events.DegradedEntered:
+		if n := len(rp.Spells); n == 0 || !rp.Spells[n-1].To.IsZero() {
+			rp.Spells = append(rp.Spells, Spell{From: r.Time, Down: e.Down, Reason: e.Reason, By: r.Actor})
+		}
+	case events.DegradedLeft:
+		if n := len(rp.Spells); n > 0 && rp.Spells[n-1].To.IsZero() {
+			rp.Spells[n-1].To, rp.Spells[n-1].EndReason, rp.Spells[n-1].EndedBy = r.Time, e.Reason, r.Actor
+		}
+	case events.BackoutStarted:
+		if rp.Backout == nil {
+			rp.Backout = &Backout{At: r.Time, By: r.Actor, Reason: e.Reason, Trigger: e.Trigger, Steps: len(e.Steps), Cancelled: len(e.Cancelled)}
+			d.Kind, d.Reason, d.Subject = DeviationBackout, e.Reason, e.Trigger
+			d.Note = fmt.Sprintf("%d back-out steps to run, %d steps cancelled", len(e.Steps), len(e.Cancelled))
+			rp.deviate(d)
+		}
+	}
+}
+
+func (rp *Report) deviate(d Deviation) { rp.Deviations = append(rp.Deviations, d) }
+
+// Moment is one key event of the run's timeline.
+type Moment struct {
+	At time.Time
+	// Kind is start, gate, no-go, degraded, backout, end or finished.
+	Kind, What string
+}
+
+// Timeline returns the key events of the run in time order: its start,
+// each gate's decision and who signed it, degraded mode on and off, the
+// back-out, the end of the move (its window's steps) and of the whole run.
+func (rp *Report) Timeline() []Moment {
+	s := rp.Status
+	var out []Moment
+	if !s.CutoverStarted.IsZero() {
+		kind := "live run"
+		if s.Rehearsal {
+			kind = "rehearsal"
+		}
+		by := ""
+		if rp.Lead != "" {
+			by = ", led by " + rp.Lead
+		}
+		out = append(out, Moment{s.CutoverStarted, "start", fmt.Sprintf("%s %s started: %d steps%s", kind, s.Run, len(s.Work()), by)})
+	}
+	for _, g := range rp.Gates() {
+		kind := "gate"
+		if g.Outcome == "no-go" {
+			kind = "no-go"
+		}
+		out = append(out, Moment{g.At, kind, fmt.Sprintf("gate %s: %s; %s", g.ID, strings.ToUpper(g.Outcome), g.signers())})
+	}
+	for _, sp := range rp.Spells {
+		out = append(out, Moment{sp.From, "degraded", fmt.Sprintf("degraded mode on, by %s: %s down on purpose%s", sp.By, orNone(sp.Down), because(sp.Reason))})
+		if !sp.To.IsZero() {
+			out = append(out, Moment{sp.To, "degraded", fmt.Sprintf("degraded mode off, by %s, after %s%s", sp.EndedBy, span(sp.To.Sub(sp.From)), because(sp.EndReason))})
+		}
+	}
+	if b := rp.Backout; b != nil {
+		trigger := ""
+		if b.Trigger != "" && !strings.Contains(b.Reason, b.Trigger) {
+			trigger = " on the no-go of " + b.Trigger
+		}
+		out = append(out, Moment{b.At, "backout", fmt.Sprintf("BACK-OUT started by %s%s (%s): %d back-out steps, %d steps cancelled", b.By, trigger, b.Reason, b.Steps, b.Cancelled)})
+	}
+	if end, ok := rp.MoveEnd(); ok {
+		what := "the move ended"
+		if !rp.plannedEnd.IsZero() {
+			what += fmt.Sprintf(" (%s the schedule)", versus(end.Sub(rp.plannedEnd)))
+		}
+		if !s.WindowEnd.IsZero() {
+			if end.After(s.WindowEnd) {
+				what += fmt.Sprintf(", %s AFTER the window closed", span(end.Sub(s.WindowEnd)))
+			} else {
+				what += fmt.Sprintf(", %s before the window closes", span(s.WindowEnd.Sub(end)))
+			}
+		}
+		out = append(out, Moment{end, "end", what})
+	}
+	if s.Finished() {
+		if last := lastEnd(s); !last.IsZero() {
+			out = append(out, Moment{last, "finished", "the run finished: nothing left to do"})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Moment) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// versus says how a duration compares: "45m later than", "on time with".
+func versus(d time.Duration) string {
+	switch {
+	case d >= time.Minute:
+		return span(d) + " later than"
+	case d <= -time.Minute:
+		return span(-d) + " earlier than"
+	}
+	return "on time with"
+}
+
+// MoveEnd returns when the move ended: when the last step of the window
+// finished, once every step of the window is done, skipped or cancelled.
+func (rp *Report) MoveEnd() (time.Time, bool) {
+	var last time.Time
+	for _, st := range rp.Status.Work() {
+		if st.Timing != "" && st.Timing != "window" {
+			continue
+		}
+		switch st.State() {
+		case Done, Skipped, Cancelled:
+			if st.Done.After(last) {
+				last = st.Done
+			}
+		default:
+			return time.Time{}, false
+		}
+	}
+	return last, !last.IsZero()
+}
+
+// PlannedEnd returns when the schedule recorded at the start said the
+// move's window steps would end (zero if it did not say).
+func (rp *Report) PlannedEnd() time.Time { return rp.plannedEnd }
+
+func lastEnd(s *Status) time.Time {
+	var last time.Time
+	for _, st := range s.Work() {
+		if st.Done.After(last) {
+			last = st.Done
+		}
+	}
+	return last
+}
+
+// GateDecision is a gate of the run with its signatures.
+type GateDecision struct {
+	ID, Title string
+	// Outcome is "go" once every role signed go, "no-go" if one did, else
+	// "open".
+	Outcome string
+	// At is when the gate was decided (or last signed, while open).
+	At         time.Time
+	Signatures []Signature
+}
+
+func (g GateDecision) signers() string {
+	// One part per signer and decision: "Karim Haddad go as network and tech".
+	var parts []string
+	var last Signature
+	for _, sg := range g.Signatures {
+		if len(parts) > 0 && sg.By == last.By && sg.Decision == last.Decision && (sg.Reason == last.Reason || sg.Decision == "go") {
+			parts[len(parts)-1] = strings.Replace(parts[len(parts)-1], " as "+last.Role, " as "+last.Role+" and "+sg.Role, 1)
+			last.Role = last.Role + " and " + sg.Role
+			continue
+		}
+		p := fmt.Sprintf("%s %s as %s", sg.By, sg.Decision, sg.Role)
+		if sg.Decision != "go" && sg.Reason != "" {
+			p += " (" + sg.Reason + ")"
+		}
+		parts = append(parts, p)
+		last = sg
+	}
+	if len(parts) == 0 {
+		return "no signature"
+	}
+	return "signed by " + strings.Join(parts, ", ")
+}
+
+// Gates returns the run's gates that someone signed, in the order they
+// were decided.
+func (rp *Report) Gates() []GateDecision {
+	var out []GateDecision
+	for _, st := range rp.Status.Steps {
+		if !st.Gate {
+			continue
+		}
+		g := GateDecision{ID: st.ID, Title: st.Title, Outcome: "open"}
+		for _, sg := range rp.Signatures {
+			if sg.Gate == st.ID {
+				g.Signatures = append(g.Signatures, sg)
+				g.At = sg.At
+				if sg.Decision != "go" && g.Outcome == "open" {
+					g.Outcome = "no-go"
+				}
+			}
+		}
+		if len(g.Signatures) == 0 {
+			continue
+		}
+		if g.Outcome == "open" && st.State() == Done {
+			g.Outcome, g.At = "go", st.Done
+		}
+		out = append(out, g)
+	}
+	slices.SortStableFunc(out, func(a, b GateDecision) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// PhaseTotal is planned against actual for the steps of one phase that
+// were done.
+type PhaseTotal struct {
+	Phase string
+	// Steps counts the phase's steps (the cancelled ones apart), Done those
+	// done with a start and an end to measure.
+	Steps, Done int
+	// Planned and Actual are the sums of the likely and the actual
+	// durations of the measured steps.
+	Planned, Actual time.Duration
+}
+
+// Ratio returns actual over planned (0 when nothing was planned).
+func (p PhaseTotal) Ratio() float64 {
+	if p.Planned <= 0 {
+		return 0
+	}
+	return float64(p.Actual) / float64(p.Planned)
+}
+
+// measured returns how long a step took, if it is done and has a start.
+func measured(st *Step) (time.Duration, bool) {
+	if st.State() != Done || st.Started.IsZero() || st.Done.IsZero() {
+		return 0, false
+	}
+	return st.Done.Sub(st.Started), true
+}
+
+// Phases returns planned against actual per phase, in the order the plan
+// first names each phase, and the totals of the run.
+func (rp *Report) Phases() (phases []PhaseTotal, total PhaseTotal) {
+	total.Phase = "total"
+	index := map[string]int{}
+	for _, st := range rp.Status.Work() {
+		if st.State() == Cancelled {
+			continue
+		}
+		i, ok := index[st.Phase]
+		if !ok {
+			i = len(phases)
+			index[st.Phase] = i
+			phases = append(phases, PhaseTotal{Phase: st.Phase})
+		}
+		p := &phases[i]
+		p.Steps++
+		total.Steps++
+		if d, ok := measured(st); ok {
+			p.Done++
+			p.Planned += st.Planned
+			p.Actual += d
+			total.Done++
+			total.Planned += st.Planned
+			total.Actual += d
+		}
+	}
+	return phases, total
+}
+
+// LateStep is a step that took longer than planned.
+type LateStep struct {
+	ID, Title, Phase, By string
+	Planned, Actual      time.Duration
+}
+
+// Over returns how much longer than planned the step took.
+func (l LateStep) Over() time.Duration { return l.Actual - l.Planned }
+
+// Late returns the steps that took longer than their likely duration, the
+// latest first.
+func (rp *Report) Late() []LateStep {
+	var out []LateStep
+	for _, st := range rp.Status.Work() {
+		if d, ok := measured(st); ok && st.Planned > 0 && d > st.Planned {
+			out = append(out, LateStep{ID: st.ID, Title: st.Title, Phase: st.Phase, By: st.DoneBy, Planned: st.Planned, Actual: d})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b LateStep) int { return cmp.Compare(b.Over(), a.Over()) })
+	return out
+}
+
+// DegradedTotal returns how long degraded mode lasted in all; a spell still
+// on counts until the last event of the run.
+func (rp *Report) DegradedTotal() time.Duration {
+	var d time.Duration
+	for _, sp := range rp.Spells {
+		d += rp.spellEnd(sp).Sub(sp.From)
+	}
+	return d
+}
+
+func (rp *Report) spellEnd(sp Spell) time.Time {
+	if sp.To.IsZero() {
+		return rp.Status.LastEvent
+	}
+	return sp.To
+}
+
+// span formats a duration as the crew writes it: 1h30m, 45m.
+func span(d time.Duration) string { return planner.Span(d) }
