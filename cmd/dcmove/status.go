@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -21,14 +20,7 @@ var viewerZone = func() *time.Location { return time.Local }
 
 // isTerminal reports whether w is a terminal (a character device); tests
 // pretend.
-var isTerminal = func(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok || f == nil {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
+var isTerminal = projections.IsTerminal
 
 func (m *Main) statusCommand() *cli.Command {
 	return &cli.Command{
