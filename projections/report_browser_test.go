@@ -2,52 +2,25 @@ package projections_test
 
 import (
 	"bytes"
-	"context"
+	"github.com/dcmove/dcmove/internal/browsertest"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dcmove/dcmove/projections"
 )
-
-// chromium is where Debian's chromium package installs the browser.
-const chromium = "/usr/bin/chromium"
-
-// reportChromium runs the browser headless on the file page with extra
-// flags and a profile of its own under dir, and returns what it printed.
-func reportChromium(t *testing.T, dir, page string, extra ...string) []byte {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir=" + filepath.Join(dir, "profile")}
-	args = append(append(args, extra...), "file://"+page)
-	cmd := exec.CommandContext(ctx, chromium, args...)
-	cmd.WaitDelay = 10 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", chromium, strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.Bytes()
-}
 
 // TestReportHTMLInChromium opens the post-migration report in a real
 // browser: the DOM must hold every section and their rows, a screenshot
 // must show the summary, the bars and the late steps in red, and the page
 // must print.
 func TestReportHTMLInChromium(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("%s is missing (%v): this test opens the HTML report in a real browser; install it with: apt-get update && apt-get install -y chromium", chromium, err)
-	}
+	browsertest.Require(t)
 	rp := reportOf(liveRun(t))
 	c, err := projections.Compare(reportOf(rehearsalRun(t, "sha-1")), rp)
 	if err != nil {
@@ -65,7 +38,7 @@ func TestReportHTMLInChromium(t *testing.T) {
 	}
 
 	t.Run("dom", func(t *testing.T) {
-		dom := string(reportChromium(t, dir, page, "--dump-dom"))
+		dom := string(browsertest.Run(t, dir, page, "--dump-dom"))
 		sections := regexp.MustCompile(`<section id="([a-z]+)">`).FindAllStringSubmatch(dom, -1)
 		var ids []string
 		for _, m := range sections {
@@ -106,7 +79,7 @@ func TestReportHTMLInChromium(t *testing.T) {
 
 	t.Run("screenshot", func(t *testing.T) {
 		shot := filepath.Join(dir, "report.png")
-		reportChromium(t, dir, page, "--screenshot="+shot, "--window-size=1200,1800", "--hide-scrollbars")
+		browsertest.Run(t, dir, page, "--screenshot="+shot, "--window-size=1200,1800", "--hide-scrollbars")
 		data, err := os.ReadFile(shot)
 		if err != nil {
 			t.Fatal(err)
@@ -145,7 +118,7 @@ func TestReportHTMLInChromium(t *testing.T) {
 
 	t.Run("print", func(t *testing.T) {
 		pdf := filepath.Join(dir, "report.pdf")
-		reportChromium(t, dir, page, "--print-to-pdf="+pdf, "--no-pdf-header-footer")
+		browsertest.Run(t, dir, page, "--print-to-pdf="+pdf, "--no-pdf-header-footer")
 		data, err := os.ReadFile(pdf)
 		if err != nil {
 			t.Fatal(err)

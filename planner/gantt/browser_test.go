@@ -2,56 +2,24 @@ package gantt_test
 
 import (
 	"bytes"
-	"context"
+	"github.com/dcmove/dcmove/internal/browsertest"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dcmove/dcmove/planner/gantt"
 )
-
-// chromium is where Debian's chromium package installs the browser.
-const chromium = "/usr/bin/chromium"
-
-// chromiumFlags run the browser headless, as root in a container, with
-// nothing that reaches the network or the user's profile.
-var chromiumFlags = []string{
-	"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-	"--disable-background-networking", "--disable-component-update", "--disable-sync",
-}
-
-// runChromium runs the browser on the file page with extra flags and a
-// profile of its own under dir, and returns what it printed.
-func runChromium(t *testing.T, dir string, page string, extra ...string) []byte {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	args := append(append([]string{}, chromiumFlags...), "--user-data-dir="+filepath.Join(dir, "profile"))
-	args = append(append(args, extra...), "file://"+page)
-	cmd := exec.CommandContext(ctx, chromium, args...)
-	cmd.WaitDelay = 10 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", chromium, strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.Bytes()
-}
 
 // TestHTMLInChromium opens the HTML page in a real browser: the DOM it
 // builds must hold the chart, one bar per step and the point of no
 // return, and a screenshot must show a chart rather than a blank page.
 func TestHTMLInChromium(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("%s is missing (%v): this test opens the HTML page in a real browser; install it with: apt-get update && apt-get install -y chromium", chromium, err)
-	}
+	browsertest.Require(t)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "schedule.html")
 	c := sample(t)
@@ -64,7 +32,7 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 
 	t.Run("dom", func(t *testing.T) {
-		dom := string(runChromium(t, dir, page, "--dump-dom"))
+		dom := string(browsertest.Run(t, dir, page, "--dump-dom"))
 		if n := strings.Count(dom, "<svg"); n != 1 {
 			t.Fatalf("the DOM has %d svg elements, want 1:\n%.2000s", n, dom)
 		}
@@ -88,7 +56,7 @@ func TestHTMLInChromium(t *testing.T) {
 
 	t.Run("screenshot", func(t *testing.T) {
 		shot := filepath.Join(dir, "schedule.png")
-		runChromium(t, dir, page, "--screenshot="+shot, "--window-size=1400,900", "--hide-scrollbars")
+		browsertest.Run(t, dir, page, "--screenshot="+shot, "--window-size=1400,900", "--hide-scrollbars")
 		data, err := os.ReadFile(shot)
 		if err != nil {
 			t.Fatal(err)
