@@ -2,7 +2,6 @@ package gantt_test
 
 import (
 	"bytes"
-	"github.com/dcmove/dcmove/internal/browsertest"
 	"image"
 	"image/color"
 	"image/png"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dcmove/dcmove/internal/browsertest"
 	"github.com/dcmove/dcmove/planner/gantt"
 )
 
