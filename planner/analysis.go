@@ -108,9 +108,9 @@ func Analyze(p *Plan, rb *Runbook, o Options) (*Analysis, error) {
 	start := p.Window.Start
 	for k, i := range w.index {
 		sc := &a.Steps[i]
-		sc.Start = start.Add(minutes(res.Start[k]))
-		sc.End = start.Add(minutes(res.Finish[k]))
-		sc.Slack = minutes(res.Slack[k])
+		sc.Start = start.Add(schedule.Duration(res.Start[k]))
+		sc.End = start.Add(schedule.Duration(res.Finish[k]))
+		sc.Slack = schedule.Duration(res.Slack[k])
 		sc.Critical = res.Slack[k] == 0
 		for j, set := range w.problem.Activities[k].OneOf {
 			_ = set
@@ -120,9 +120,9 @@ func Analyze(p *Plan, rb *Runbook, o Options) (*Analysis, error) {
 			sc.Who = append(sc.Who, w.problem.Resources[d.Resource].ID)
 		}
 	}
-	a.Makespan = minutes(res.Makespan)
-	a.LowerBound = minutes(res.LowerBound)
-	a.CriticalPath = minutes(res.CriticalPath)
+	a.Makespan = schedule.Duration(res.Makespan)
+	a.LowerBound = schedule.Duration(res.LowerBound)
+	a.CriticalPath = schedule.Duration(res.CriticalPath)
 	a.End = start.Add(a.Makespan)
 	a.Fits = !a.End.After(p.Window.End)
 	a.placeOutside()
@@ -131,12 +131,12 @@ func Analyze(p *Plan, rb *Runbook, o Options) (*Analysis, error) {
 		// A sampled overrun keeps people past their last shift rather than
 		// making the weekend impossible.
 		prob, p50, p90, err := schedule.MonteCarlo(softLastShift(w.problem), res.Order, o.Samples, o.Seed, deadline, func(k int, rng *rand.Rand) int {
-			return sampleMinutes(a.Steps[w.index[k]].Duration, rng)
+			return int(math.Round(a.Steps[w.index[k]].Duration.Sample(rng).Minutes()))
 		})
 		if err != nil {
 			return nil, fmt.Errorf("monte carlo: %w", err)
 		}
-		a.Probability, a.P50, a.P90, a.Samples = prob, minutes(p50), minutes(p90), o.Samples
+		a.Probability, a.P50, a.P90, a.Samples = prob, schedule.Duration(p50), schedule.Duration(p90), o.Samples
 	}
 	if err := a.pointOfNoReturn(o); err != nil {
 		return nil, err
@@ -173,27 +173,6 @@ func softLastShift(p schedule.Problem) schedule.Problem {
 	return q
 }
 
-func minutes(m int) time.Duration { return time.Duration(m) * time.Minute }
-
-func toMinutes(d time.Duration) int { return int(math.Ceil(d.Minutes())) }
-
-// sampleMinutes draws a duration from the triangular distribution over an
-// estimate.
-func sampleMinutes(d Duration, rng *rand.Rand) int {
-	lo, mode, hi := d.Optimistic.Minutes(), d.Likely.Minutes(), d.Pessimistic.Minutes()
-	if hi <= lo {
-		return toMinutes(d.Likely)
-	}
-	u := rng.Float64()
-	var x float64
-	if u < (mode-lo)/(hi-lo) {
-		x = lo + math.Sqrt(u*(hi-lo)*(mode-lo))
-	} else {
-		x = hi - math.Sqrt((1-u)*(hi-lo)*(hi-mode))
-	}
-	return int(math.Round(x))
-}
-
 // windowProblem is the scheduling problem of some steps: index[k] is the
 // position in steps of activity k.
 type windowProblem struct {
@@ -214,7 +193,7 @@ func buildProblem(p *Plan, steps []Scheduled, in func(Scheduled) bool, origin ti
 	for _, m := range p.Crew {
 		r := schedule.Resource{ID: m.Name, Capacity: 1}
 		for _, sh := range m.Shifts {
-			lo, hi := toMinutes(sh.Start.Sub(origin)), int(sh.End.Sub(origin)/time.Minute)
+			lo, hi := schedule.Minutes(sh.Start.Sub(origin)), int(sh.End.Sub(origin)/time.Minute)
 			if hi > lo {
 				r.Available = append(r.Available, schedule.Interval{Start: lo, End: hi})
 			}
@@ -248,7 +227,7 @@ func buildProblem(p *Plan, steps []Scheduled, in func(Scheduled) bool, origin ti
 	}
 	for _, i := range w.index {
 		s := steps[i]
-		ac := schedule.Activity{ID: s.ID, Duration: toMinutes(s.Duration.Likely)}
+		ac := schedule.Activity{ID: s.ID, Duration: schedule.Minutes(s.Duration.Likely)}
 		for _, dep := range s.After {
 			if k, ok := act[dep]; ok {
 				ac.Preds = append(ac.Preds, k)
@@ -420,7 +399,7 @@ func (a *Analysis) pointOfNoReturn(o Options) error {
 			if err != nil {
 				return fmt.Errorf("schedule the back-out from %s: %w", t.Format(time.RFC3339), err)
 			}
-			d = minutes(res.Makespan)
+			d = schedule.Duration(res.Makespan)
 		}
 		prev = d
 		a.Backout = append(a.Backout, BackoutAt{At: t, Duration: d})

@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"time"
 )
@@ -50,4 +52,19 @@ func parseSpan(s string) (time.Duration, error) {
 		}
 	}
 	return time.ParseDuration(s)
+}
+
+// Sample draws a duration from the triangular distribution over the
+// estimate: never below Optimistic nor above Pessimistic, most often near
+// Likely. An estimate with no range (or a Likely outside it) gives Likely.
+func (d Duration) Sample(rng *rand.Rand) time.Duration {
+	lo, mode, hi := float64(d.Optimistic), float64(d.Likely), float64(d.Pessimistic)
+	if hi <= lo || mode < lo || mode > hi {
+		return d.Likely
+	}
+	u := rng.Float64()
+	if u < (mode-lo)/(hi-lo) {
+		return time.Duration(lo + math.Sqrt(u*(hi-lo)*(mode-lo)))
+	}
+	return time.Duration(hi - math.Sqrt((1-u)*(hi-lo)*(hi-mode)))
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -1112,5 +1113,31 @@ func TestParseModelForms(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestDurationSample(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	d := planner.Duration{Optimistic: 20 * time.Minute, Likely: 30 * time.Minute, Pessimistic: time.Hour}
+	var below, above int
+	for range 10000 {
+		x := d.Sample(rng)
+		if x < d.Optimistic || x > d.Pessimistic {
+			t.Fatalf("sample %s outside %s", x, d)
+		}
+		if x < d.Likely {
+			below++
+		} else {
+			above++
+		}
+	}
+	// Triangular: P(x < likely) = (likely-lo)/(hi-lo) = 10/40.
+	if share := float64(below) / 10000; share < 0.22 || share > 0.28 {
+		t.Errorf("%.3f of samples below the likely duration, want about 0.25", share)
+	}
+	for _, flat := range []planner.Duration{{Likely: time.Hour}, {Optimistic: time.Hour, Likely: 30 * time.Minute, Pessimistic: 2 * time.Hour}} {
+		if got := flat.Sample(rng); got != flat.Likely {
+			t.Errorf("%+v sampled %s, want its likely %s", flat, got, flat.Likely)
+		}
 	}
 }

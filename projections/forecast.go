@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/planner/schedule"
 )
 
@@ -116,7 +117,7 @@ func Forecast(s *Status, now time.Time, samples int, seed uint64) (*ETA, error) 
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
 	}
-	eta.End = now.Add(minutes(likely.Makespan))
+	eta.End = now.Add(schedule.Duration(likely.Makespan))
 	eta.P50, eta.P90 = eta.End, eta.End
 	eta.Probability = odds(eta.End, s.WindowEnd)
 	if samples <= 0 {
@@ -130,7 +131,7 @@ func Forecast(s *Status, now time.Time, samples int, seed uint64) (*ETA, error) 
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
 	}
-	eta.Probability, eta.P50, eta.P90 = prob, now.Add(minutes(p50)), now.Add(minutes(p90))
+	eta.Probability, eta.P50, eta.P90 = prob, now.Add(schedule.Duration(p50)), now.Add(schedule.Duration(p90))
 	return eta, nil
 }
 
@@ -185,9 +186,9 @@ type leftover struct {
 	// Ranges to sample from, in minutes, already scaled; elapsed[k] >= 0
 	// marks a started step, for which the sample is what is left of a
 	// draw; fixed marks a timer, which takes likely[k] in every sample.
-	lo, mode, hi []float64
-	elapsed      []float64
-	fixed        []bool
+	est     []planner.Duration // remaining estimate, scaled by the phase pace
+	elapsed []float64
+	fixed   []bool
 }
 
 // remaining builds the problem of the work left at now: the window's steps
@@ -247,7 +248,7 @@ func (s *Status) remaining(now time.Time, paces map[string]*PhasePace) *leftover
 	}
 	release := 0
 	if !s.Rehearsal && s.WindowStart.After(now) {
-		release = toMinutes(s.WindowStart.Sub(now))
+		release = schedule.Minutes(s.WindowStart.Sub(now))
 	}
 	holding := map[int]bool{} // people already on a started step
 	for _, st := range f.steps {
@@ -272,7 +273,7 @@ func (s *Status) remaining(now time.Time, paces map[string]*PhasePace) *leftover
 		default:
 			left = time.Duration(pace * float64(st.Planned))
 		}
-		a.Duration = toMinutes(left)
+		a.Duration = schedule.Minutes(left)
 		switch {
 		case st.state == Started:
 			// It holds whoever started it (if they are on nothing else
@@ -298,9 +299,11 @@ func (s *Status) remaining(now time.Time, paces map[string]*PhasePace) *leftover
 		f.likely = append(f.likely, a.Duration)
 		f.elapsed = append(f.elapsed, elapsed)
 		f.fixed = append(f.fixed, fixed)
-		f.lo = append(f.lo, pace*st.Optimistic.Minutes())
-		f.mode = append(f.mode, pace*st.Planned.Minutes())
-		f.hi = append(f.hi, pace*st.Pessimistic.Minutes())
+		f.est = append(f.est, planner.Duration{
+			Optimistic:  time.Duration(pace * float64(st.Optimistic)),
+			Likely:      time.Duration(pace * float64(st.Planned)),
+			Pessimistic: time.Duration(pace * float64(st.Pessimistic)),
+		})
 	}
 	return f
 }
@@ -310,32 +313,9 @@ func (f *leftover) sample(k int, rng *rand.Rand) int {
 	if f.fixed[k] {
 		return f.likely[k]
 	}
-	d := triangular(f.lo[k], f.mode[k], f.hi[k], rng)
+	d := f.est[k].Sample(rng).Minutes()
 	if e := f.elapsed[k]; e >= 0 {
 		d = max(d-e, minLeft*d)
 	}
 	return int(math.Ceil(d))
-}
-
-// triangular draws from the triangular distribution over [lo, hi] with
-// its mode at mode (mode itself when the range is empty).
-func triangular(lo, mode, hi float64, rng *rand.Rand) float64 {
-	if hi <= lo || mode < lo || mode > hi {
-		return mode
-	}
-	u := rng.Float64()
-	if u < (mode-lo)/(hi-lo) {
-		return lo + math.Sqrt(u*(hi-lo)*(mode-lo))
-	}
-	return hi - math.Sqrt((1-u)*(hi-lo)*(hi-mode))
-}
-
-func minutes(m int) time.Duration { return time.Duration(m) * time.Minute }
-
-// toMinutes rounds d up to whole minutes, the scheduler's unit.
-func toMinutes(d time.Duration) int {
-	if d <= 0 {
-		return 0
-	}
-	return int(math.Ceil(d.Minutes()))
 }

@@ -87,7 +87,7 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 			busy[who] = busy[who] || occupies
 			now := sim.Clock.Now()
 			d := planner.Duration{Optimistic: time.Duration(sp.Optimistic), Likely: time.Duration(sp.Likely), Pessimistic: time.Duration(sp.Pessimistic)}
-			running = append(running, job{step: id, person: who, busy: occupies, from: now, until: now.Add(draw(rng, d))})
+			running = append(running, job{step: id, person: who, busy: occupies, from: now, until: now.Add(d.Sample(rng).Round(time.Minute))})
 			ready = slices.DeleteFunc(ready, func(x string) bool { return x == id })
 			sim.report(Action{At: now, Step: id, Title: sp.Title, Actor: who, Started: true, Planned: d.Likely, NowReady: out.NowReady})
 		}
@@ -190,21 +190,4 @@ func (sim *Simulation) free(p *planner.Plan, role string, busy map[string]bool) 
 		return "simulated-crew"
 	}
 	return best
-}
-
-// draw samples a duration from the triangular distribution over the
-// step's range, rounded to the minute.
-func draw(rng *rand.Rand, d planner.Duration) time.Duration {
-	a, c, b := float64(d.Optimistic), float64(d.Likely), float64(d.Pessimistic)
-	if b <= a {
-		return d.Likely
-	}
-	u := rng.Float64()
-	var x float64
-	if u < (c-a)/(b-a) {
-		x = a + math.Sqrt(u*(b-a)*(c-a))
-	} else {
-		x = b - math.Sqrt((1-u)*(b-a)*(b-c))
-	}
-	return time.Duration(x).Round(time.Minute)
 }

@@ -2,8 +2,10 @@ package schedule
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
+	"time"
 )
 
 // Problem is what to schedule: activities that need resources, and the
@@ -350,3 +352,15 @@ func resourceIDs(p Problem) func(int32) string {
 func errorf(sentinel error, format string, args ...any) error {
 	return fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))
 }
+
+// Minutes converts a duration to the scheduler's unit, rounding up: a step
+// of 30 s still takes a minute of someone's time.
+func Minutes(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int(math.Ceil(d.Minutes()))
+}
+
+// Duration converts minutes of the scheduler back to a duration.
+func Duration(m int) time.Duration { return time.Duration(m) * time.Minute }
