@@ -3,6 +3,7 @@ package planner
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -467,7 +468,7 @@ func (a *Analysis) lintCrewLoad() []Finding {
 		}
 	}
 	var out []Finding
-	for _, role := range keys(work) {
+	for _, role := range slices.Sorted(maps.Keys(work)) {
 		var avail time.Duration
 		var people []string
 		for _, m := range p.Crew {

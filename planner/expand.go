@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -250,7 +251,7 @@ func itemsOf(p *Plan, trips []Trip) map[string][]item {
 	for _, a := range p.Assets {
 		network := slices.Contains([]string{"firewall", "switch", "router", "load-balancer", "patch-panel"}, a.Kind)
 		moved := a.Moved()
-		it := item{id: a.ID, title: or(a.Title, a.ID), asset: a.ID,
+		it := item{id: a.ID, title: cmp.Or(a.Title, a.ID), asset: a.ID,
 			duration: Duration{a.Cooldown, a.Cooldown, a.Cooldown},
 			preds: map[string]bool{
 				"moved": moved, "decommission": a.Decommission, "powered": moved && a.Power > 0,
@@ -272,12 +273,12 @@ func itemsOf(p *Plan, trips []Trip) map[string][]item {
 				}
 			}
 		}
-		out["services"] = append(out["services"], item{id: s.ID, title: or(s.Title, s.ID), service: s.ID,
+		out["services"] = append(out["services"], item{id: s.ID, title: cmp.Or(s.Title, s.ID), service: s.ID,
 			preds: map[string]bool{"vital": s.Vital, "nonvital": !s.Vital, "moved": moved},
 			rel:   map[string][]string{"assets": hosts[s.ID], "depends_on": s.DependsOn, "dependents": dependents[s.ID]}})
 	}
 	for _, s := range p.Stakeholders {
-		out["stakeholders"] = append(out["stakeholders"], item{id: s.ID, title: or(s.Title, s.ID), stakeholder: s.ID,
+		out["stakeholders"] = append(out["stakeholders"], item{id: s.ID, title: cmp.Or(s.Title, s.ID), stakeholder: s.ID,
 			preds: map[string]bool{"ack": s.Ack}})
 	}
 	for _, r := range p.FirewallRules {
@@ -298,7 +299,7 @@ func itemsOf(p *Plan, trips []Trip) map[string][]item {
 	}
 	for _, s := range p.Sites {
 		for _, pr := range s.Access {
-			out["procedures"] = append(out["procedures"], item{id: s.ID + "-" + pr.ID, title: or(pr.Title, pr.ID) + " at " + or(s.Title, s.ID),
+			out["procedures"] = append(out["procedures"], item{id: s.ID + "-" + pr.ID, title: cmp.Or(pr.Title, pr.ID) + " at " + cmp.Or(s.Title, s.ID),
 				site: s.ID, duration: pr.Duration, role: pr.Role,
 				preds: map[string]bool{"enter": pr.When == "enter", "exit": pr.When == "exit"}})
 		}
@@ -310,18 +311,11 @@ func itemsOf(p *Plan, trips []Trip) map[string][]item {
 				v = x
 			}
 		}
-		out["trips"] = append(out["trips"], item{id: t.ID, title: fmt.Sprintf("%s (%s: %s)", t.ID, or(v.Title, v.ID), strings.Join(t.Assets, ", ")),
+		out["trips"] = append(out["trips"], item{id: t.ID, title: fmt.Sprintf("%s (%s: %s)", t.ID, cmp.Or(v.Title, v.ID), strings.Join(t.Assets, ", ")),
 			duration: v.Trip, vehicle: v.ID, preds: map[string]bool{},
 			rel: map[string][]string{"assets": t.Assets}})
 	}
 	return out
-}
-
-func or(s, fallback string) string {
-	if s != "" {
-		return s
-	}
-	return fallback
 }
 
 // packTrips loads the moved assets into trips of the largest vehicle, first

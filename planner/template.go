@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -204,7 +205,7 @@ func (d *decoder) templateStep(n *yaml.Node, phases map[string]Pos) (TemplateSte
 	s.Phase, phaseNode = d.text(f, "phase", true, "phase: move")
 	if phaseNode != nil {
 		if _, ok := phases[s.Phase]; !ok {
-			d.errorf(phaseNode, "unknown phase %q; %s", s.Phase, Hint(s.Phase, "phases", keys(phases)))
+			d.errorf(phaseNode, "unknown phase %q; %s", s.Phase, Hint(s.Phase, "phases", slices.Sorted(maps.Keys(phases))))
 		}
 	}
 	if n := f.values["duration"]; n != nil && n.Kind == yaml.ScalarNode && n.Value == "item" {
@@ -314,13 +315,4 @@ func orOnce(kind string) string {
 		return "a step expanded once"
 	}
 	return kind
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -331,7 +331,7 @@ func boardServices(b *Board, s *Status) {
 }
 
 func boardCooling(b *Board, s *Status) {
-	for _, asset := range sortedKeys(s.Cooling) {
+	for _, asset := range slices.Sorted(maps.Keys(s.Cooling)) {
 		until := s.Cooling[asset]
 		b.Cooling = append(b.Cooling, CoolingLine{Asset: asset, Until: until, Left: events.Duration(max(until.Sub(b.Now), 0))})
 	}
@@ -497,7 +497,7 @@ func writeMilestones(p *statusPrinter, b *Board, _ View) {
 
 func signatures(signed map[string]string) string {
 	var out []string
-	for _, role := range sortedKeys(signed) {
+	for _, role := range slices.Sorted(maps.Keys(signed)) {
 		out = append(out, role+" "+signed[role])
 	}
 	return strings.Join(out, ", ")
@@ -775,15 +775,6 @@ func (p *statusPrinter) table(t tone, title string, rows []tableRow) {
 		}
 		p.line(r.tone, "%s", l.String())
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // moveEnd returns when the last step of the window finished, once every

@@ -3,6 +3,7 @@ package runbooks
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -99,7 +100,7 @@ func (c *Cutover) startCooldown(r *Run, s *step, evs []events.Envelope) ([]event
 func (c *Cutover) dueTimers(r *Run) ([]events.Envelope, error) {
 	now := c.Clock.Now()
 	var out []events.Envelope
-	for _, asset := range sortedAssets(r.cooling) {
+	for _, asset := range slices.Sorted(maps.Keys(r.cooling)) {
 		until := r.cooling[asset]
 		if now.Before(until) {
 			continue
@@ -111,15 +112,6 @@ func (c *Cutover) dueTimers(r *Run) ([]events.Envelope, error) {
 		out = append(out, e)
 	}
 	return out, nil
-}
-
-func sortedAssets(m map[string]time.Time) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // scheduleTimers asks the server to deliver the end of every cool-down the

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -156,7 +158,7 @@ func (m *Main) planCheck(c *cli.Context) error {
 	loc := p.Window.Location
 	fmt.Fprintln(w, "ok:", p.Summary())
 	fmt.Fprintf(w, "runbook: %s, %d steps (%d before the window, %d in it, %d after), %d trips\n",
-		or(a.Runbook.Name, "the plan's own steps"), len(a.Steps), count(a, "before"), count(a, "window"), count(a, "after"), len(a.Runbook.Trips))
+		cmp.Or(a.Runbook.Name, "the plan's own steps"), len(a.Steps), count(a, "before"), count(a, "window"), count(a, "after"), len(a.Runbook.Trips))
 	verdict := "fits the window"
 	if !a.Fits {
 		verdict = "DOES NOT FIT the window"
@@ -190,13 +192,6 @@ func count(a *planner.Analysis, timing string) int {
 		}
 	}
 	return n
-}
-
-func or(s, fallback string) string {
-	if s != "" {
-		return s
-	}
-	return fallback
 }
 
 // verdictJSON is the JSON form of plan check.
@@ -286,12 +281,8 @@ func (m *Main) planSchedule(c *cli.Context) error {
 }
 
 func sortedByStart(a *planner.Analysis) []planner.Scheduled {
-	out := append([]planner.Scheduled(nil), a.Steps...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].Start.Before(out[j-1].Start); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	out := slices.Clone(a.Steps)
+	slices.SortStableFunc(out, func(x, y planner.Scheduled) int { return x.Start.Compare(y.Start) })
 	return out
 }
 
@@ -310,7 +301,7 @@ func (m *Main) planGantt(c *cli.Context) error {
 		return err
 	}
 	chart := gantt.Chart{
-		Title:       fmt.Sprintf("%s: %s", a.Plan.Name, or(a.Plan.Title, a.Plan.Name)),
+		Title:       fmt.Sprintf("%s: %s", a.Plan.Name, cmp.Or(a.Plan.Title, a.Plan.Name)),
 		Location:    a.Plan.Window.Location,
 		WindowStart: a.Plan.Window.Start, WindowEnd: a.Plan.Window.End,
 	}
