@@ -238,14 +238,8 @@ func (r *Run) backout(reason, trigger string) events.BackoutStarted {
 // cool-down), if any, and nothing else. A simulated crew calls it when it
 // waits for a timer; with the machine's clock the server delivers timers.
 func (c *Cutover) Tick(ctx context.Context, run string) (*Outcome, error) {
-	r, err := c.Load(ctx, run)
-	if err != nil {
-		return nil, err
-	}
-	due, err := c.dueTimers(r)
-	if err != nil || len(due) == 0 {
-		return &Outcome{Run: r}, err
-	}
+	// execute records the due timers ahead of any command, and appends
+	// nothing when none is due.
 	return c.execute(ctx, run, func(*Run) ([]events.Envelope, error) { return nil, nil })
 }
 
