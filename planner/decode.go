@@ -31,7 +31,7 @@ var (
 	domainFields      = []string{"name", "service", "ttl"}
 	backupFields      = []string{"id", "of", "stored_on", "verified"}
 	stakeholderFields = []string{"id", "title", "contact", "notice", "ack"}
-	stepFields        = []string{"id", "title", "phase", "duration", "after", "asset", "role", "gate", "needs", "backout", "backout_only"}
+	stepFields        = []string{"id", "title", "phase", "duration", "after", "asset", "role", "gate", "needs", "backout", "backout_only", "timer"}
 	durationFields    = []string{"optimistic", "likely", "pessimistic"}
 )
 
@@ -848,6 +848,7 @@ func (d *decoder) step(n *yaml.Node) (Step, stepNodes, bool) {
 	s.Needs, nodes.needs = d.stepNeeds(f)
 	s.Backout, nodes.backout = d.list(f, "backout")
 	s.BackoutOnly = d.flag(f, "backout_only")
+	s.Timer = d.timer(f)
 	return s, nodes, nodes.id != nil
 }
 

@@ -194,6 +194,8 @@ func TestParseTemplateErrors(t *testing.T) {
 		{"expanded id without <id>", "id: unrack-<id>,", "id: unrack,", `its id must contain <id>`},
 		{"duration item on services", "title: Restart <title> at the source, phase: move, duration: 10m", "title: Restart <title> at the source, phase: move, duration: item", "duration: item needs an item with a duration"},
 		{"unknown field", "backout_only: true}", "backout_onyl: true}", `unknown field "backout_onyl" in template step`},
+		{"unknown timer", "duration: item, after: [shutdown-<id>]}", "duration: item, timer: alarm, after: [shutdown-<id>]}", `timer "alarm" is not one of cooldown, grace`},
+		{"cooldown timer not on an asset", "{id: done, title: All racked,", "{id: done, timer: cooldown, title: All racked,", "a cooldown timer waits for an asset"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

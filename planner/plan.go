@@ -304,6 +304,10 @@ type Step struct {
 	Backout []string
 	// BackoutOnly marks a step that only runs during a back-out.
 	BackoutOnly bool
+	// Timer marks a step no one works on (yaml "timer"): "cooldown", the
+	// wait after its asset's shutdown, ends by itself when the asset has
+	// cooled down; "grace", a grace period, cannot end before its duration.
+	Timer string
 	// Service, Rule, Stakeholder, Site name what an expanded step is about.
 	Service, Rule, Stakeholder, Site string
 	// Template is the id of the runbook template step this step was

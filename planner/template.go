@@ -59,8 +59,10 @@ type TemplateStep struct {
 	Needs       []Need
 	Backout     []string
 	BackoutOnly bool
-	Pos         Pos
-	nodes       templateNodes
+	// Timer makes the expanded steps timers (see [Step]).
+	Timer string
+	Pos   Pos
+	nodes templateNodes
 }
 
 type templateNodes struct {
@@ -71,7 +73,7 @@ type templateNodes struct {
 var (
 	templateFields     = []string{"runbook", "title", "phases", "steps"}
 	phaseFields        = []string{"id", "title", "timing"}
-	templateStepFields = []string{"id", "title", "phase", "for", "where", "duration", "after", "role", "gate", "needs", "backout", "backout_only"}
+	templateStepFields = []string{"id", "title", "phase", "for", "where", "duration", "after", "role", "gate", "needs", "backout", "backout_only", "timer"}
 	timings            = []string{"before", "window", "after"}
 )
 
@@ -223,6 +225,10 @@ func (d *decoder) templateStep(n *yaml.Node, phases map[string]Pos) (TemplateSte
 	s.Gate = d.flag(f, "gate")
 	s.Backout, s.nodes.backout = d.list(f, "backout")
 	s.BackoutOnly = d.flag(f, "backout_only")
+	s.Timer = d.timer(f)
+	if s.Timer == "cooldown" && s.For != "assets" {
+		d.errorf(f.values["timer"], "a cooldown timer waits for an asset: expand it for: assets")
+	}
 	s.Needs, s.nodes.needs = d.needs(f)
 	return s, true
 }
@@ -315,4 +321,17 @@ func orOnce(kind string) string {
 		return "a step expanded once"
 	}
 	return kind
+}
+
+// timers are the kinds of timer a step may be.
+var timers = []string{"cooldown", "grace"}
+
+// timer reads a step's timer kind, if any.
+func (d *decoder) timer(f *fields) string {
+	t, n := d.text(f, "timer", false, "")
+	if n != nil && !slices.Contains(timers, t) {
+		d.errorf(n, "timer %q is not one of %s (cooldown: ends when the asset has cooled down; grace: cannot end before its duration)", t, strings.Join(timers, ", "))
+		return ""
+	}
+	return t
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/dcmove/dcmove/events"
@@ -44,21 +43,19 @@ func ponr(a *planner.Analysis) time.Time {
 	return a.PointOfNoReturn
 }
 
-// cooldownSteps finds the runbook's timers: the steps expanded from a
-// cooldown-<id> template step, with the cool-down their predecessors on the
-// same asset (the shutdowns) start, and the grace period, which cannot end
-// before its time.
+// cooldownSteps returns the runbook's timer steps by kind, and the
+// cool-down each cooldown timer's predecessors on the same asset (the
+// shutdowns) start.
 func cooldownSteps(rb *planner.Runbook) (timers map[string]string, cooldowns map[string]time.Duration) {
 	timers, cooldowns = map[string]string{}, map[string]time.Duration{}
 	for _, s := range rb.Steps {
-		if strings.HasPrefix(s.Template, "grace-period") || strings.HasPrefix(s.ID, "grace-period") {
-			timers[s.ID] = "grace"
+		if s.Timer == "" {
 			continue
 		}
-		if !strings.HasPrefix(s.Template, "cooldown-") || s.Asset == "" {
+		timers[s.ID] = s.Timer
+		if s.Timer != "cooldown" {
 			continue
 		}
-		timers[s.ID] = "cooldown"
 		for _, d := range s.After {
 			if dep, ok := rb.Step(d); ok && dep.Asset == s.Asset {
 				cooldowns[d] = s.Duration.Likely

@@ -18,13 +18,13 @@ phases: [{id: move, timing: window}, {id: after, timing: after}]
 steps:
   - {id: go, title: Go/no-go, phase: move, duration: 10m, role: lead, gate: true}
   - {id: shutdown-<id>, for: assets, where: moved, title: Shut down <title>, phase: move, duration: 10m, role: tech, after: [go], backout: [power-on-<id>]}
-  - {id: cooldown-<id>, for: assets, where: cooldown, title: Cool <title>, phase: move, duration: item, after: [shutdown-<id>]}
+  - {id: cooldown-<id>, for: assets, where: cooldown, title: Cool <title>, phase: move, duration: item, timer: cooldown, after: [shutdown-<id>]}
   - {id: unrack-<id>, for: assets, where: moved, title: Unrack <title>, phase: move, duration: 20m, role: tech, after: [shutdown-<id>, cooldown-<id>], backout: [rerack-<id>]}
   - {id: rack-<id>, for: assets, where: moved, title: Rack <title>, phase: move, duration: 3h, role: tech, after: [unrack-<id>]}
   - {id: rerack-<id>, for: assets, where: moved, title: Re-rack <title>, phase: move, duration: 30m, role: tech, backout_only: true}
   - {id: power-on-<id>, for: assets, where: moved, title: Power on <title> at the source, phase: move, duration: 10m, role: tech, backout_only: true, after: [rerack-<id>]}
   - {id: validate, title: Validate at the destination, phase: move, duration: 10m, role: tech, after: [rack-<*>]}
-  - {id: grace-period, title: Grace period, phase: after, duration: grace_period, after: [validate]}
+  - {id: grace-period, title: Grace period, phase: after, duration: grace_period, timer: grace, after: [validate]}
   - {id: decommission-<id>, for: assets, where: decommission, title: Decommission <title>, phase: after, duration: 1h, role: lead, gate: true, after: [grace-period, validate]}
 `
 

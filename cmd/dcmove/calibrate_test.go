@@ -243,6 +243,6 @@ func TestPlanCalibrateRunbook(t *testing.T) {
 	golden(t, "calibrate-runbook", r.out)
 	wantContains(t, "plan calibrate", r.out,
 		"capture-rule-<id> (runbook)  23",
-		"line 50  capture-rule-<id>  duration: 5m/10m/20m  -> duration: 7m/14m/28m",
+		"line 52  capture-rule-<id>  duration: 5m/10m/20m  -> duration: 7m/14m/28m",
 		"+    duration: 22m/45m/1h30m\n")
 }
