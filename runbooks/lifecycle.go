@@ -45,7 +45,7 @@ func (r *Run) canStart(s *step, now time.Time) error {
 		waiting = append(waiting, fmt.Sprintf("%s (%s)", dep.id, r.describe(dep)))
 	}
 	if len(waiting) > 0 {
-		return refuse("step %s cannot start yet: it waits for %s", s.id, strings.Join(waiting, ", "))
+		return refuse("step %s cannot start yet: it waits for %s", s.id, ListSome(waiting, 8, "dcmove status shows them all"))
 	}
 	// A rehearsal happens before the live window, by definition.
 	if s.timing != "before" && !r.Rehearsal && !r.WindowStart.IsZero() && now.Before(r.WindowStart) {
@@ -368,3 +368,13 @@ func (r *Run) guardDegraded(actor, reason string) (string, error) {
 }
 
 func hint(id string, known []string) string { return planner.Hint(id, "steps", known) }
+
+// ListSome joins the first n items, and says how many more there are and
+// where to see them: a crew member reads a refusal on a laptop in a
+// datacenter aisle, not a list of 45 steps.
+func ListSome(items []string, n int, rest string) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more (%s)", strings.Join(items[:n], ", "), len(items)-n, rest)
+}

@@ -276,3 +276,12 @@ func TestFiftyConcurrentCommands(t *testing.T) {
 		t.Errorf("%d gate signatures for 4 roles", n)
 	}
 }
+
+func TestListSome(t *testing.T) {
+	if got := runbooks.ListSome([]string{"a", "b"}, 3, "x"); got != "a, b" {
+		t.Errorf("short list: %q", got)
+	}
+	if got := runbooks.ListSome([]string{"a", "b", "c", "d", "e"}, 2, "dcmove status shows them all"); got != "a, b and 3 more (dcmove status shows them all)" {
+		t.Errorf("long list: %q", got)
+	}
+}

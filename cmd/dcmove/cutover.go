@@ -69,9 +69,9 @@ func (m *Main) printReady(out *runbooks.Outcome, heading string) {
 	ids := out.NowReady
 	if len(ids) == 0 {
 		if ready := out.Run.Ready(); len(ready) > 0 {
-			fmt.Fprintf(m.Stdout, "no step became ready; still ready: %s\n", joinIDs(ready))
+			fmt.Fprintf(m.Stdout, "no step became ready; still ready: %s\n", runbooks.ListSome(ready, 8, "dcmove status"))
 		} else if started := out.Run.Started(); len(started) > 0 {
-			fmt.Fprintf(m.Stdout, "no step is ready; in progress: %s\n", joinIDs(started))
+			fmt.Fprintf(m.Stdout, "no step is ready; in progress: %s\n", runbooks.ListSome(started, 8, "dcmove status"))
 		} else if out.Run.Done() {
 			fmt.Fprintln(m.Stdout, "every step is done: the cutover is complete")
 		}
@@ -81,15 +81,4 @@ func (m *Main) printReady(out *runbooks.Outcome, heading string) {
 	for _, id := range ids {
 		fmt.Fprintf(m.Stdout, "  %-24s %s\n", id, out.Run.Title(id))
 	}
-}
-
-func joinIDs(ids []string) string {
-	s := ""
-	for i, id := range ids {
-		if i > 0 {
-			s += ", "
-		}
-		s += id
-	}
-	return s
 }
