@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -85,9 +86,15 @@ type Member struct {
 
 // StepPlanned records one step of the run's plan as it was when the cutover
 // started.
+//
+// Version 2 added Kind. Version 1 payloads are upcast on read (see
+// [upcastStepPlannedV1]).
 type StepPlanned struct {
-	Step        string   `json:"step"`
-	Title       string   `json:"title"`
+	Step  string `json:"step"`
+	Title string `json:"title"`
+	// Kind says what the step is (a stop, a decommission, a timer...);
+	// empty for plain work.
+	Kind        StepKind `json:"kind,omitempty"`
 	Phase       string   `json:"phase,omitempty"`
 	After       []string `json:"after,omitempty"`
 	Asset       string   `json:"asset,omitempty"`
@@ -110,7 +117,9 @@ type StepPlanned struct {
 	// BackoutOnly marks a step that only runs if the move backs out.
 	BackoutOnly bool `json:"backout_only,omitempty"`
 	// Timer marks a step that no one works on: "cooldown" starts when its
-	// asset's shutdown is done and ends when the asset has cooled down.
+	// asset's shutdown is done and ends when the asset has cooled down;
+	// "grace" cannot end before its duration. It is Kind when Kind is a
+	// timer kind ([StepKind.IsTimer]), kept for readers of version 1.
 	Timer string `json:"timer,omitempty"`
 	// PlannedStart and PlannedEnd are the schedule's times for the step.
 	PlannedStart time.Time `json:"planned_start,omitzero"`
@@ -233,7 +242,7 @@ func (BackoutStarted) EventType() string  { return TypeBackoutStarted }
 
 func (CutoverStarted) EventVersion() int  { return 1 }
 func (WarningAccepted) EventVersion() int { return 1 }
-func (StepPlanned) EventVersion() int     { return 1 }
+func (StepPlanned) EventVersion() int     { return 2 }
 func (StepStarted) EventVersion() int     { return 1 }
 func (StepCompleted) EventVersion() int   { return 1 }
 func (StepFailed) EventVersion() int      { return 1 }
@@ -272,8 +281,9 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Upcaster turns the JSON payload of version v into the payload of version
-// v+1.
+// Upcaster turns the JSON payload of version v of an event type into the
+// payload of version v+1. It must not fail on a payload that version v
+// could hold: old logs are never rewritten, so it runs on every read.
 type Upcaster func(data json.RawMessage) (json.RawMessage, error)
 
 // eventType is the catalog entry for one wire type.
@@ -284,9 +294,16 @@ type eventType struct {
 	upcast map[int]Upcaster
 }
 
-var catalog = map[string]eventType{}
+var (
+	// catalogMu guards the upcasters of the catalog's entries: they may be
+	// registered while events are decoded.
+	catalogMu sync.RWMutex
+	catalog   = map[string]eventType{}
+)
 
-func register[E Event](upcast map[int]Upcaster) {
+// register adds E to the catalog, with no upcaster yet: a type whose
+// version is above 1 needs one per older version ([RegisterUpcaster]).
+func register[E Event]() {
 	var zero E
 	catalog[zero.EventType()] = eventType{
 		version: zero.EventVersion(),
@@ -295,28 +312,62 @@ func register[E Event](upcast map[int]Upcaster) {
 			err := json.Unmarshal(data, &e)
 			return e, err
 		},
-		upcast: upcast,
+		upcast: map[int]Upcaster{},
 	}
 }
 
+// RegisterUpcaster registers up as the way to read version from of the
+// event type eventType: it turns such a payload into version from+1, and
+// [Envelope.Decode] chains upcasters up to the current version of the type
+// before decoding. A payload type that changes shape gets a new version
+// (its EventVersion) and one upcaster from the version before; the
+// catalog registers its own from init, the way a package that adds
+// upcasters should.
+//
+// It returns an error wrapping [ErrUnknownType] for a type that is not in
+// the catalog, and an error when from is not an older version of the type
+// (1 to the current version minus one), when up is nil, or when an
+// upcaster from that version is already registered.
+func RegisterUpcaster(eventType string, from int, up Upcaster) error {
+	catalogMu.Lock()
+	defer catalogMu.Unlock()
+	t, ok := catalog[eventType]
+	switch {
+	case !ok:
+		return fmt.Errorf("events: register upcaster: %w: %q", ErrUnknownType, eventType)
+	case from < 1 || from >= t.version:
+		return fmt.Errorf("events: register upcaster: %s is at version %d, so there is no version %d to upcast from (1 to %d)", eventType, t.version, from, t.version-1)
+	case up == nil:
+		return fmt.Errorf("events: register upcaster: nil upcaster for %s version %d", eventType, from)
+	case t.upcast[from] != nil:
+		return fmt.Errorf("events: register upcaster: %s already has an upcaster from version %d", eventType, from)
+	}
+	t.upcast[from] = up
+	return nil
+}
+
 func init() {
-	register[CutoverStarted](nil)
-	register[WarningAccepted](nil)
-	register[StepPlanned](nil)
-	register[StepStarted](nil)
-	register[StepCompleted](nil)
-	register[StepFailed](nil)
-	register[StepRetried](nil)
-	register[StepSkipped](nil)
-	register[StepBlocked](nil)
-	register[StepUnblocked](nil)
-	register[GateSigned](nil)
-	register[CooldownStarted](nil)
-	register[CooldownElapsed](nil)
-	register[CooldownForced](nil)
-	register[DegradedEntered](nil)
-	register[DegradedLeft](nil)
-	register[BackoutStarted](nil)
+	register[CutoverStarted]()
+	register[WarningAccepted]()
+	register[StepPlanned]()
+	register[StepStarted]()
+	register[StepCompleted]()
+	register[StepFailed]()
+	register[StepRetried]()
+	register[StepSkipped]()
+	register[StepBlocked]()
+	register[StepUnblocked]()
+	register[GateSigned]()
+	register[CooldownStarted]()
+	register[CooldownElapsed]()
+	register[CooldownForced]()
+	register[DegradedEntered]()
+	register[DegradedLeft]()
+	register[BackoutStarted]()
+
+	if err := RegisterUpcaster(TypeStepPlanned, 1, upcastStepPlannedV1); err != nil {
+		panic(err)
+	}
 }
 
 // decode upcasts data from version v to the current version and decodes it.
@@ -324,10 +375,15 @@ func (t eventType) decode(v int, data json.RawMessage) (Event, error) {
 	if v > t.version {
 		return nil, fmt.Errorf("%w: version %d is newer than this dcmove knows (%d); upgrade dcmove to read it", ErrUnknownType, v, t.version)
 	}
+	if v < 1 {
+		return nil, fmt.Errorf("version %d: versions start at 1", v)
+	}
 	for ; v < t.version; v++ {
-		up, ok := t.upcast[v]
-		if !ok {
-			return nil, fmt.Errorf("no upcaster from version %d", v)
+		catalogMu.RLock()
+		up := t.upcast[v]
+		catalogMu.RUnlock()
+		if up == nil {
+			return nil, fmt.Errorf("no upcaster from version %d to %d", v, v+1)
 		}
 		var err error
 		if data, err = up(data); err != nil {
@@ -335,6 +391,101 @@ func (t eventType) decode(v int, data json.RawMessage) (Event, error) {
 		}
 	}
 	return t.unmarshal(data)
+}
+
+// upcastStepPlannedV1 turns a step.planned of version 1, which had no kind,
+// into version 2 by giving it the kind the step had: a timer's kind, else
+// the kind of the built-in template step it was expanded from, else gate
+// for a gate, else plain work.
+//
+// This is the only place where dcmove infers what a step is from its name,
+// and it must stay so: version 1 logs carry no kind, and the built-in
+// runbook's step ids were, in version 1, the only sign of it. Version 2
+// payloads declare their kind and are never guessed at. A version 1 step
+// expanded from a template file of the plan's own that reused one of these
+// ids gets that id's kind.
+func upcastStepPlannedV1(data json.RawMessage) (json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return nil, err
+	}
+	if fields == nil {
+		return nil, errors.New("step.planned v1: payload is not an object")
+	}
+	if _, has := fields["kind"]; has {
+		return data, nil
+	}
+	var v1 struct {
+		Timer    string `json:"timer"`
+		Template string `json:"template"`
+		Gate     bool   `json:"gate"`
+	}
+	if err := json.Unmarshal(data, &v1); err != nil {
+		return nil, err
+	}
+	kind := KindWork
+	switch {
+	case v1.Timer == string(KindCooldown) || v1.Timer == string(KindGrace):
+		kind = StepKind(v1.Timer)
+	case v1.Template != "" && v1TemplateKinds[v1.Template] != KindWork:
+		kind = v1TemplateKinds[v1.Template]
+	case v1.Gate:
+		kind = KindGate
+	}
+	if kind == KindWork {
+		return data, nil
+	}
+	k, err := json.Marshal(kind)
+	if err != nil {
+		return nil, err
+	}
+	fields["kind"] = k
+	return json.Marshal(fields)
+}
+
+// v1TemplateKinds are the step ids of the built-in weekend-cutover runbook
+// when step.planned was at version 1, with the kind each step declares
+// since version 2. Frozen: a step added to the runbook later declares its
+// kind and never needs an entry here.
+var v1TemplateKinds = map[string]StepKind{
+	"notify-<id>":                KindNotice,
+	"ack-<id>":                   KindAck,
+	"lower-ttl-<id>":             KindLowerTTL,
+	"verify-backup-<id>":         KindVerifyBackup,
+	"capture-rule-<id>":          KindCaptureRule,
+	"review-rule-<id>":           KindReviewRule,
+	"prestage-rule-<id>":         KindPrestageRule,
+	"retire-rule-<id>":           KindRetireRule,
+	"access-<id>":                KindAccess,
+	"go-no-go":                   KindGate,
+	"enter-degraded-mode":        KindEnterDegraded,
+	"stop-<id>":                  KindStopService,
+	"shutdown-<id>":              KindShutdown,
+	"cooldown-<id>":              KindCooldown,
+	"unrack-<id>":                KindUnrack,
+	"exit-<id>":                  KindAccess,
+	"transport-<id>":             KindTransport,
+	"rack-<id>":                  KindRack,
+	"cable-<id>":                 KindCable,
+	"power-on-<id>":              KindPowerOn,
+	"activate-rules":             KindActivateRules,
+	"verify-rule-<id>":           KindVerifyRule,
+	"start-<id>":                 KindStartService,
+	"validate-<id>":              KindValidate,
+	"validate-asset-<id>":        KindValidate,
+	"check-dns-<id>":             KindCheck,
+	"leave-degraded-mode":        KindLeaveDegraded,
+	"announce-<id>":              KindNotice,
+	"unrack-at-destination-<id>": KindUnrack,
+	"carry-back-<id>":            KindTransport,
+	"rerack-at-source-<id>":      KindRack,
+	"power-on-at-source-<id>":    KindPowerOn,
+	"restart-at-source-<id>":     KindRestore,
+	"restore-full-service":       KindRestore,
+	"watch":                      KindWatch,
+	"grace-period":               KindGrace,
+	"confirm-backup-<id>":        KindConfirmBackup,
+	"decommission-<id>":          KindDecommission,
 }
 
 // Types lists the wire types of the catalog, sorted.

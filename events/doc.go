@@ -13,11 +13,11 @@
 // due time: the log appends them to their run when they are due, whether or
 // not a dcmove command is running then.
 //
-// [JetStreamLog] implements [Log] on NATS JetStream. [Open] connects it to an
-// existing NATS server, or starts an embedded one on a data directory and
-// shares it with the other dcmove processes on the same directory. Its
-// timers are JetStream message schedules in a stream of their own
-// ([TimersStreamName]) that the server fires into the event stream.
+// The package also holds the tamper-evident hash chain ([Verify]), the
+// [CheckpointStore] interface projections save their state in, and, in
+// events/logtest, the conformance suite every [Log] passes. It imports no
+// NATS: the one implementation on NATS JetStream is the sub-package
+// events/jetstream.
 //
 // This package knows nothing of plans, runbooks or projections.
 package events

@@ -11,6 +11,10 @@ import (
 // last record they read.
 const AnySequence = ^uint64(0)
 
+// MaxBatch is the most envelopes one atomic append can hold (the server's
+// atomic batch limit).
+const MaxBatch = 1000
+
 // Log is an append-only, replayable store of envelopes, partitioned by run.
 type Log interface {
 	// Append stores evs in run as one atomic unit: all of them or none.

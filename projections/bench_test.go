@@ -13,9 +13,10 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
+	jsapi "github.com/nats-io/nats.go/jetstream"
 )
 
 // benchEvents is how many events BenchmarkRebuildStatus replays:
@@ -105,7 +106,7 @@ func generateRun(b *testing.B, l events.Log, run string, n int) {
 func BenchmarkRebuildStatus(b *testing.B) {
 	ctx := context.Background()
 	n := benchEvents(b)
-	l, err := events.Open(ctx, events.Options{DataDir: b.TempDir()})
+	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -113,16 +114,16 @@ func BenchmarkRebuildStatus(b *testing.B) {
 	t0 := time.Now()
 	generateRun(b, l, "bench", n)
 	b.Logf("generated %d events in %s (%.0f events/s)", n, time.Since(t0).Round(time.Millisecond), float64(n)/time.Since(t0).Seconds())
-	js, err := jetstream.New(l.Conn())
+	js, err := jsapi.New(l.Conn())
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := js.Stream(ctx, events.StreamName)
+	st, err := js.Stream(ctx, jetstream.StreamName)
 	if err != nil {
 		b.Fatal(err)
 	}
-	rawRead := func(b *testing.B, filter []string, each func(jetstream.Msg)) {
-		cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: filter})
+	rawRead := func(b *testing.B, filter []string, each func(jsapi.Msg)) {
+		cons, err := st.OrderedConsumer(ctx, jsapi.OrderedConsumerConfig{FilterSubjects: filter})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -147,7 +148,7 @@ func BenchmarkRebuildStatus(b *testing.B) {
 		defer b.StartTimer()
 		names := st.ConsumerNames(ctx)
 		for name := range names.Name() {
-			if err := st.DeleteConsumer(ctx, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			if err := st.DeleteConsumer(ctx, name); err != nil && !errors.Is(err, jsapi.ErrConsumerNotFound) {
 				b.Fatal(err)
 			}
 		}
@@ -168,7 +169,7 @@ func BenchmarkRebuildStatus(b *testing.B) {
 	run := []string{"dcmove.bench.>"}
 	b.Run("raw-nats-ordered-consumer", func(b *testing.B) {
 		for b.Loop() {
-			rawRead(b, run, func(jetstream.Msg) {})
+			rawRead(b, run, func(jsapi.Msg) {})
 			dropConsumers(b)
 		}
 		report(b, "raw-nats-ordered-consumer")
@@ -178,7 +179,7 @@ func BenchmarkRebuildStatus(b *testing.B) {
 		// by a linear scan, where a filter makes it match every message
 		// against the subjects of its block.
 		for b.Loop() {
-			rawRead(b, nil, func(jetstream.Msg) {})
+			rawRead(b, nil, func(jsapi.Msg) {})
 			dropConsumers(b)
 		}
 		report(b, "raw-nats-ordered-consumer-unfiltered")
@@ -187,7 +188,7 @@ func BenchmarkRebuildStatus(b *testing.B) {
 		// The raw read plus what any reader of dcmove's JSON events does:
 		// decode the envelope and its payload.
 		for b.Loop() {
-			rawRead(b, run, func(m jetstream.Msg) {
+			rawRead(b, run, func(m jsapi.Msg) {
 				var e events.Envelope
 				if err := json.Unmarshal(m.Data(), &e); err != nil {
 					b.Fatal(err)
@@ -278,13 +279,13 @@ func BenchmarkWatchLatency(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dir := b.TempDir()
-	holder, err := events.Open(ctx, events.Options{DataDir: dir})
+	holder, err := jetstream.Open(ctx, jetstream.Options{DataDir: dir})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer holder.Close()
 	// A second "process": joins the holder's server over loopback TCP.
-	watcher, err := events.Open(ctx, events.Options{DataDir: dir})
+	watcher, err := jetstream.Open(ctx, jetstream.Options{DataDir: dir})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -355,22 +356,22 @@ func BenchmarkWatchLatency(b *testing.B) {
 
 	b.Run("raw-nats-publish-to-ordered-consumer", func(b *testing.B) {
 		nc := tcpConn(b, dir)
-		js, err := jetstream.New(nc)
+		js, err := jsapi.New(nc)
 		if err != nil {
 			b.Fatal(err)
 		}
-		cons, err := js.OrderedConsumer(ctx, events.StreamName, jetstream.OrderedConsumerConfig{
-			FilterSubjects: []string{"dcmove.raw.>"}, DeliverPolicy: jetstream.DeliverNewPolicy})
+		cons, err := js.OrderedConsumer(ctx, jetstream.StreamName, jsapi.OrderedConsumerConfig{
+			FilterSubjects: []string{"dcmove.raw.>"}, DeliverPolicy: jsapi.DeliverNewPolicy})
 		if err != nil {
 			b.Fatal(err)
 		}
 		seen := make(chan time.Time, 1)
-		cc, err := cons.Consume(func(jetstream.Msg) { seen <- time.Now() })
+		cc, err := cons.Consume(func(jsapi.Msg) { seen <- time.Now() })
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer cc.Stop()
-		pub, err := jetstream.New(holder.Conn())
+		pub, err := jsapi.New(holder.Conn())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -381,7 +382,7 @@ func BenchmarkWatchLatency(b *testing.B) {
 		measure(b, func(i int) error {
 			m := nats.NewMsg("dcmove.raw.step.s1")
 			m.Data = data
-			m.Header.Set(jetstream.MsgIDHeader, "raw-"+strconv.Itoa(i)+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+			m.Header.Set(jsapi.MsgIDHeader, "raw-"+strconv.Itoa(i)+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
 			_, err := pub.PublishMsg(ctx, m)
 			return err
 		}, seen)
@@ -392,7 +393,7 @@ func BenchmarkWatchLatency(b *testing.B) {
 // as another dcmove process does.
 func tcpConn(b *testing.B, dir string) *nats.Conn {
 	b.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, events.ServerFileName))
+	raw, err := os.ReadFile(filepath.Join(dir, jetstream.ServerFileName))
 	if err != nil {
 		b.Fatal(err)
 	}

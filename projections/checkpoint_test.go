@@ -15,15 +15,16 @@ import (
 	"unsafe"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/dcmove/dcmove/runbooks"
 )
 
 // openLog opens a log on a fresh embedded server.
-func openLog(tb testing.TB) *events.JetStreamLog {
+func openLog(tb testing.TB) *jetstream.Log {
 	tb.Helper()
-	l, err := events.Open(context.Background(), events.Options{DataDir: tb.TempDir()})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: tb.TempDir()})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -164,7 +165,7 @@ var reference struct {
 
 // referenceLog returns a log holding a copy of the reference run under each
 // of runs, and the number of records of one copy.
-func referenceLog(t *testing.T, runs ...string) (*events.JetStreamLog, int) {
+func referenceLog(t *testing.T, runs ...string) (*jetstream.Log, int) {
 	t.Helper()
 	ctx := context.Background()
 	reference.Do(func() {
@@ -173,7 +174,7 @@ func referenceLog(t *testing.T, runs ...string) (*events.JetStreamLog, int) {
 			t.Fatal(err)
 		}
 		defer os.RemoveAll(dir)
-		l, err := events.Open(ctx, events.Options{DataDir: dir})
+		l, err := jetstream.Open(ctx, jetstream.Options{DataDir: dir})
 		if err != nil {
 			t.Fatal(err)
 		}

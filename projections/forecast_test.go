@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/dcmove/dcmove/runbooks"
@@ -344,7 +345,7 @@ func simulated(tb testing.TB) (*projections.Status, time.Time) {
 		accept[f.ID] = "accepted for the benchmark"
 	}
 	ctx := context.Background()
-	l, err := events.Open(ctx, events.Options{DataDir: tb.TempDir()})
+	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: tb.TempDir()})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 )
 
 // fakeClock returns a clock that moves step further at each reading.
@@ -118,7 +119,7 @@ func TestProgressWithoutEnd(t *testing.T) {
 // Replay shows its progress against the run's last record.
 func TestReplayShowsProgress(t *testing.T) {
 	ctx := context.Background()
-	l, err := events.Open(ctx, events.Options{DataDir: t.TempDir()})
+	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/runbooks"
 )
@@ -53,7 +54,7 @@ func moving(t *testing.T, cooldown, at string, real bool) (*runbooks.Cutover, *r
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := events.Open(context.Background(), events.Options{DataDir: filepath.Join(dir, "data")})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: filepath.Join(dir, "data")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/runbooks"
 )
@@ -89,7 +90,7 @@ func rehearse(t *testing.T, l events.Log, p *planner.Plan, run string, script ma
 
 func openLog(t *testing.T) events.Log {
 	t.Helper()
-	l, err := events.Open(context.Background(), events.Options{DataDir: t.TempDir()})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/runbooks"
-	"github.com/nats-io/nats.go/jetstream"
+	jsapi "github.com/nats-io/nats.go/jetstream"
 )
 
 // rawEvent is a message of the event stream as stored.
@@ -26,11 +27,11 @@ type rawEvent struct {
 func storedRun(t *testing.T, l events.Log, run string) []rawEvent {
 	t.Helper()
 	ctx := context.Background()
-	js, err := jetstream.New(l.(*events.JetStreamLog).Conn())
+	js, err := jsapi.New(l.(*jetstream.Log).Conn())
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := js.Stream(ctx, events.StreamName)
+	st, err := js.Stream(ctx, jetstream.StreamName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,12 +54,12 @@ func storedRun(t *testing.T, l events.Log, run string) []rawEvent {
 func copyRun(t *testing.T, msgs []rawEvent) events.Log {
 	t.Helper()
 	ctx := context.Background()
-	l, err := events.Open(ctx, events.Options{DataDir: t.TempDir()})
+	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	js, err := jetstream.New(l.Conn())
+	js, err := jsapi.New(l.Conn())
 	if err != nil {
 		t.Fatal(err)
 	}

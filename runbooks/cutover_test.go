@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/dcmove/dcmove/runbooks"
@@ -36,7 +37,7 @@ var t0 = time.Date(2026, 12, 5, 7, 0, 0, 0, time.UTC)
 func setup(t *testing.T) (*runbooks.Cutover, *runbooks.ManualClock, events.Log) {
 	t.Helper()
 	dir := t.TempDir()
-	l, err := events.Open(context.Background(), events.Options{DataDir: dir})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +303,7 @@ func TestConcurrentDependentSteps(t *testing.T) {
 func TestReplayEqualsLive(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	l, err := events.Open(ctx, events.Options{DataDir: dir})
+	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +341,7 @@ func TestReplayEqualsLive(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	l, err = events.Open(ctx, events.Options{DataDir: dir})
+	l, err = jetstream.Open(ctx, jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

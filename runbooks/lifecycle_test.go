@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/runbooks"
 )
@@ -36,7 +37,7 @@ var paris, _ = time.LoadLocation("Europe/Paris")
 // gated starts the gate plan as run "g" with the clock at at (Paris time).
 func gated(t *testing.T, at string) (*runbooks.Cutover, *runbooks.ManualClock) {
 	t.Helper()
-	l, err := events.Open(context.Background(), events.Options{DataDir: t.TempDir()})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestDegradedMode(t *testing.T) {
 
 func TestStartRefusesUnacceptedWarnings(t *testing.T) {
 	ctx := context.Background()
-	l, err := events.Open(ctx, events.Options{DataDir: t.TempDir()})
+	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

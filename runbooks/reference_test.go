@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/dcmove/dcmove/runbooks"
@@ -20,7 +21,7 @@ func reference(t *testing.T) (*runbooks.Cutover, *runbooks.ManualClock, *planner
 		t.Fatal(err)
 	}
 	accept := acceptAll(t, p)
-	l, err := events.Open(context.Background(), events.Options{DataDir: t.TempDir()})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

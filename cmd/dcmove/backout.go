@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 
-	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/runbooks"
 	"github.com/urfave/cli/v2"
 )
@@ -65,7 +65,7 @@ func (m *Main) cooldownCommand() *cli.Command {
 // cutover returns the command side on the log. With the machine's clock,
 // timers are delivered by the server at their due time; with a simulated
 // clock, the next command records them.
-func (m *Main) cutover(l *events.JetStreamLog) *runbooks.Cutover {
+func (m *Main) cutover(l *jetstream.Log) *runbooks.Cutover {
 	_, real := m.Clock.(runbooks.SystemClock)
 	return &runbooks.Cutover{Log: l, Clock: m.Clock, Timers: real}
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/runbooks"
 	"github.com/urfave/cli/v2"
@@ -66,7 +66,7 @@ func rehearse(t *testing.T, dir, file, run string, script map[string]time.Durati
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := events.Open(ctx, events.Options{DataDir: dir})
+	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/examples"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/projections"
@@ -46,7 +47,7 @@ func (m *Main) demo(c *cli.Context) error {
 		}
 		defer os.RemoveAll(dir)
 	}
-	l, err := events.Open(c.Context, events.Options{DataDir: dir})
+	l, err := jetstream.Open(c.Context, jetstream.Options{DataDir: dir})
 	if err != nil {
 		return err
 	}

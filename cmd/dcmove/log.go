@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/urfave/cli/v2"
 )
 
@@ -34,16 +35,16 @@ func actorFlag() cli.Flag {
 		Usage: "your name as the plan's crew list spells it"}
 }
 
-func openLog(c *cli.Context) (*events.JetStreamLog, error) {
+func openLog(c *cli.Context) (*jetstream.Log, error) {
 	o, err := logOptions(c)
 	if err != nil {
 		return nil, err
 	}
-	return events.Open(c.Context, o)
+	return jetstream.Open(c.Context, o)
 }
 
 // openRun opens the log and picks the run the command acts on.
-func openRun(c *cli.Context) (*events.JetStreamLog, string, error) {
+func openRun(c *cli.Context) (*jetstream.Log, string, error) {
 	l, err := openLog(c)
 	if err != nil {
 		return nil, "", err

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/runbooks"
 	"github.com/urfave/cli/v2"
@@ -406,7 +406,7 @@ func TestStatusWatch(t *testing.T) {
 	var watch syncBuffer
 	stop := background(t, &watch, clock, "status", "--watch", "--data-dir", dir)
 	waitFor(t, &watch, "progress 0/25 steps done")
-	if _, err := os.Stat(filepath.Join(dir, events.ServerFileName)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, jetstream.ServerFileName)); err != nil {
 		t.Fatalf("the watcher does not hold the data directory: %v", err)
 	}
 
@@ -422,8 +422,8 @@ func TestStatusWatch(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatalf("status --watch returned %v when interrupted, want nil; output:\n%s", err, watch.String())
 	}
-	if _, err := os.Stat(filepath.Join(dir, events.ServerFileName)); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("the watcher left %s behind: %v", events.ServerFileName, err)
+	if _, err := os.Stat(filepath.Join(dir, jetstream.ServerFileName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the watcher left %s behind: %v", jetstream.ServerFileName, err)
 	}
 }
 
@@ -468,7 +468,7 @@ func TestStatusWatchUnknownRun(t *testing.T) {
 }
 
 func TestServerURL(t *testing.T) {
-	s, err := events.StartServer(t.TempDir(), "127.0.0.1", -1, "")
+	s, err := jetstream.StartServer(t.TempDir(), "127.0.0.1", -1, "")
 	if err != nil {
 		t.Fatal(err)
 	}

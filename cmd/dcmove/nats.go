@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/nats-io/nats.go"
 	"github.com/urfave/cli/v2"
 )
@@ -39,8 +39,8 @@ type natsContext struct {
 
 // logOptions turns the command's flags into where and how to reach the
 // event log. Flags given on the command line win over the context's.
-func logOptions(c *cli.Context) (events.Options, error) {
-	o := events.Options{ServerURL: c.String("server"), DataDir: c.String("data-dir"), Replicas: c.Int("replicas")}
+func logOptions(c *cli.Context) (jetstream.Options, error) {
+	o := jetstream.Options{ServerURL: c.String("server"), DataDir: c.String("data-dir"), Replicas: c.Int("replicas")}
 	var ctx natsContext
 	if name := c.String("context"); name != "" {
 		path, err := contextPath(name)

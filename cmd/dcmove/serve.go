@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 
-	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/urfave/cli/v2"
 )
 
@@ -17,13 +17,13 @@ func (m *Main) serveCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			dir := c.String("data-dir")
-			l, err := events.Open(c.Context, events.Options{DataDir: dir, Listen: c.String("listen")})
+			l, err := jetstream.Open(c.Context, jetstream.Options{DataDir: dir, Listen: c.String("listen")})
 			if err != nil {
 				return err
 			}
 			defer l.Close()
 			if l.Served() == "" {
-				return fmt.Errorf("data directory %s is already served by another dcmove process (see %s/%s); use that one", dir, dir, events.ServerFileName)
+				return fmt.Errorf("data directory %s is already served by another dcmove process (see %s/%s); use that one", dir, dir, jetstream.ServerFileName)
 			}
 			fmt.Fprintf(m.Stdout, "serving data directory %s at %s\n", dir, l.Served())
 			fmt.Fprintf(m.Stdout, "dcmove commands with --data-dir %s connect here on their own; Ctrl-C to stop\n", dir)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/urfave/cli/v2"
 )
@@ -90,7 +91,7 @@ func noEvents(c *cli.Context, l events.Log, run string) error {
 // events after it (from the start if there is none, or it was written by
 // another version), saves a new checkpoint, and shows progress on a
 // terminal for long replays.
-func (m *Main) replayStatus(c *cli.Context, l *events.JetStreamLog, run string, s *projections.Status) error {
+func (m *Main) replayStatus(c *cli.Context, l *jetstream.Log, run string, s *projections.Status) error {
 	bar := projections.WithProgress(projections.NewProgress(m.Stderr, "replaying run "+run))
 	store, err := l.Checkpoints(c.Context)
 	if err != nil {

@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/runbooks"
-	"github.com/nats-io/nats.go/jetstream"
+	jsapi "github.com/nats-io/nats.go/jetstream"
 	"github.com/urfave/cli/v2"
 )
 
@@ -74,7 +75,7 @@ func TestAuditVerify(t *testing.T) {
 func forge(t *testing.T, dir, run string, at time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	l, err := events.Open(ctx, events.Options{DataDir: dir})
+	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func forge(t *testing.T, dir, run string, at time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, err := jetstream.New(l.Conn())
+	js, err := jsapi.New(l.Conn())
 	if err != nil {
 		t.Fatal(err)
 	}

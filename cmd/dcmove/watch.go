@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/dcmove/dcmove/runbooks"
 	"github.com/urfave/cli/v2"
@@ -188,7 +189,7 @@ const tickEvery = 30 * time.Second
 // process that served the data directory exits, it reopens the log
 // (serving it itself if nobody else does) and goes on from the last event
 // it applied.
-func (m *Main) watch(c *cli.Context, l **events.JetStreamLog, run string, s *projections.Status, sc *screen) error {
+func (m *Main) watch(c *cli.Context, l **jetstream.Log, run string, s *projections.Status, sc *screen) error {
 	sc.redraw = sc.terminal
 	w := &watcher{sc: sc, clock: m.Clock}
 	defer w.stop()

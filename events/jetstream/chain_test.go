@@ -1,4 +1,4 @@
-package events_test
+package jetstream_test
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/dcmove/dcmove/events/jetstream"
+	jsapi "github.com/nats-io/nats.go/jetstream"
 )
 
 // The canonical form is pinned byte for byte: changing it would make every
@@ -432,9 +433,9 @@ func replaceOnce(t *testing.T, m []byte, old, new string) []byte {
 	return []byte(strings.Replace(string(m), old, new, 1))
 }
 
-func openChainLog(t *testing.T) *events.JetStreamLog {
+func openChainLog(t *testing.T) *jetstream.Log {
 	t.Helper()
-	l, err := events.Open(context.Background(), events.Options{DataDir: t.TempDir()})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,9 +471,9 @@ func stored(t *testing.T, evs ...events.Envelope) [][]byte {
 
 // publish stores messages on run r1's subjects with plain JetStream
 // publishes, as a tool with access to the stream could.
-func publishRaw(t *testing.T, l *events.JetStreamLog, msgs [][]byte) {
+func publishRaw(t *testing.T, l *jetstream.Log, msgs [][]byte) {
 	t.Helper()
-	js, err := jetstream.New(l.Conn())
+	js, err := jsapi.New(l.Conn())
 	if err != nil {
 		t.Fatal(err)
 	}

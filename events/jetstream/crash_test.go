@@ -1,6 +1,6 @@
 //go:build unix
 
-package events_test
+package jetstream_test
 
 import (
 	"bufio"
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 )
 
 // TestCrashedHolderLosesNothing runs a child process that holds a data
@@ -58,11 +59,11 @@ func TestCrashedHolderLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	if _, err := os.Stat(filepath.Join(dir, events.ServerFileName)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, jetstream.ServerFileName)); err != nil {
 		t.Fatalf("the killed child left no server file to ignore: %v", err)
 	}
 
-	l, err := events.Open(context.Background(), events.Options{DataDir: dir, Wait: 5 * time.Second})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: dir, Wait: 5 * time.Second})
 	if err != nil {
 		t.Fatalf("reopen after the holder was killed: %v", err)
 	}
@@ -79,7 +80,7 @@ func TestCrashedHolderLosesNothing(t *testing.T) {
 // number acknowledged after each.
 func crashChild() {
 	dir := os.Getenv("DCMOVE_CRASH_CHILD")
-	l, err := events.Open(context.Background(), events.Options{DataDir: dir})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: dir})
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)

@@ -1,4 +1,4 @@
-package events_test
+package jetstream_test
 
 import (
 	"context"
@@ -8,16 +8,17 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
+	jsapi "github.com/nats-io/nats.go/jetstream"
 	"github.com/synadia-io/orbit.go/jetstreamext"
 )
 
 // benchLog opens an embedded log (synced writes, as in production) for a
 // benchmark.
-func benchLog(b *testing.B) *events.JetStreamLog {
+func benchLog(b *testing.B) *jetstream.Log {
 	b.Helper()
-	l, err := events.Open(context.Background(), events.Options{DataDir: b.TempDir()})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -52,13 +53,13 @@ func BenchmarkAppend(b *testing.B) {
 	})
 	b.Run("raw-nats-single", func(b *testing.B) {
 		l := benchLog(b)
-		js, _ := jetstream.New(l.Conn())
+		js, _ := jsapi.New(l.Conn())
 		data := mustJSON(b, benchEnvelope(b, "r", 0))
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			m := nats.NewMsg("dcmove.r.step.x")
 			m.Data = data
-			m.Header.Set(jetstream.MsgIDHeader, fmt.Sprint(i))
+			m.Header.Set(jsapi.MsgIDHeader, fmt.Sprint(i))
 			if _, err := js.PublishMsg(ctx, m); err != nil {
 				b.Fatal(err)
 			}
@@ -83,7 +84,7 @@ func BenchmarkAppend(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("raw-nats-batch-%d", n), func(b *testing.B) {
 			l := benchLog(b)
-			js, _ := jetstream.New(l.Conn())
+			js, _ := jsapi.New(l.Conn())
 			data := mustJSON(b, benchEnvelope(b, "r", 0))
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
@@ -91,7 +92,7 @@ func BenchmarkAppend(b *testing.B) {
 				for j := range msgs {
 					m := nats.NewMsg("dcmove.r.step.x")
 					m.Data = data
-					m.Header.Set(jetstream.MsgIDHeader, fmt.Sprint(i*n+j))
+					m.Header.Set(jsapi.MsgIDHeader, fmt.Sprint(i*n+j))
 					msgs[j] = m
 				}
 				if _, err := jetstreamext.PublishMsgBatch(ctx, js, msgs); err != nil {
@@ -137,14 +138,14 @@ func BenchmarkRead(b *testing.B) {
 		b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
 	})
 	b.Run("raw-nats-ordered-consumer", func(b *testing.B) {
-		js, _ := jetstream.New(l.Conn())
-		st, err := js.Stream(ctx, events.StreamName)
+		js, _ := jsapi.New(l.Conn())
+		st, err := js.Stream(ctx, jetstream.StreamName)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{"dcmove.r.>"}})
+			cons, err := st.OrderedConsumer(ctx, jsapi.OrderedConsumerConfig{FilterSubjects: []string{"dcmove.r.>"}})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package events_test
+package jetstream_test
 
 import (
 	"context"
@@ -9,15 +9,16 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/events/logtest"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
+	jsapi "github.com/nats-io/nats.go/jetstream"
 )
 
 // openEmbedded opens a log on a fresh embedded server in a temp directory.
 func openEmbedded(t *testing.T) events.Log {
 	t.Helper()
-	l, err := events.Open(context.Background(), events.Options{DataDir: t.TempDir()})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,12 +29,12 @@ func openEmbedded(t *testing.T) events.Log {
 // listening on a random loopback port.
 func openTCP(t *testing.T) events.Log {
 	t.Helper()
-	s, err := events.StartServer(t.TempDir(), "127.0.0.1", -1, "")
+	s, err := jetstream.StartServer(t.TempDir(), "127.0.0.1", -1, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-	l, err := events.Open(context.Background(), events.Options{ServerURL: s.ClientURL()})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{ServerURL: s.ClientURL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func count(t *testing.T, l events.Log, run string) int {
 
 func TestReopenKeepsEvents(t *testing.T) {
 	dir := t.TempDir()
-	l, err := events.Open(context.Background(), events.Options{DataDir: dir})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,10 +78,10 @@ func TestReopenKeepsEvents(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, events.ServerFileName)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, jetstream.ServerFileName)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("server file left after close: %v", err)
 	}
-	l, err = events.Open(context.Background(), events.Options{DataDir: dir})
+	l, err = jetstream.Open(context.Background(), jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,14 +93,14 @@ func TestReopenKeepsEvents(t *testing.T) {
 
 func TestSecondProcessJoinsTheHolder(t *testing.T) {
 	dir := t.TempDir()
-	holder, err := events.Open(context.Background(), events.Options{DataDir: dir})
+	holder, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer holder.Close()
 	// A second Open on the same directory cannot take the lock (flock is per
 	// open file, so this works within one process too) and joins over TCP.
-	joiner, err := events.Open(context.Background(), events.Options{DataDir: dir})
+	joiner, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,26 +119,26 @@ func TestSecondProcessJoinsTheHolder(t *testing.T) {
 func TestStaleServerFileIgnored(t *testing.T) {
 	dir := t.TempDir()
 	stale := `{"url":"nats://127.0.0.1:1","token":"x","pid":999999,"started":"2026-01-01T00:00:00Z"}`
-	if err := os.WriteFile(filepath.Join(dir, events.ServerFileName), []byte(stale), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, jetstream.ServerFileName), []byte(stale), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	l, err := events.Open(context.Background(), events.Options{DataDir: dir})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatalf("stale server file not ignored: %v", err)
 	}
 	defer l.Close()
-	b, _ := os.ReadFile(filepath.Join(dir, events.ServerFileName))
+	b, _ := os.ReadFile(filepath.Join(dir, jetstream.ServerFileName))
 	if string(b) == stale {
 		t.Fatal("stale server file not replaced")
 	}
 }
 
 func TestServerGoneIsUnavailable(t *testing.T) {
-	s, err := events.StartServer(t.TempDir(), "127.0.0.1", -1, "")
+	s, err := jetstream.StartServer(t.TempDir(), "127.0.0.1", -1, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := events.Open(context.Background(), events.Options{ServerURL: s.ClientURL()})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{ServerURL: s.ClientURL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,13 +151,13 @@ func TestServerGoneIsUnavailable(t *testing.T) {
 	if !errors.Is(err, events.ErrUnavailable) {
 		t.Fatalf("append to a stopped server: err = %v, want ErrUnavailable", err)
 	}
-	if _, err := events.Open(context.Background(), events.Options{ServerURL: s.ClientURL()}); !errors.Is(err, events.ErrUnavailable) {
+	if _, err := jetstream.Open(context.Background(), jetstream.Options{ServerURL: s.ClientURL()}); !errors.Is(err, events.ErrUnavailable) {
 		t.Fatalf("open of a stopped server: err = %v, want ErrUnavailable", err)
 	}
 }
 
 func TestForeignMessagesAreMarkedNotFatal(t *testing.T) {
-	l := openEmbedded(t).(*events.JetStreamLog)
+	l := openEmbedded(t).(*jetstream.Log)
 	defer l.Close()
 	if _, err := l.Append(context.Background(), "r1", 0, started(t, "r1")); err != nil {
 		t.Fatal(err)
@@ -196,7 +197,7 @@ func TestForeignMessagesAreMarkedNotFatal(t *testing.T) {
 // and keeps an ordered consumer 5 minutes after its client stops. Reads
 // must clean up after themselves.
 func TestManyReadsLeaveNoConsumers(t *testing.T) {
-	l := openEmbedded(t).(*events.JetStreamLog)
+	l := openEmbedded(t).(*jetstream.Log)
 	defer l.Close()
 	if _, err := l.Append(context.Background(), "r1", 0, started(t, "r1")); err != nil {
 		t.Fatal(err)
@@ -206,8 +207,8 @@ func TestManyReadsLeaveNoConsumers(t *testing.T) {
 			t.Fatalf("read %d: %d events", i, n)
 		}
 	}
-	js, _ := jetstream.New(l.Conn())
-	st, err := js.Stream(context.Background(), events.StreamName)
+	js, _ := jsapi.New(l.Conn())
+	st, err := js.Stream(context.Background(), jetstream.StreamName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package events
+package jetstream
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dcmove/dcmove/events"
 	"net"
 	"os"
 	"path/filepath"
@@ -57,7 +58,7 @@ type serverFile struct {
 // Open connects to that process; otherwise it starts the server in this
 // process, listening on loopback so that other processes can join, until
 // Close.
-func Open(ctx context.Context, o Options) (*JetStreamLog, error) {
+func Open(ctx context.Context, o Options) (*Log, error) {
 	if o.ServerURL != "" {
 		return openRemote(ctx, o)
 	}
@@ -102,11 +103,11 @@ func Open(ctx context.Context, o Options) (*JetStreamLog, error) {
 	}
 }
 
-func openRemote(ctx context.Context, o Options) (*JetStreamLog, error) {
+func openRemote(ctx context.Context, o Options) (*Log, error) {
 	opts := append([]nats.Option{nats.Name("dcmove"), nats.Timeout(5 * time.Second)}, o.NATSOptions...)
 	nc, err := nats.Connect(o.ServerURL, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: connect to %s: %v (is the server running? check --server / DCMOVE_SERVER)", ErrUnavailable, o.ServerURL, err)
+		return nil, fmt.Errorf("%w: connect to %s: %v (is the server running? check --server / DCMOVE_SERVER)", events.ErrUnavailable, o.ServerURL, err)
 	}
 	replicas := o.Replicas
 	if replicas == 0 {
@@ -116,7 +117,7 @@ func openRemote(ctx context.Context, o Options) (*JetStreamLog, error) {
 			replicas = 3
 		}
 	}
-	l, err := NewJetStreamLog(ctx, nc, replicas)
+	l, err := NewLog(ctx, nc, replicas)
 	if err != nil {
 		nc.Close()
 		return nil, err
@@ -125,7 +126,7 @@ func openRemote(ctx context.Context, o Options) (*JetStreamLog, error) {
 }
 
 // joinEmbedded connects to the embedded server another process holds.
-func joinEmbedded(ctx context.Context, o Options) (*JetStreamLog, error) {
+func joinEmbedded(ctx context.Context, o Options) (*Log, error) {
 	b, err := os.ReadFile(filepath.Join(o.DataDir, ServerFileName))
 	if err != nil {
 		return nil, err
@@ -141,7 +142,7 @@ func joinEmbedded(ctx context.Context, o Options) (*JetStreamLog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to the server of pid %d at %s: %w", f.PID, f.URL, err)
 	}
-	l, err := NewJetStreamLog(ctx, nc, 1)
+	l, err := NewLog(ctx, nc, 1)
 	if err != nil {
 		nc.Close()
 		return nil, err
@@ -151,7 +152,7 @@ func joinEmbedded(ctx context.Context, o Options) (*JetStreamLog, error) {
 
 // startEmbedded starts the server on o.DataDir in this process; unlock
 // releases the data directory's lock, which the caller holds.
-func startEmbedded(ctx context.Context, o Options, unlock func()) (*JetStreamLog, error) {
+func startEmbedded(ctx context.Context, o Options, unlock func()) (*Log, error) {
 	token, err := randomToken()
 	if err != nil {
 		return nil, err
@@ -182,7 +183,7 @@ func startEmbedded(ctx context.Context, o Options, unlock func()) (*JetStreamLog
 		stop()
 		return nil, fmt.Errorf("events: connect to embedded server: %w", err)
 	}
-	l, err := NewJetStreamLog(ctx, nc, 1)
+	l, err := NewLog(ctx, nc, 1)
 	if err != nil {
 		nc.Close()
 		stop()

@@ -1,15 +1,16 @@
-package events
+package jetstream
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dcmove/dcmove/events"
 	"iter"
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
+	jsapi "github.com/nats-io/nats.go/jetstream"
 	"github.com/synadia-io/orbit.go/jetstreamext"
 )
 
@@ -18,10 +19,6 @@ const StreamName = "DCMOVE"
 
 // SubjectPrefix starts the NATS subject of every event: dcmove.<run>.<topic>.
 const SubjectPrefix = "dcmove"
-
-// MaxBatch is the most envelopes one atomic append can hold (the server's
-// atomic batch limit).
-const MaxBatch = 1000
 
 // duplicateWindow is how long JetStream remembers event ids to drop retries.
 const duplicateWindow = 15 * time.Minute
@@ -33,11 +30,11 @@ const (
 	codeBatchDuplicateID       = 10201 // atomic batch holds an id already stored
 )
 
-// JetStreamLog is the [Log] on a NATS JetStream stream.
-type JetStreamLog struct {
+// Log is the [Log] on a NATS JetStream stream.
+type Log struct {
 	nc     *nats.Conn
-	js     jetstream.JetStream
-	stream jetstream.Stream
+	js     jsapi.JetStream
+	stream jsapi.Stream
 	// closers run on Close, last first (the embedded server, its lock).
 	closers []func() error
 	// served is the address other processes reach the embedded server at,
@@ -45,13 +42,13 @@ type JetStreamLog struct {
 	served string
 }
 
-var _ Log = (*JetStreamLog)(nil)
+var _ events.Log = (*Log)(nil)
 
-// NewJetStreamLog returns a log on the connection, creating the event and
+// NewLog returns a log on the connection, creating the event and
 // timer streams if they do not exist yet (with replicas copies) and enabling
 // the features dcmove relies on if existing streams lack them.
-func NewJetStreamLog(ctx context.Context, nc *nats.Conn, replicas int) (*JetStreamLog, error) {
-	js, err := jetstream.New(nc)
+func NewLog(ctx context.Context, nc *nats.Conn, replicas int) (*Log, error) {
+	js, err := jsapi.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("events: jetstream: %w", err)
 	}
@@ -59,16 +56,16 @@ func NewJetStreamLog(ctx context.Context, nc *nats.Conn, replicas int) (*JetStre
 	if err != nil {
 		return nil, err
 	}
-	return &JetStreamLog{nc: nc, js: js, stream: st}, nil
+	return &Log{nc: nc, js: js, stream: st}, nil
 }
 
-func ensureStream(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.Stream, error) {
+func ensureStream(ctx context.Context, js jsapi.JetStream, replicas int) (jsapi.Stream, error) {
 	if replicas < 1 {
 		replicas = 1
 	}
 	st, err := js.Stream(ctx, StreamName)
 	exists := err == nil
-	if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+	if err != nil && !errors.Is(err, jsapi.ErrStreamNotFound) {
 		return nil, fmt.Errorf("events: open stream %s: %w", StreamName, translate(err))
 	}
 	if exists {
@@ -80,13 +77,13 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, replicas int) (je
 		return nil, err
 	}
 	if !exists {
-		st, err = js.CreateStream(ctx, jetstream.StreamConfig{
+		st, err = js.CreateStream(ctx, jsapi.StreamConfig{
 			Name:               StreamName,
 			Description:        "dcmove event log: every step of every datacenter move",
 			Subjects:           []string{SubjectPrefix + ".>"},
-			Storage:            jetstream.FileStorage,
+			Storage:            jsapi.FileStorage,
 			Replicas:           replicas,
-			Retention:          jetstream.LimitsPolicy,
+			Retention:          jsapi.LimitsPolicy,
 			Duplicates:         duplicateWindow,
 			AllowAtomicPublish: true,
 			// No AllowMsgSchedules here: the server then forces AllowRollup
@@ -96,7 +93,7 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, replicas int) (je
 			DenyDelete:  true,
 			DenyPurge:   true,
 			AllowDirect: true,
-			Sources:     []*jetstream.StreamSource{timerSource()},
+			Sources:     []*jsapi.StreamSource{timerSource()},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("events: create stream %s: %w", StreamName, translate(err))
@@ -122,15 +119,15 @@ func ensureStream(ctx context.Context, js jetstream.JetStream, replicas int) (je
 
 func runFilter(run string) string { return SubjectPrefix + "." + run + ".>" }
 
-func natsSubject(e Envelope) string { return SubjectPrefix + "." + e.Run + "." + e.Topic() }
+func natsSubject(e events.Envelope) string { return SubjectPrefix + "." + e.Run + "." + e.Topic() }
 
 // Append implements [Log].
-func (l *JetStreamLog) Append(ctx context.Context, run string, after uint64, evs ...Envelope) (uint64, error) {
+func (l *Log) Append(ctx context.Context, run string, after uint64, evs ...events.Envelope) (uint64, error) {
 	if len(evs) == 0 {
 		return 0, errors.New("events: append: nothing to append")
 	}
-	if len(evs) > MaxBatch {
-		return 0, fmt.Errorf("events: append: %d events in one atomic append, at most %d", len(evs), MaxBatch)
+	if len(evs) > events.MaxBatch {
+		return 0, fmt.Errorf("events: append: %d events in one atomic append, at most %d", len(evs), events.MaxBatch)
 	}
 	msgs := make([]*nats.Msg, len(evs))
 	for i, e := range evs {
@@ -146,17 +143,17 @@ func (l *JetStreamLog) Append(ctx context.Context, run string, after uint64, evs
 		}
 		m := nats.NewMsg(natsSubject(e))
 		m.Data = data
-		m.Header.Set(jetstream.MsgIDHeader, e.ID)
+		m.Header.Set(jsapi.MsgIDHeader, e.ID)
 		msgs[i] = m
 	}
-	if after != AnySequence {
-		msgs[0].Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, runFilter(run))
-		msgs[0].Header.Set(jetstream.ExpectedLastSubjSeqHeader, fmt.Sprint(after))
+	if after != events.AnySequence {
+		msgs[0].Header.Set(jsapi.ExpectedLastSubjSeqSubjHeader, runFilter(run))
+		msgs[0].Header.Set(jsapi.ExpectedLastSubjSeqHeader, fmt.Sprint(after))
 	}
 	var last uint64
 	var err error
 	if len(msgs) == 1 {
-		var ack *jetstream.PubAck
+		var ack *jsapi.PubAck
 		if ack, err = l.js.PublishMsg(ctx, msgs[0]); err == nil {
 			last = ack.Sequence
 		}
@@ -170,7 +167,7 @@ func (l *JetStreamLog) Append(ctx context.Context, run string, after uint64, evs
 		return last, nil
 	}
 	err = translate(err)
-	if errors.Is(err, ErrConflict) || errors.Is(err, ErrDuplicate) {
+	if errors.Is(err, events.ErrConflict) || errors.Is(err, events.ErrDuplicate) {
 		// The server checks the expected sequence before it drops
 		// duplicates, and rejects a whole batch that repeats an id. Either
 		// way, if these very events are already stored this is a retry of
@@ -182,7 +179,7 @@ func (l *JetStreamLog) Append(ctx context.Context, run string, after uint64, evs
 	return 0, fmt.Errorf("append %s: %w", describe(evs), err)
 }
 
-func describe(evs []Envelope) string {
+func describe(evs []events.Envelope) string {
 	if len(evs) == 1 {
 		return evs[0].Type
 	}
@@ -191,9 +188,9 @@ func describe(evs []Envelope) string {
 
 // stored reports whether the envelopes are already in the run, stored after
 // sequence after, and the sequence of the last of them.
-func (l *JetStreamLog) stored(ctx context.Context, run string, after uint64, evs []Envelope) (uint64, bool) {
+func (l *Log) stored(ctx context.Context, run string, after uint64, evs []events.Envelope) (uint64, bool) {
 	from := after + 1
-	if after == AnySequence {
+	if after == events.AnySequence {
 		from = 0
 	}
 	want := make(map[string]bool, len(evs))
@@ -219,31 +216,31 @@ func (l *JetStreamLog) stored(ctx context.Context, run string, after uint64, evs
 // translate maps NATS errors onto the package's sentinels, keeping the
 // original text.
 func translate(err error) error {
-	var apiErr *jetstream.APIError
+	var apiErr *jsapi.APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode {
 		case codeWrongLastSeq, codeWrongLastSeqReplicated:
-			return fmt.Errorf("%w (%s)", ErrConflict, apiErr.Description)
+			return fmt.Errorf("%w (%s)", events.ErrConflict, apiErr.Description)
 		case codeBatchDuplicateID:
-			return fmt.Errorf("%w (%s)", ErrDuplicate, apiErr.Description)
+			return fmt.Errorf("%w (%s)", events.ErrDuplicate, apiErr.Description)
 		}
 		return err
 	}
 	switch {
 	case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrNoResponders),
 		errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, nats.ErrDisconnected), errors.Is(err, jetstream.ErrNoStreamResponse):
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		errors.Is(err, nats.ErrDisconnected), errors.Is(err, jsapi.ErrNoStreamResponse):
+		return fmt.Errorf("%w: %v", events.ErrUnavailable, err)
 	}
 	return err
 }
 
 // Read implements [Log].
-func (l *JetStreamLog) Read(ctx context.Context, run string, from uint64) iter.Seq2[Record, error] {
-	return func(yield func(Record, error) bool) {
+func (l *Log) Read(ctx context.Context, run string, from uint64) iter.Seq2[events.Record, error] {
+	return func(yield func(events.Record, error) bool) {
 		last, err := l.lastSeq(ctx, runFilter(run))
 		if err != nil {
-			yield(Record{}, err)
+			yield(events.Record{}, err)
 			return
 		}
 		if last == 0 || last < from {
@@ -258,14 +255,14 @@ func (l *JetStreamLog) Read(ctx context.Context, run string, from uint64) iter.S
 }
 
 // Follow implements [Log].
-func (l *JetStreamLog) Follow(ctx context.Context, run string, from uint64) iter.Seq2[Record, error] {
+func (l *Log) Follow(ctx context.Context, run string, from uint64) iter.Seq2[events.Record, error] {
 	return l.consume(ctx, run, from)
 }
 
 // lastSeq returns the sequence of the last message on subject, 0 if none.
-func (l *JetStreamLog) lastSeq(ctx context.Context, subject string) (uint64, error) {
+func (l *Log) lastSeq(ctx context.Context, subject string) (uint64, error) {
 	m, err := l.stream.GetLastMsgForSubject(ctx, subject)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
+	if errors.Is(err, jsapi.ErrMsgNotFound) {
 		return 0, nil
 	}
 	if err != nil {
@@ -277,25 +274,25 @@ func (l *JetStreamLog) lastSeq(ctx context.Context, subject string) (uint64, err
 // consume yields the run's records from sequence from on, with an ordered
 // consumer (no server-side state to clean up), until the caller stops or ctx
 // ends.
-func (l *JetStreamLog) consume(ctx context.Context, run string, from uint64) iter.Seq2[Record, error] {
-	return func(yield func(Record, error) bool) {
+func (l *Log) consume(ctx context.Context, run string, from uint64) iter.Seq2[events.Record, error] {
+	return func(yield func(events.Record, error) bool) {
 		// The server keeps an ordered consumer for 5 minutes after its
 		// client stops, and a stream holds at most 1,000: every command
 		// reads, so the consumer is deleted when the read ends (and would
 		// expire after 30 s if this process died first).
-		cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{runFilter(run)}, InactiveThreshold: 30 * time.Second}
+		cfg := jsapi.OrderedConsumerConfig{FilterSubjects: []string{runFilter(run)}, InactiveThreshold: 30 * time.Second}
 		if from > 1 {
-			cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+			cfg.DeliverPolicy = jsapi.DeliverByStartSequencePolicy
 			cfg.OptStartSeq = from
 		}
 		cons, err := l.stream.OrderedConsumer(ctx, cfg)
 		if err != nil {
-			yield(Record{}, fmt.Errorf("events: read run %s: %w", run, translate(err)))
+			yield(events.Record{}, fmt.Errorf("events: read run %s: %w", run, translate(err)))
 			return
 		}
 		it, err := cons.Messages()
 		if err != nil {
-			yield(Record{}, fmt.Errorf("events: read run %s: %w", run, translate(err)))
+			yield(events.Record{}, fmt.Errorf("events: read run %s: %w", run, translate(err)))
 			return
 		}
 		defer l.deleteConsumer(cons)
@@ -308,12 +305,12 @@ func (l *JetStreamLog) consume(ctx context.Context, run string, from uint64) ite
 				switch {
 				case ctx.Err() != nil:
 					err = ctx.Err()
-				case errors.Is(err, jetstream.ErrMsgIteratorClosed) || l.nc.IsClosed():
-					err = fmt.Errorf("%w: the connection to the event store closed", ErrUnavailable)
+				case errors.Is(err, jsapi.ErrMsgIteratorClosed) || l.nc.IsClosed():
+					err = fmt.Errorf("%w: the connection to the event store closed", events.ErrUnavailable)
 				default:
 					err = translate(err)
 				}
-				yield(Record{}, fmt.Errorf("events: read run %s: %w", run, err))
+				yield(events.Record{}, fmt.Errorf("events: read run %s: %w", run, err))
 				return
 			}
 			if !yield(decodeMsg(m), nil) {
@@ -324,7 +321,7 @@ func (l *JetStreamLog) consume(ctx context.Context, run string, from uint64) ite
 }
 
 // deleteConsumer removes a read's consumer from the server.
-func (l *JetStreamLog) deleteConsumer(cons jetstream.Consumer) {
+func (l *Log) deleteConsumer(cons jsapi.Consumer) {
 	info := cons.CachedInfo()
 	if info == nil || l.nc.IsClosed() {
 		return
@@ -334,8 +331,8 @@ func (l *JetStreamLog) deleteConsumer(cons jetstream.Consumer) {
 	l.js.DeleteConsumer(ctx, StreamName, info.Name)
 }
 
-func decodeMsg(m jetstream.Msg) Record {
-	var r Record
+func decodeMsg(m jsapi.Msg) events.Record {
+	var r events.Record
 	if md, err := m.Metadata(); err == nil {
 		r.Seq = md.Sequence.Stream
 	}
@@ -348,33 +345,33 @@ func decodeMsg(m jetstream.Msg) Record {
 }
 
 // LastRun implements [Log].
-func (l *JetStreamLog) LastRun(ctx context.Context) (string, error) {
+func (l *Log) LastRun(ctx context.Context) (string, error) {
 	m, err := l.stream.GetLastMsgForSubject(ctx, SubjectPrefix+".*."+startedTopic)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return "", ErrNoRun
+	if errors.Is(err, jsapi.ErrMsgNotFound) {
+		return "", events.ErrNoRun
 	}
 	if err != nil {
 		return "", fmt.Errorf("events: find last run: %w", translate(err))
 	}
-	var e Envelope
-	if err := json.Unmarshal(m.Data, &e); err != nil || !ValidID(e.Run) {
+	var e events.Envelope
+	if err := json.Unmarshal(m.Data, &e); err != nil || !events.ValidID(e.Run) {
 		return "", fmt.Errorf("events: message %d on %s is not a dcmove event", m.Sequence, m.Subject)
 	}
 	return e.Run, nil
 }
 
 // startedTopic is the topic of [CutoverStarted], the first event of a run.
-var startedTopic = Envelope{Type: TypeCutoverStarted}.Topic()
+var startedTopic = events.Envelope{Type: events.TypeCutoverStarted}.Topic()
 
 // Served returns the address of the embedded server when this process runs
 // it, or "" when the log is a client of another process or server.
-func (l *JetStreamLog) Served() string { return l.served }
+func (l *Log) Served() string { return l.served }
 
 // Conn returns the NATS connection under the log.
-func (l *JetStreamLog) Conn() *nats.Conn { return l.nc }
+func (l *Log) Conn() *nats.Conn { return l.nc }
 
 // Close implements [Log].
-func (l *JetStreamLog) Close() error {
+func (l *Log) Close() error {
 	var errs []error
 	if l.nc != nil {
 		// Every append waits for its acknowledgement, so nothing is in

@@ -1,4 +1,4 @@
-package events_test
+package jetstream_test
 
 import (
 	"bytes"
@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/dcmove/dcmove/events"
-	"github.com/nats-io/nats.go/jetstream"
+	"github.com/dcmove/dcmove/events/jetstream"
+	jsapi "github.com/nats-io/nats.go/jetstream"
 )
 
 func TestCheckpointStore(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	l, err := events.Open(ctx, events.Options{DataDir: dir})
+	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func TestCheckpointStore(t *testing.T) {
 
 	// A checkpoint is durable: it survives the process that saved it.
 	l.Close()
-	if l, err = events.Open(ctx, events.Options{DataDir: dir}); err != nil {
+	if l, err = jetstream.Open(ctx, jetstream.Options{DataDir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	if store, err = l.Checkpoints(ctx); err != nil {
@@ -52,11 +53,11 @@ func TestCheckpointStore(t *testing.T) {
 		t.Fatalf("loaded %+v, want %+v", got, want)
 	}
 
-	js, err := jetstream.New(l.Conn())
+	js, err := jsapi.New(l.Conn())
 	if err != nil {
 		t.Fatal(err)
 	}
-	kv, err := js.KeyValue(ctx, events.CheckpointBucket)
+	kv, err := js.KeyValue(ctx, jetstream.CheckpointBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,8 +65,8 @@ func TestCheckpointStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.History() != 1 || st.(*jetstream.KeyValueBucketStatus).StreamInfo().Config.Storage != jetstream.FileStorage {
-		t.Errorf("bucket keeps %d values per key, storage %v; want 1, file", st.History(), st.(*jetstream.KeyValueBucketStatus).StreamInfo().Config.Storage)
+	if st.History() != 1 || st.(*jsapi.KeyValueBucketStatus).StreamInfo().Config.Storage != jsapi.FileStorage {
+		t.Errorf("bucket keeps %d values per key, storage %v; want 1, file", st.History(), st.(*jsapi.KeyValueBucketStatus).StreamInfo().Config.Storage)
 	}
 
 	// A large state is stored compressed, and comes back as it was.
@@ -118,7 +119,7 @@ func TestCheckpointStore(t *testing.T) {
 
 func TestLastSeq(t *testing.T) {
 	ctx := context.Background()
-	l, err := events.Open(ctx, events.Options{DataDir: t.TempDir()})
+	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package events
+package jetstream
 
 import (
 	"context"
@@ -7,10 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dcmove/dcmove/events"
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
+	jsapi "github.com/nats-io/nats.go/jetstream"
 )
 
 // TimersStreamName is the JetStream stream that holds the timers of every
@@ -34,10 +35,10 @@ const (
 
 // timerSource is how the event stream takes in the timers that fired: it
 // sources them from the timers stream and moves them onto the run's subjects.
-func timerSource() *jetstream.StreamSource {
-	return &jetstream.StreamSource{
+func timerSource() *jsapi.StreamSource {
+	return &jsapi.StreamSource{
 		Name: TimersStreamName,
-		SubjectTransforms: []jetstream.SubjectTransformConfig{{
+		SubjectTransforms: []jsapi.SubjectTransformConfig{{
 			Source:      firedPrefix + ">",
 			Destination: SubjectPrefix + ".>",
 		}},
@@ -45,7 +46,7 @@ func timerSource() *jetstream.StreamSource {
 }
 
 // hasTimerSource reports whether cfg already sources the timers stream.
-func hasTimerSource(cfg jetstream.StreamConfig) bool {
+func hasTimerSource(cfg jsapi.StreamConfig) bool {
 	for _, s := range cfg.Sources {
 		if s != nil && s.Name == TimersStreamName {
 			return true
@@ -56,17 +57,17 @@ func hasTimerSource(cfg jetstream.StreamConfig) bool {
 
 // ensureTimersStream creates the timers stream if it does not exist yet and
 // enables message schedules on it if it lacks them.
-func ensureTimersStream(ctx context.Context, js jetstream.JetStream, replicas int) error {
+func ensureTimersStream(ctx context.Context, js jsapi.JetStream, replicas int) error {
 	st, err := js.Stream(ctx, TimersStreamName)
 	switch {
-	case errors.Is(err, jetstream.ErrStreamNotFound):
-		_, err = js.CreateStream(ctx, jetstream.StreamConfig{
+	case errors.Is(err, jsapi.ErrStreamNotFound):
+		_, err = js.CreateStream(ctx, jsapi.StreamConfig{
 			Name:        TimersStreamName,
 			Description: "dcmove timers: schedules the server fires into the event log " + StreamName,
 			Subjects:    []string{TimersSubjectPrefix + ".>"},
-			Storage:     jetstream.FileStorage,
+			Storage:     jsapi.FileStorage,
 			Replicas:    replicas,
-			Retention:   jetstream.LimitsPolicy,
+			Retention:   jsapi.LimitsPolicy,
 			Duplicates:  duplicateWindow,
 			// The server then also allows roll-ups and purges here: it
 			// purges each one-shot schedule once it has fired.
@@ -98,7 +99,7 @@ func ensureTimersStream(ctx context.Context, js jetstream.JetStream, replicas in
 // subjects of their own, and a timer scheduled again under the same envelope
 // id replaces its pending schedule rather than adding a second one.
 func timerToken(id string) string {
-	if ValidID(id) {
+	if events.ValidID(id) {
 		return id
 	}
 	sum := sha256.Sum256([]byte(id))
@@ -125,7 +126,7 @@ func fireTime(at time.Time) time.Time {
 // from the copies it fires, so the copy in the event stream carries none:
 // readers must tolerate seeing an envelope id twice (a Schedule retried after
 // its first attempt fired and the duplicate window passed).
-func (l *JetStreamLog) Schedule(ctx context.Context, e Envelope, at time.Time) error {
+func (l *Log) Schedule(ctx context.Context, e events.Envelope, at time.Time) error {
 	if at.IsZero() {
 		return fmt.Errorf("events: schedule %s: no due time", e.ID)
 	}
@@ -141,9 +142,9 @@ func (l *JetStreamLog) Schedule(ctx context.Context, e Envelope, at time.Time) e
 	m := nats.NewMsg(scheduledPrefix + topic + "." + timerToken(e.ID))
 	m.Data = data
 	_, err = l.js.PublishMsg(ctx, m,
-		jetstream.WithMsgID(e.ID),
-		jetstream.WithScheduleAt(fireTime(at)),
-		jetstream.WithScheduleTarget(firedPrefix+topic),
+		jsapi.WithMsgID(e.ID),
+		jsapi.WithScheduleAt(fireTime(at)),
+		jsapi.WithScheduleTarget(firedPrefix+topic),
 	)
 	if err != nil {
 		return fmt.Errorf("schedule %s at %s: %w", e.Type, at.UTC().Format(time.RFC3339), translate(err))

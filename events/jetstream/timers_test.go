@@ -1,4 +1,4 @@
-package events_test
+package jetstream_test
 
 import (
 	"context"
@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
+	jsapi "github.com/nats-io/nats.go/jetstream"
 )
 
 // timerWait is how long a test waits for a timer: generous, since the
@@ -44,7 +45,7 @@ func await(t *testing.T, l events.Log, run, id string) events.Record {
 	return events.Record{}
 }
 
-func streamConfig(t *testing.T, js jetstream.JetStream, name string) jetstream.StreamConfig {
+func streamConfig(t *testing.T, js jsapi.JetStream, name string) jsapi.StreamConfig {
 	t.Helper()
 	st, err := js.Stream(context.Background(), name)
 	if err != nil {
@@ -53,7 +54,7 @@ func streamConfig(t *testing.T, js jetstream.JetStream, name string) jetstream.S
 	return st.CachedInfo().Config
 }
 
-func checkEventStream(t *testing.T, cfg jetstream.StreamConfig) {
+func checkEventStream(t *testing.T, cfg jsapi.StreamConfig) {
 	t.Helper()
 	if cfg.AllowMsgSchedules || cfg.AllowRollup || !cfg.DenyPurge || !cfg.DenyDelete || !cfg.AllowAtomicPublish {
 		t.Errorf("%s: schedules %v, roll-up %v, deny purge %v, deny delete %v, atomic %v; want false false true true true",
@@ -61,12 +62,12 @@ func checkEventStream(t *testing.T, cfg jetstream.StreamConfig) {
 	}
 	n := 0
 	for _, s := range cfg.Sources {
-		if s.Name == events.TimersStreamName {
+		if s.Name == jetstream.TimersStreamName {
 			n++
 		}
 	}
 	if n != 1 {
-		t.Errorf("%s sources %s %d times, want once: %+v", cfg.Name, events.TimersStreamName, n, cfg.Sources)
+		t.Errorf("%s sources %s %d times, want once: %+v", cfg.Name, jetstream.TimersStreamName, n, cfg.Sources)
 	}
 }
 
@@ -74,16 +75,16 @@ func checkEventStream(t *testing.T, cfg jetstream.StreamConfig) {
 // so that a server upgrade that changes it fails here first.
 func TestTimerEngineFacts(t *testing.T) {
 	ctx := context.Background()
-	l := openEmbedded(t).(*events.JetStreamLog)
+	l := openEmbedded(t).(*jetstream.Log)
 	defer l.Close()
-	js, err := jetstream.New(l.Conn())
+	js, err := jsapi.New(l.Conn())
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// Schedules force roll-up on and purge protection off, which is why
 	// the event stream does not hold them.
-	probe, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "PROBE", Subjects: []string{"probe.>"},
+	probe, err := js.CreateStream(ctx, jsapi.StreamConfig{Name: "PROBE", Subjects: []string{"probe.>"},
 		AllowMsgSchedules: true, DenyPurge: true, DenyDelete: true})
 	if err != nil {
 		t.Fatal(err)
@@ -91,9 +92,9 @@ func TestTimerEngineFacts(t *testing.T) {
 	if c := probe.CachedInfo().Config; !c.AllowRollup || c.DenyPurge {
 		t.Errorf("a stream with schedules: roll-up %v, deny purge %v; the event stream design assumes true, false", c.AllowRollup, c.DenyPurge)
 	}
-	checkEventStream(t, streamConfig(t, js, events.StreamName))
-	if c := streamConfig(t, js, events.TimersStreamName); !c.AllowMsgSchedules {
-		t.Errorf("%s does not allow message schedules", events.TimersStreamName)
+	checkEventStream(t, streamConfig(t, js, jetstream.StreamName))
+	if c := streamConfig(t, js, jetstream.TimersStreamName); !c.AllowMsgSchedules {
+		t.Errorf("%s does not allow message schedules", jetstream.TimersStreamName)
 	}
 
 	e := cooldown(t, "r1", "web1")
@@ -104,7 +105,7 @@ func TestTimerEngineFacts(t *testing.T) {
 
 	// The copy in the event stream was sourced and carries no
 	// de-duplication id: the scheduler strips it.
-	evs, err := js.Stream(ctx, events.StreamName)
+	evs, err := js.Stream(ctx, jetstream.StreamName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestTimerEngineFacts(t *testing.T) {
 	if m.Subject != "dcmove.r1.asset.web1" {
 		t.Errorf("fired event on %s, want dcmove.r1.asset.web1", m.Subject)
 	}
-	if id := m.Header.Get(jetstream.MsgIDHeader); id != "" {
+	if id := m.Header.Get(jsapi.MsgIDHeader); id != "" {
 		t.Errorf("the fired copy carries Nats-Msg-Id %q: the server now keeps it; Schedule's doc says readers must tolerate duplicates", id)
 	}
 	if m.Header.Get("Nats-Stream-Source") == "" {
@@ -124,19 +125,19 @@ func TestTimerEngineFacts(t *testing.T) {
 
 	// A one-shot schedule does not stay: the server purges it when it
 	// fires, and the fired copy in the timers stream is the record.
-	tms, err := js.Stream(ctx, events.TimersStreamName)
+	tms, err := js.Stream(ctx, jetstream.TimersStreamName)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fired, err := tms.GetLastMsgForSubject(ctx, "dcmove-timers.fired.r1.asset.web1")
 	if err != nil {
-		t.Fatalf("no fired copy in %s: %v", events.TimersStreamName, err)
+		t.Fatalf("no fired copy in %s: %v", jetstream.TimersStreamName, err)
 	}
 	sched := fired.Header.Get("Nats-Scheduler")
 	if sched != "dcmove-timers.schedule.r1.asset.web1."+e.ID {
 		t.Errorf("fired copy names schedule %q", sched)
 	}
-	if _, err := tms.GetLastMsgForSubject(ctx, sched); !errors.Is(err, jetstream.ErrMsgNotFound) {
+	if _, err := tms.GetLastMsgForSubject(ctx, sched); !errors.Is(err, jsapi.ErrMsgNotFound) {
 		t.Errorf("schedule message after it fired: err = %v, want it purged", err)
 	}
 }
@@ -147,7 +148,7 @@ func TestTimerEngineFacts(t *testing.T) {
 func TestTimerDueWhileServerDownFiresOnReopen(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	l, err := events.Open(ctx, events.Options{DataDir: dir})
+	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestTimerDueWhileServerDownFiresOnReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(2500 * time.Millisecond) // past due, no server running
-	l, err = events.Open(ctx, events.Options{DataDir: dir})
+	l, err = jetstream.Open(ctx, jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,13 +179,13 @@ func TestTimerDueWhileServerDownFiresOnReopen(t *testing.T) {
 }
 
 // oldEventStream is the event stream as dcmove created it before timers.
-var oldEventStream = jetstream.StreamConfig{
-	Name:               events.StreamName,
+var oldEventStream = jsapi.StreamConfig{
+	Name:               jetstream.StreamName,
 	Description:        "dcmove event log: every step of every datacenter move",
-	Subjects:           []string{events.SubjectPrefix + ".>"},
-	Storage:            jetstream.FileStorage,
+	Subjects:           []string{jetstream.SubjectPrefix + ".>"},
+	Storage:            jsapi.FileStorage,
 	Replicas:           1,
-	Retention:          jetstream.LimitsPolicy,
+	Retention:          jsapi.LimitsPolicy,
 	Duplicates:         15 * time.Minute,
 	AllowAtomicPublish: true,
 	DenyDelete:         true,
@@ -195,7 +196,7 @@ var oldEventStream = jetstream.StreamConfig{
 
 func TestOldEventStreamGetsTimerSource(t *testing.T) {
 	ctx := context.Background()
-	s, err := events.StartServer(t.TempDir(), "", 0, "")
+	s, err := jetstream.StartServer(t.TempDir(), "", 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,14 +205,14 @@ func TestOldEventStreamGetsTimerSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, err := jetstream.New(nc)
+	js, err := jsapi.New(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := js.CreateStream(ctx, oldEventStream); err != nil {
 		t.Fatal(err)
 	}
-	old, err := events.NewJetStreamLog(ctx, nc, 1)
+	old, err := jetstream.NewLog(ctx, nc, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,12 +221,12 @@ func TestOldEventStreamGetsTimerSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Opened again (as every dcmove command does), nothing changes.
-	l, err := events.NewJetStreamLog(ctx, nc, 1)
+	l, err := jetstream.NewLog(ctx, nc, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	cfg := streamConfig(t, js, events.StreamName)
+	cfg := streamConfig(t, js, jetstream.StreamName)
 	checkEventStream(t, cfg)
 	if cfg.MaxMsgSize != oldEventStream.MaxMsgSize || cfg.Duplicates != oldEventStream.Duplicates {
 		t.Errorf("settings lost: max msg size %d, duplicates %s", cfg.MaxMsgSize, cfg.Duplicates)
@@ -244,7 +245,7 @@ func TestOldEventStreamGetsTimerSource(t *testing.T) {
 
 func TestTimersStreamGetsSchedules(t *testing.T) {
 	ctx := context.Background()
-	s, err := events.StartServer(t.TempDir(), "", 0, "")
+	s, err := jetstream.StartServer(t.TempDir(), "", 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,20 +254,20 @@ func TestTimersStreamGetsSchedules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, err := jetstream.New(nc)
+	js, err := jsapi.New(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Made by hand, without schedules.
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: events.TimersStreamName, Subjects: []string{events.TimersSubjectPrefix + ".>"}}); err != nil {
+	if _, err := js.CreateStream(ctx, jsapi.StreamConfig{Name: jetstream.TimersStreamName, Subjects: []string{jetstream.TimersSubjectPrefix + ".>"}}); err != nil {
 		t.Fatal(err)
 	}
-	l, err := events.NewJetStreamLog(ctx, nc, 1)
+	l, err := jetstream.NewLog(ctx, nc, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if !streamConfig(t, js, events.TimersStreamName).AllowMsgSchedules {
+	if !streamConfig(t, js, jetstream.TimersStreamName).AllowMsgSchedules {
 		t.Fatal("schedules not enabled")
 	}
 	e := cooldown(t, "r1", "web1")
