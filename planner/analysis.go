@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/planner/schedule"
 )
 
@@ -508,14 +509,10 @@ func (a *Analysis) lintRules() []Finding {
 		if s.Rule == "" {
 			continue
 		}
-		name := s.Template
-		if name == "" {
-			name = s.ID
-		}
-		switch {
-		case strings.HasPrefix(name, "review"):
+		switch s.Kind {
+		case events.KindReviewRule:
 			reviewed[s.Rule] = true
-		case strings.HasPrefix(name, "verify"):
+		case events.KindVerifyRule:
 			verified[s.Rule] = true
 		}
 	}
@@ -531,14 +528,15 @@ func (a *Analysis) lintRules() []Finding {
 		if len(missing) > 0 {
 			out = append(out, finding("L010", SeverityError, r.Pos,
 				fmt.Sprintf("firewall rule %s has no step for %s", r.ID, strings.Join(missing, " and ")),
-				"use runbook: weekend-cutover, or add steps review-"+r.ID+" and verify-"+r.ID+" with rule: "+r.ID))
+				"use runbook: weekend-cutover, or add steps with kind: review-rule and kind: verify-rule and rule: "+r.ID))
 		}
 	}
 	return out
 }
 
-// lintDecommission checks that every decommission step comes after a
-// validation and the grace period.
+// lintDecommission checks that every step of kind decommission comes after
+// a step of kind validate and a grace period (kind grace) at least as long
+// as the plan's.
 func (a *Analysis) lintDecommission() []Finding {
 	idx := map[string]*Step{}
 	for i := range a.Runbook.Steps {
@@ -563,22 +561,17 @@ func (a *Analysis) lintDecommission() []Finding {
 	var out []Finding
 	for i := range a.Runbook.Steps {
 		s := &a.Runbook.Steps[i]
-		name := s.Template
-		if name == "" {
-			name = s.ID
-		}
-		if !strings.HasPrefix(name, "decommission") {
+		if s.Kind != events.KindDecommission {
 			continue
 		}
 		var validated, graced bool
 		for id := range before(s) {
 			d := idx[id]
-			tn := d.Template
-			if tn == "" {
-				tn = d.ID
+			if d == nil {
+				continue
 			}
-			validated = validated || strings.HasPrefix(tn, "validate")
-			graced = graced || (strings.HasPrefix(tn, "grace") && d.Duration.Likely >= a.Plan.GraceDuration().Likely)
+			validated = validated || d.Kind == events.KindValidate
+			graced = graced || (d.Kind == events.KindGrace && d.Duration.Likely >= a.Plan.GraceDuration().Likely)
 		}
 		if !validated || !graced {
 			var missing []string
@@ -590,7 +583,7 @@ func (a *Analysis) lintDecommission() []Finding {
 			}
 			out = append(out, finding("L005", SeverityError, s.Pos,
 				fmt.Sprintf("step %s decommissions equipment without %s before it", s.ID, strings.Join(missing, " and ")),
-				"make it come after the validation steps and a grace-period step (after: [...])"))
+				"make it come after a validation step (kind: validate) and a grace period (kind: grace): after: [...]"))
 		}
 	}
 	return out

@@ -68,7 +68,7 @@ func (d *decoder) check(p *Plan) {
 	}
 	d.unique("check", len(checks), func(i int) (string, Pos) { return checks[i].ID, d.pos(d.checks[i]) })
 
-	d.unique("firewall rule", len(p.FirewallRules), func(i int) (string, Pos) { return p.FirewallRules[i].ID, d.pos(d.rules[i]) })
+	rules := d.unique("firewall rule", len(p.FirewallRules), func(i int) (string, Pos) { return p.FirewallRules[i].ID, d.pos(d.rules[i]) })
 	firstDomain := map[string]int{}
 	for i, dom := range p.Domains {
 		nodes := d.domains[i]
@@ -93,7 +93,7 @@ func (d *decoder) check(p *Plan) {
 	}
 	d.unique("stakeholder", len(p.Stakeholders), func(i int) (string, Pos) { return p.Stakeholders[i].ID, d.pos(d.stakeholders[i]) })
 
-	d.checkSteps(p, roles, assets, slices.Concat(resources, vehicles))
+	d.checkSteps(p, roles, assets, services, rules, slices.Concat(resources, vehicles))
 }
 
 // checkCrew reports crew members listed twice and a lead who is not in the
@@ -232,7 +232,7 @@ func (d *decoder) checkServices(p *Plan, services []string) {
 // checkSteps reports duplicate step ids, references from steps to nothing,
 // and cycles. With a runbook template, after and backout may name steps
 // the template expands into, which only the expansion can check.
-func (d *decoder) checkSteps(p *Plan, roles, assets, needs []string) {
+func (d *decoder) checkSteps(p *Plan, roles, assets, services, rules, needs []string) {
 	steps := make([]string, 0, len(p.Steps))
 	firstStep := map[string]*yaml.Node{}
 	for i, s := range p.Steps {
@@ -281,6 +281,12 @@ func (d *decoder) checkSteps(p *Plan, roles, assets, needs []string) {
 		}
 		if nodes.asset != nil {
 			d.known(nodes.asset, assets, "assets in the plan", "step %q uses unknown asset %q", s.ID, s.Asset)
+		}
+		if nodes.service != nil {
+			d.known(nodes.service, services, "services in the plan", "step %q is about unknown service %q", s.ID, s.Service)
+		}
+		if nodes.rule != nil {
+			d.known(nodes.rule, rules, "firewall rules in the plan", "step %q is about unknown firewall rule %q", s.ID, s.Rule)
 		}
 		if nodes.role != nil && !slices.Contains(roles, s.Role) {
 			d.errorf(nodes.role, "step %q needs role %q but nobody in crew has it; %s", s.ID, s.Role, Hint(s.Role, "roles in crew", roles))

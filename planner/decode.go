@@ -31,7 +31,7 @@ var (
 	domainFields      = []string{"name", "service", "ttl"}
 	backupFields      = []string{"id", "of", "stored_on", "verified"}
 	stakeholderFields = []string{"id", "title", "contact", "notice", "ack"}
-	stepFields        = []string{"id", "title", "phase", "duration", "after", "asset", "role", "gate", "needs", "backout", "backout_only", "timer"}
+	stepFields        = []string{"id", "title", "phase", "duration", "after", "asset", "role", "gate", "needs", "backout", "backout_only", "timer", "kind", "service", "rule"}
 	durationFields    = []string{"optimistic", "likely", "pessimistic"}
 )
 
@@ -86,6 +86,8 @@ type stepNodes struct {
 	id      *yaml.Node
 	after   []*yaml.Node
 	asset   *yaml.Node
+	service *yaml.Node
+	rule    *yaml.Node
 	role    *yaml.Node
 	needs   []*yaml.Node // the resource or vehicle id of each need
 	backout []*yaml.Node
@@ -843,12 +845,15 @@ func (d *decoder) step(n *yaml.Node) (Step, stepNodes, bool) {
 	}
 	s.After, nodes.after = d.list(f, "after")
 	s.Asset, nodes.asset = d.text(f, "asset", false, "")
+	s.Service, nodes.service = d.text(f, "service", false, "")
+	s.Rule, nodes.rule = d.text(f, "rule", false, "")
 	s.Role, nodes.role = d.text(f, "role", false, "")
 	s.Gate = d.flag(f, "gate")
 	s.Needs, nodes.needs = d.stepNeeds(f)
 	s.Backout, nodes.backout = d.list(f, "backout")
 	s.BackoutOnly = d.flag(f, "backout_only")
-	s.Timer = d.timer(f)
+	s.Kind, s.Gate = d.kind(f, s.Gate)
+	s.Timer = timerOf(s.Kind)
 	return s, nodes, nodes.id != nil
 }
 

@@ -96,6 +96,7 @@ func Expand(p *Plan, t *Template) (*Runbook, error) {
 					Role:        ts.Role,
 					Gate:        ts.Gate,
 					BackoutOnly: ts.BackoutOnly,
+					Kind:        ts.Kind,
 					Timer:       ts.Timer,
 					Asset:       it.asset,
 					Service:     it.service,

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/dcmove/dcmove/events"
 )
 
 // LintInfo documents a lint: what it looks for and the real move that
@@ -65,7 +67,7 @@ const (
 	maxShift       = 12 * time.Hour
 	longWindow     = 16 * time.Hour
 	minVantages    = 2
-	leadRole       = "lead"
+	leadRole       = events.RoleLead
 	offSiteExample = "stored_on: offsite:s3-paris, verified: true"
 )
 

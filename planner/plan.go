@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/dcmove/dcmove/events"
 )
 
 // Plan is a datacenter move as the migration lead wrote it: who, what, when,
@@ -283,6 +285,10 @@ type Step struct {
 	ID string
 	// Title says what the team does, in their words.
 	Title string
+	// Kind says what the step is (yaml "kind"): lints, guards and status
+	// treat every step of a kind alike, whatever its id. Empty for plain
+	// work; a gate (yaml "gate: true") with no kind is [events.KindGate].
+	Kind events.StepKind
 	// Phase is free text grouping steps, e.g. before, move, after.
 	Phase string
 	// Duration is how long the step is expected to take.
@@ -304,11 +310,17 @@ type Step struct {
 	Backout []string
 	// BackoutOnly marks a step that only runs during a back-out.
 	BackoutOnly bool
-	// Timer marks a step no one works on (yaml "timer"): "cooldown", the
-	// wait after its asset's shutdown, ends by itself when the asset has
-	// cooled down; "grace", a grace period, cannot end before its duration.
+	// Timer is Kind when the step is a timer no one works on: "cooldown",
+	// the wait after its asset's shutdown, ends by itself when the asset
+	// has cooled down; "grace", a grace period, cannot end before its
+	// duration. A plan may still write timer: cooldown or timer: grace,
+	// which declares that kind.
+	//
+	// Deprecated: read Kind ([events.StepKind.IsTimer]).
 	Timer string
-	// Service, Rule, Stakeholder, Site name what an expanded step is about.
+	// Service, Rule, Stakeholder, Site name what an expanded step is about;
+	// a plan's own step may name its service and firewall rule (yaml
+	// "service", "rule").
 	Service, Rule, Stakeholder, Site string
 	// Template is the id of the runbook template step this step was
 	// expanded from, if any.

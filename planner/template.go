@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dcmove/dcmove/events"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -59,7 +60,11 @@ type TemplateStep struct {
 	Needs       []Need
 	Backout     []string
 	BackoutOnly bool
-	// Timer makes the expanded steps timers (see [Step]).
+	// Kind is what the expanded steps are (see [Step]).
+	Kind events.StepKind
+	// Timer is Kind when it is a timer kind: "cooldown" or "grace".
+	//
+	// Deprecated: read Kind.
 	Timer string
 	Pos   Pos
 	nodes templateNodes
@@ -73,7 +78,7 @@ type templateNodes struct {
 var (
 	templateFields     = []string{"runbook", "title", "phases", "steps"}
 	phaseFields        = []string{"id", "title", "timing"}
-	templateStepFields = []string{"id", "title", "phase", "for", "where", "duration", "after", "role", "gate", "needs", "backout", "backout_only", "timer"}
+	templateStepFields = []string{"id", "title", "phase", "for", "where", "duration", "after", "role", "gate", "needs", "backout", "backout_only", "timer", "kind"}
 	timings            = []string{"before", "window", "after"}
 )
 
@@ -225,9 +230,14 @@ func (d *decoder) templateStep(n *yaml.Node, phases map[string]Pos) (TemplateSte
 	s.Gate = d.flag(f, "gate")
 	s.Backout, s.nodes.backout = d.list(f, "backout")
 	s.BackoutOnly = d.flag(f, "backout_only")
-	s.Timer = d.timer(f)
-	if s.Timer == "cooldown" && s.For != "assets" {
-		d.errorf(f.values["timer"], "a cooldown timer waits for an asset: expand it for: assets")
+	s.Kind, s.Gate = d.kind(f, s.Gate)
+	s.Timer = timerOf(s.Kind)
+	if s.Kind == events.KindCooldown && s.For != "assets" {
+		n := f.values["timer"]
+		if n == nil {
+			n = f.values["kind"]
+		}
+		d.errorf(n, "a cooldown timer waits for an asset: expand it for: assets")
 	}
 	s.Needs, s.nodes.needs = d.needs(f)
 	return s, true
@@ -323,15 +333,62 @@ func orOnce(kind string) string {
 	return kind
 }
 
-// timers are the kinds of timer a step may be.
-var timers = []string{"cooldown", "grace"}
+// timers are the kinds a step's timer: may name; timer: cooldown is an
+// older spelling of kind: cooldown, timer: grace of kind: grace.
+var timers = []string{string(events.KindCooldown), string(events.KindGrace)}
 
-// timer reads a step's timer kind, if any.
-func (d *decoder) timer(f *fields) string {
-	t, n := d.text(f, "timer", false, "")
-	if n != nil && !slices.Contains(timers, t) {
-		d.errorf(n, "timer %q is not one of %s (cooldown: ends when the asset has cooled down; grace: cannot end before its duration)", t, strings.Join(timers, ", "))
-		return ""
+// kind reads what a step is, from kind: or timer:, and returns it with the
+// step's gate flag: a step with gate: true and no kind is a gate, and
+// kind: gate makes a step a gate. An unknown kind, an unknown timer, a
+// timer that contradicts the kind, or kind: gate with gate: false is an
+// error at its position.
+func (d *decoder) kind(f *fields, gate bool) (events.StepKind, bool) {
+	k, kn := d.text(f, "kind", false, "")
+	kind := events.StepKind(k)
+	if kn != nil && !kind.Valid() {
+		d.errorf(kn, "unknown step kind %q; %s", k, kindHint(k))
+		return events.KindWork, gate
 	}
-	return t
+	t, tn := d.text(f, "timer", false, "")
+	switch {
+	case tn == nil:
+	case !slices.Contains(timers, t):
+		d.errorf(tn, "timer %q is not one of %s (cooldown: ends when the asset has cooled down; grace: cannot end before its duration)", t, strings.Join(timers, ", "))
+	case kn != nil && kind != events.StepKind(t):
+		d.errorf(tn, "timer: %s makes the step kind %s, but it says kind: %s; keep one of them (timer: %s is the older spelling of kind: %s)", t, t, k, t, t)
+	default:
+		kind = events.StepKind(t)
+	}
+	switch {
+	case kind == events.KindGate && f.values["gate"] != nil && !gate:
+		d.errorf(f.values["gate"], "a step of kind gate is a go/no-go gate; remove gate: false")
+	case kind == events.KindGate:
+		gate = true
+	case kind == events.KindWork && gate:
+		kind = events.KindGate
+	}
+	return kind, gate
+}
+
+// kindHint suggests a kind for an unknown one and lists them all.
+func kindHint(k string) string {
+	kinds := events.StepKinds()
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
+	all := "write one of " + strings.Join(names, ", ") + ", or leave kind out for plain work"
+	if h := Hint(k, "kinds", names); strings.HasPrefix(h, "did you mean") {
+		return h + " " + all
+	}
+	return all
+}
+
+// timerOf returns the timer a step of that kind is ("cooldown", "grace"),
+// or "".
+func timerOf(k events.StepKind) string {
+	if k.IsTimer() {
+		return string(k)
+	}
+	return ""
 }
