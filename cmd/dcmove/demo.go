@@ -143,10 +143,14 @@ func (m *Main) demo(c *cli.Context) error {
 		// The lead switches degraded mode with the steps that call for it.
 		var out *runbooks.Outcome
 		var err error
-		switch act.Step {
-		case "enter-degraded-mode":
+		var kind events.StepKind
+		if s, ok := rb.Step(act.Step); ok {
+			kind = s.Kind
+		}
+		switch kind {
+		case events.KindEnterDegraded:
 			out, err = cut.EnterDegraded(c.Context, run, p.Lead, "the machines leave PA2")
-		case "leave-degraded-mode":
+		case events.KindLeaveDegraded:
 			out, err = cut.LeaveDegraded(c.Context, run, p.Lead, "every service validated at PA3")
 		}
 		if err != nil && simErr == nil {
@@ -154,7 +158,7 @@ func (m *Main) demo(c *cli.Context) error {
 		}
 		if out != nil {
 			ev, _ := out.Appended[len(out.Appended)-1].Decode()
-			fmt.Fprintf(w, "%s  %s\n", at, projections.Describe(p.Lead, ev, out.Run.Title))
+			fmt.Fprintf(w, "%s  %s\n", at, projections.Describe(p.Lead, ev, out.Run.StepTitle))
 		}
 	}
 	if err := sim.Run(c.Context, p, run); err != nil {
