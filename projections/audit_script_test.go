@@ -110,7 +110,7 @@ func (s *script) start(at string, rehearsal bool, hash string) *script {
 		Optimistic: d(15 * time.Minute), Likely: d(15 * time.Minute), Pessimistic: d(30 * time.Minute)}, "08:00", "08:15")
 	plan(events.StepPlanned{Step: "shutdown-db", Title: "Shut the database down", Phase: "move", Asset: "db-1", Role: "tech", After: []string{"go-no-go"},
 		Optimistic: d(20 * time.Minute), Likely: d(30 * time.Minute), Pessimistic: d(time.Hour), Cooldown: d(30 * time.Minute),
-		Service: "shop", Template: "stop-<id>", Backout: []string{"reopen-pa2"}}, "08:15", "08:45")
+		Service: "shop", Template: "stop-<id>", Kind: events.KindStopService, Backout: []string{"reopen-pa2"}}, "08:15", "08:45")
 	plan(events.StepPlanned{Step: "cool-down-db", Title: "Let db-1 cool down", Phase: "move", Asset: "db-1", Timer: "cooldown", After: []string{"shutdown-db"},
 		Optimistic: d(30 * time.Minute), Likely: d(30 * time.Minute), Pessimistic: d(30 * time.Minute)}, "08:45", "09:15")
 	plan(events.StepPlanned{Step: "unrack-db", Title: "Unrack db-1", Phase: "move", Asset: "db-1", Role: "tech", After: []string{"cool-down-db"},
@@ -118,7 +118,7 @@ func (s *script) start(at string, rehearsal bool, hash string) *script {
 	plan(events.StepPlanned{Step: "rack-db", Title: "Rack db-1 at PA3", Phase: "move", Asset: "db-1", Role: "tech", After: []string{"unrack-db"},
 		Optimistic: d(45 * time.Minute), Likely: d(time.Hour), Pessimistic: d(2 * time.Hour)}, "10:15", "11:15")
 	plan(events.StepPlanned{Step: "validate", Title: "Validate the shop from outside", Phase: "move", Role: "app", After: []string{"rack-db"},
-		Service: "shop", Template: "start-<id>", Optimistic: d(30 * time.Minute), Likely: d(time.Hour), Pessimistic: d(2 * time.Hour)}, "11:15", "12:15")
+		Service: "shop", Template: "start-<id>", Kind: events.KindStartService, Optimistic: d(30 * time.Minute), Likely: d(time.Hour), Pessimistic: d(2 * time.Hour)}, "11:15", "12:15")
 	plan(events.StepPlanned{Step: "cleanup-pa2", Title: "Clear the PA2 cage", Phase: "after", Timing: "after", Role: "tech", After: []string{"validate"},
 		Optimistic: d(time.Hour), Likely: d(time.Hour), Pessimistic: d(time.Hour)}, "12:15", "13:15")
 	plan(events.StepPlanned{Step: "announce", Title: "Tell customers the move is over", Phase: "after", Timing: "after", Role: "lead", After: []string{"validate"},

@@ -107,9 +107,9 @@ func outcome(st *Step) Outcome {
 func Compare(a, b *Report) (*Comparison, error) {
 	sa, sb := a.Status, b.Status
 	if sa.Plan != sb.Plan {
-		return nil, fmt.Errorf("%w: run %s is of plan %s and run %s of plan %s; compare two runs of one plan, such as its rehearsal and its live run", ErrDifferentPlans, sa.Run, sa.Plan, sb.Run, sb.Plan)
+		return nil, fmt.Errorf("%w: run %s is of plan %s and run %s of plan %s; compare two runs of one plan, such as its rehearsal and its live run", ErrDifferentPlans, sa.ID, sa.Plan, sb.ID, sb.Plan)
 	}
-	c := &Comparison{Plan: sa.Plan, A: RunRef{sa.Run, sa.Rehearsal}, B: RunRef{sb.Run, sb.Rehearsal},
+	c := &Comparison{Plan: sa.Plan, A: RunRef{sa.ID, sa.Rehearsal}, B: RunRef{sb.ID, sb.Rehearsal},
 		SamePlanFile: a.Hash != "" && a.Hash == b.Hash, Total: PhaseDelta{Phase: "total"}}
 	inA := map[string]bool{}
 	for _, st := range sa.Work() {
@@ -142,7 +142,7 @@ func Compare(a, b *Report) (*Comparison, error) {
 		}
 	}
 	if common == 0 {
-		return nil, fmt.Errorf("%w: runs %s and %s are both of plan %s but share no step; compare two runs of the same plan file", ErrDifferentPlans, sa.Run, sb.Run, sa.Plan)
+		return nil, fmt.Errorf("%w: runs %s and %s are both of plan %s but share no step; compare two runs of the same plan file", ErrDifferentPlans, sa.ID, sb.ID, sa.Plan)
 	}
 	index := map[string]int{}
 	for _, d := range c.Steps {

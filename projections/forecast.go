@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/planner/schedule"
 )
@@ -104,12 +105,12 @@ func Forecast(s *Status, now time.Time, samples int, seed uint64) (*ETA, error) 
 	// whatever order the scheduler preferred.
 	order := make([]int, 0, len(r.Order))
 	for k, st := range f.steps {
-		if st.state == Started {
+		if st.Recorded() == Started {
 			order = append(order, k)
 		}
 	}
 	for _, k := range r.Order {
-		if f.steps[k].state != Started {
+		if f.steps[k].Recorded() != Started {
 			order = append(order, k)
 		}
 	}
@@ -149,7 +150,7 @@ func odds(end, windowEnd time.Time) float64 {
 func (s *Status) paces() map[string]*PhasePace {
 	ratios := map[string][]float64{}
 	for _, st := range s.Work() {
-		if st.state == Done && !st.Started.IsZero() && st.Planned > 0 && st.Timer == "" {
+		if st.Recorded() == Done && !st.Started.IsZero() && st.Planned > 0 && !st.IsTimer() {
 			ratios[st.Phase] = append(ratios[st.Phase], float64(st.Done.Sub(st.Started))/float64(st.Planned))
 		}
 	}
@@ -216,11 +217,11 @@ func (s *Status) remaining(now time.Time, paces map[string]*PhasePace) *leftover
 	for len(stack) > 0 { // what the window's steps still wait for
 		st := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if st.state == Started {
+		if st.Recorded() == Started {
 			continue
 		}
 		for _, id := range st.After {
-			if d := s.byID[id]; d != nil && !in[id] && !settled(d) {
+			if d := s.Find(id); d != nil && !in[id] && !settled(d) {
 				in[id] = true
 				stack = append(stack, d)
 			}
@@ -253,21 +254,21 @@ func (s *Status) remaining(now time.Time, paces map[string]*PhasePace) *leftover
 	holding := map[int]bool{} // people already on a started step
 	for _, st := range f.steps {
 		a := schedule.Activity{ID: st.ID}
-		elapsed, fixed := -1.0, st.Timer != ""
+		elapsed, fixed := -1.0, st.IsTimer()
 		pace := 1.0
-		if pc := paces[st.Phase]; pc != nil && !fixed && st.state != Started {
+		if pc := paces[st.Phase]; pc != nil && !fixed && st.Recorded() != Started {
 			pace = pc.Factor
 			pc.Remaining++
 		}
 		var left time.Duration
 		switch {
-		case st.state == Started && st.Timer == "cooldown":
+		case st.Recorded() == Started && st.Kind == events.KindCooldown:
 			if until, ok := s.Cooling[st.Asset]; ok && until.After(now) {
 				left = until.Sub(now)
 			}
-		case st.state == Started && fixed:
+		case st.Recorded() == Started && fixed:
 			left = max(st.Started.Add(st.Planned).Sub(now), 0)
-		case st.state == Started:
+		case st.Recorded() == Started:
 			elapsed = now.Sub(st.Started).Minutes()
 			left = max(st.Planned-now.Sub(st.Started), time.Duration(minLeft*float64(st.Planned)))
 		default:
@@ -275,7 +276,7 @@ func (s *Status) remaining(now time.Time, paces map[string]*PhasePace) *leftover
 		}
 		a.Duration = schedule.Minutes(left)
 		switch {
-		case st.state == Started:
+		case st.Recorded() == Started:
 			// It holds whoever started it (if they are on nothing else
 			// the forecast knows of).
 			if p, ok := person[st.StartedBy]; ok && st.Role != "" && !fixed && !holding[p] {

@@ -73,9 +73,9 @@ func (p *Progress) Range(first, last uint64) {
 	p.first, p.last = first, last
 }
 
-// start sets the range of a read of run from sequence from, when the log can
+// Start sets the range of a read of run from sequence from, when the log can
 // say where the run ends.
-func (p *Progress) start(ctx context.Context, l events.Log, run string, from uint64) {
+func (p *Progress) Start(ctx context.Context, l events.Log, run string, from uint64) {
 	if p == nil {
 		return
 	}

@@ -193,8 +193,8 @@ func TestServicesDownOnPurposeOrNot(t *testing.T) {
 	add(0, "", events.CutoverStarted{Plan: "p", TimeZone: "Europe/Paris", Services: []events.Service{
 		{ID: "db", Vital: true, RTO: events.Duration(2 * time.Hour)}, {ID: "web", RTO: events.Duration(time.Hour)}}})
 	for _, sv := range []string{"web", "db"} {
-		add(0, "step/stop-"+sv, events.StepPlanned{Step: "stop-" + sv, Title: "Stop " + sv, Service: sv, Template: "stop-<id>", Likely: events.Duration(10 * time.Minute)})
-		add(0, "step/start-"+sv, events.StepPlanned{Step: "start-" + sv, Title: "Start " + sv, Service: sv, Template: "start-<id>", After: []string{"stop-" + sv}, Likely: events.Duration(10 * time.Minute)})
+		add(0, "step/stop-"+sv, events.StepPlanned{Step: "stop-" + sv, Title: "Stop " + sv, Service: sv, Template: "stop-<id>", Kind: events.KindStopService, Likely: events.Duration(10 * time.Minute)})
+		add(0, "step/start-"+sv, events.StepPlanned{Step: "start-" + sv, Title: "Start " + sv, Service: sv, Template: "start-<id>", Kind: events.KindStartService, After: []string{"stop-" + sv}, Likely: events.Duration(10 * time.Minute)})
 	}
 	add(time.Minute, "", events.DegradedEntered{Reason: "move", Down: []string{"web"}})
 	add(2*time.Minute, "step/stop-web", events.StepStarted{Step: "stop-web"})

@@ -115,8 +115,8 @@ type StepLine struct {
 	// Reason says why the step failed or is blocked.
 	Reason string `json:"reason,omitempty"`
 	// Gate marks a go/no-go, with the decisions signed so far by role.
-	Gate   bool              `json:"gate,omitempty"`
-	Signed map[string]string `json:"signed,omitempty"`
+	Gate   bool                       `json:"gate,omitempty"`
+	Signed map[string]events.Decision `json:"signed,omitempty"`
 	// Waiting counts the dependencies not done yet.
 	Waiting int `json:"waiting_for,omitempty"`
 }
@@ -166,7 +166,7 @@ func (s *Status) Board(now time.Time) *Board {
 }
 
 func boardHeader(b *Board, s *Status) {
-	b.Run, b.Plan, b.Title, b.Rehearsal, b.Seq = s.Run, s.Plan, s.Title, s.Rehearsal, s.LastSeq
+	b.Run, b.Plan, b.Title, b.Rehearsal, b.Seq = s.ID, s.Plan, s.Title, s.Rehearsal, s.LastSeq
 	b.TimeZone, b.WindowStart, b.WindowEnd = s.TimeZone, s.WindowStart, s.WindowEnd
 	b.Skipped = s.Skipped
 	for _, a := range s.Accepted {
@@ -299,12 +299,12 @@ func boardCrew(b *Board, s *Status) {
 		var idle time.Time
 		for _, st := range s.Steps {
 			switch {
-			case st.state == Started && st.StartedBy == m.Name && st.Role != "" && st.Timer == "":
+			case st.Recorded() == Started && st.StartedBy == m.Name && st.Role != "" && !st.IsTimer():
 				if len(cl.On) == 0 || st.Started.Before(cl.Since) {
 					cl.Since = st.Started
 				}
 				cl.On = append(cl.On, st.ID)
-			case (st.state == Done || st.state == Failed) && st.DoneBy == m.Name && st.Done.After(idle):
+			case (st.Recorded() == Done || st.Recorded() == Failed) && st.DoneBy == m.Name && st.Done.After(idle):
 				idle = st.Done
 			}
 		}
@@ -341,8 +341,8 @@ func boardCooling(b *Board, s *Status) {
 func (s *Status) line(st *Step, now time.Time) StepLine {
 	l := StepLine{ID: st.ID, Title: st.Title, Phase: st.Phase, Role: st.Role, State: st.State(),
 		Planned: events.Duration(st.Planned), PlannedStart: st.PlannedStart, PlannedEnd: st.PlannedEnd,
-		Late: events.Duration(s.Late(st, now)), Gate: st.Gate, Signed: maps.Clone(st.Signed), Waiting: st.waitingFor}
-	switch st.state {
+		Late: events.Duration(s.Late(st, now)), Gate: st.Gate, Signed: maps.Clone(st.Signed), Waiting: s.Waiting(st)}
+	switch st.Recorded() {
 	case Started:
 		l.By, l.Since = st.StartedBy, st.Started
 	case Failed:
@@ -495,10 +495,10 @@ func writeMilestones(p *statusPrinter, b *Board, _ View) {
 	}
 }
 
-func signatures(signed map[string]string) string {
+func signatures(signed map[string]events.Decision) string {
 	var out []string
 	for _, role := range slices.Sorted(maps.Keys(signed)) {
-		out = append(out, role+" "+signed[role])
+		out = append(out, role+" "+string(signed[role]))
 	}
 	return strings.Join(out, ", ")
 }

@@ -207,7 +207,7 @@ func (rp *Report) Timeline() []Moment {
 		if rp.Lead != "" {
 			by = ", led by " + rp.Lead
 		}
-		out = append(out, Moment{s.CutoverStarted, "start", fmt.Sprintf("%s %s started: %d steps%s", kind, s.Run, len(s.Work()), by)})
+		out = append(out, Moment{s.CutoverStarted, "start", fmt.Sprintf("%s %s started: %d steps%s", kind, s.ID, len(s.Work()), by)})
 	}
 	for _, g := range rp.Gates() {
 		kind := "gate"

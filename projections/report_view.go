@@ -104,7 +104,7 @@ func (rp *Report) view() *reportView {
 		}
 		return t.In(loc).Format("Mon 2 Jan 15:04")
 	}
-	v := &reportView{Title: s.Title, Run: s.Run, Plan: s.Plan, File: s.File, Lead: rp.Lead, Zone: s.TimeZone, Records: rp.Records}
+	v := &reportView{Title: s.Title, Run: s.ID, Plan: s.Plan, File: s.File, Lead: rp.Lead, Zone: s.TimeZone, Records: rp.Records}
 	if v.Title == "" {
 		v.Title = s.Plan
 	}

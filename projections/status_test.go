@@ -238,9 +238,9 @@ func midMove(t testing.TB) (*projections.Status, time.Time) {
 	gate := planStep("go", "move", "lead", 15*time.Minute, 30*time.Minute, "prep")
 	gate.Gate = true
 	stop := planStep("stop-web", "move", "tech", 10*time.Minute, 45*time.Minute, "go")
-	stop.Service, stop.Template = "web", "stop-<id>"
+	stop.Service, stop.Template, stop.Kind = "web", "stop-<id>", events.KindStopService
 	start := planStep("start-web", "move", "tech", 20*time.Minute, 285*time.Minute, "check")
-	start.Service, start.Template = "web", "start-<id>"
+	start.Service, start.Template, start.Kind = "web", "start-<id>", events.KindStartService
 	cool := planStep("cool-srv-1", "move", "", 30*time.Minute, 55*time.Minute, "stop-web")
 	cool.Timer, cool.Asset = "cooldown", "srv-1"
 	l.at(0, "Lea", "", events.CutoverStarted{Plan: "p", Title: "Test move", TimeZone: "Europe/Paris",

@@ -178,7 +178,7 @@ func Calibrate(ctx context.Context, l events.Log, run string, p *planner.Plan) (
 		return nil, err
 	}
 	if rec.start == nil {
-		return nil, &noRun{refuse("run %s is not in this event log: name a run recorded with dcmove cutover start", run)}
+		return nil, &noRun{reason: fmt.Sprintf("run %s is not in this event log: name a run recorded with dcmove cutover start", run)}
 	}
 	if rec.start.Plan != p.Name {
 		return nil, refuse("run %s was recorded from plan %s (%s), not from plan %s (%s): calibrate the file of plan %s, or name a run of %s",
@@ -259,13 +259,6 @@ func Calibrate(ctx context.Context, l events.Log, run string, p *planner.Plan) (
 	c.rewrite(p, t)
 	return c, nil
 }
-
-// noRun is the refusal of a run that does not exist; it also matches
-// [events.ErrNoRun].
-type noRun struct{ error }
-
-func (e *noRun) Unwrap() error        { return e.error }
-func (e *noRun) Is(target error) bool { return target == events.ErrNoRun }
 
 func orUnknown(s string) string {
 	if s == "" {

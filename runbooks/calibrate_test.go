@@ -448,7 +448,7 @@ func TestCalibrateRefused(t *testing.T) {
 		want    string
 	}{
 		{name: "no such run", run: "nope", plan: small,
-			wantErr: []error{runbooks.ErrRefused, events.ErrNoRun}, want: "run nope is not in this event log"},
+			wantErr: []error{events.ErrNoRun}, want: "run nope is not in this event log"},
 		{name: "run of another plan", run: "r", plan: weekend,
 			prepare: func(c *runbooks.Cutover, clk *runbooks.ManualClock) {
 				c.StartStep(ctx, "r", "capture", "Karim")

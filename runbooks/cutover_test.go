@@ -129,7 +129,7 @@ func TestGuards(t *testing.T) {
 			cmd: func(c *runbooks.Cutover) (*runbooks.Outcome, error) {
 				return c.StartStep(ctx, "nope", "capture", "Karim")
 			},
-			wantErr: runbooks.ErrRefused, want: "run nope has not been started"},
+			wantErr: events.ErrNoRun, want: "run nope has not been started"},
 		{name: "start twice", prepare: [][2]string{{"capture", "Karim"}},
 			cmd:     func(c *runbooks.Cutover) (*runbooks.Outcome, error) { return c.StartStep(ctx, "r", "capture", "Karim") },
 			wantErr: runbooks.ErrRefused, want: "already done"},
@@ -165,13 +165,13 @@ func TestGuards(t *testing.T) {
 				if !strings.Contains(err.Error(), tt.want) {
 					t.Errorf("refusal %q does not say %q", err, tt.want)
 				}
-				if after.Seq != before.Seq {
-					t.Errorf("a refused command appended events (seq %d -> %d)", before.Seq, after.Seq)
+				if after.LastSeq != before.LastSeq {
+					t.Errorf("a refused command appended events (seq %d -> %d)", before.LastSeq, after.LastSeq)
 				}
 				return
 			}
-			if len(out.Appended) != 1 || after.Seq != before.Seq+1 {
-				t.Errorf("allowed command appended %d events (seq %d -> %d)", len(out.Appended), before.Seq, after.Seq)
+			if len(out.Appended) != 1 || after.LastSeq != before.LastSeq+1 {
+				t.Errorf("allowed command appended %d events (seq %d -> %d)", len(out.Appended), before.LastSeq, after.LastSeq)
 			}
 		})
 	}
@@ -326,11 +326,11 @@ func TestReplayEqualsLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	last, _ := c.Load(ctx, "r")
-	for seq := uint64(0); seq < last.Seq; {
+	for seq := uint64(0); seq < last.LastSeq; {
 		select {
 		case seq = <-watched:
 		case <-time.After(10 * time.Second):
-			t.Fatalf("watcher stuck at %d, log at %d", seq, last.Seq)
+			t.Fatalf("watcher stuck at %d, log at %d", seq, last.LastSeq)
 		}
 	}
 	stop()

@@ -167,8 +167,8 @@ func TestDegradedMode(t *testing.T) {
 	_, err = c.EnterDegraded(ctx, "g", "Julien", "")
 	refused(t, err, "say why with --reason")
 	out := must(t)(c.EnterDegraded(ctx, "g", "Julien", "machines leave PA2"))
-	if !out.Run.Degraded || strings.Join(out.Run.DegradedDown, ",") != "web" {
-		t.Fatalf("degraded %v, down %v; want web down (db is vital)", out.Run.Degraded, out.Run.DegradedDown)
+	if !out.Run.Degraded || strings.Join(out.Run.Down, ",") != "web" {
+		t.Fatalf("degraded %v, down %v; want web down (db is vital)", out.Run.Degraded, out.Run.Down)
 	}
 	_, err = c.EnterDegraded(ctx, "g", "Claire", "again")
 	refused(t, err, "already on")

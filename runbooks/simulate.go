@@ -68,8 +68,8 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 		// move wait for the window to open.
 		waiting := false
 		for _, id := range slices.Clone(ready) {
-			sp := r.steps[id].planned
-			if sp.Timing != "before" && !r.Rehearsal && sim.Clock.Now().Before(r.WindowStart) {
+			sp, _ := r.Step(id)
+			if sp.Timing != events.TimingBefore && !r.Rehearsal && sim.Clock.Now().Before(r.WindowStart) {
 				waiting = true
 				continue
 			}
@@ -86,7 +86,7 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 			r = out.Run
 			busy[who] = busy[who] || occupies
 			now := sim.Clock.Now()
-			d := planner.Duration{Optimistic: time.Duration(sp.Optimistic), Likely: time.Duration(sp.Likely), Pessimistic: time.Duration(sp.Pessimistic)}
+			d := planner.Duration{Optimistic: sp.Optimistic, Likely: sp.Planned, Pessimistic: sp.Pessimistic}
 			running = append(running, job{step: id, person: who, busy: occupies, from: now, until: now.Add(d.Sample(rng).Round(time.Minute))})
 			ready = slices.DeleteFunc(ready, func(x string) bool { return x == id })
 			sim.report(Action{At: now, Step: id, Title: sp.Title, Actor: who, Started: true, Planned: d.Likely, NowReady: out.NowReady})
@@ -116,7 +116,7 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 		j := running[0]
 		running = running[1:]
 		sim.Clock.Set(j.until)
-		sp := r.steps[j.step].planned
+		sp, _ := r.Step(j.step)
 		out, err := sim.finish(ctx, p, run, sp, j.person)
 		if err != nil {
 			return fmt.Errorf("simulated %s finishing %s: %w", j.person, j.step, err)
@@ -126,15 +126,15 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 			busy[j.person] = false
 		}
 		ready = r.Ready()
-		sim.report(Action{At: j.until, Step: j.step, Title: sp.Title, Actor: j.person, Took: j.until.Sub(j.from), Planned: time.Duration(sp.Likely), NowReady: out.NowReady})
+		sim.report(Action{At: j.until, Step: j.step, Title: sp.Title, Actor: j.person, Took: j.until.Sub(j.from), Planned: sp.Planned, NowReady: out.NowReady})
 	}
 }
 
 // finish completes a step; a go/no-go gate is finished by one go from a
 // crew member of each role, the last of which completes it.
-func (sim *Simulation) finish(ctx context.Context, p *planner.Plan, run string, s events.StepPlanned, who string) (*Outcome, error) {
+func (sim *Simulation) finish(ctx context.Context, p *planner.Plan, run string, s *Step, who string) (*Outcome, error) {
 	if !s.Gate {
-		return sim.Cutover.CompleteStep(ctx, run, s.Step, who)
+		return sim.Cutover.CompleteStep(ctx, run, s.ID, who)
 	}
 	r, err := sim.Cutover.Load(ctx, run)
 	if err != nil {
@@ -149,7 +149,7 @@ func (sim *Simulation) finish(ctx context.Context, p *planner.Plan, run string, 
 		for _, role := range roles[name] {
 			signed[role] = true
 		}
-		return sim.Cutover.SignGate(ctx, run, s.Step, name, "go", "simulated go")
+		return sim.Cutover.SignGate(ctx, run, s.ID, name, string(events.DecisionGo), "simulated go")
 	}
 	// The person who held the meeting signs first, then one person for
 	// each role still missing.

@@ -57,6 +57,7 @@ func (m *Main) cutoverCommand() *cli.Command {
 				fmt.Fprintf(m.Stdout, "started %s %s: %s\n", kind, run, p.Summary())
 				fmt.Fprintf(m.Stdout, "recorded %d events in one atomic append\n", len(out.Appended))
 				m.printReady(out, "ready to start")
+				m.warnTimer(out)
 				return nil
 			},
 		}},
@@ -79,6 +80,6 @@ func (m *Main) printReady(out *runbooks.Outcome, heading string) {
 	}
 	fmt.Fprintf(m.Stdout, "%s:\n", heading)
 	for _, id := range ids {
-		fmt.Fprintf(m.Stdout, "  %-24s %s\n", id, out.Run.Title(id))
+		fmt.Fprintf(m.Stdout, "  %-24s %s\n", id, out.Run.StepTitle(id))
 	}
 }

@@ -138,8 +138,9 @@ func (m *Main) stepAction(c *cli.Context, cmd stepCommand) error {
 }
 
 // printOutcome prints what a command changed and what is now ready, or
-// the same as JSON.
+// the same as JSON, then the warning of a timer not scheduled.
 func (m *Main) printOutcome(c *cli.Context, out *runbooks.Outcome) error {
+	defer m.warnTimer(out)
 	if c.String("output") == "json" {
 		return writeJSON(m.Stdout, struct {
 			Run      string
@@ -154,7 +155,7 @@ func (m *Main) printOutcome(c *cli.Context, out *runbooks.Outcome) error {
 		ev, err := e.Decode()
 		what := e.Type
 		if err == nil {
-			what = projections.Describe(e.Actor, ev, func(id string) string { return id + " (" + out.Run.Title(id) + ")" })
+			what = projections.Describe(e.Actor, ev, func(id string) string { return id + " (" + out.Run.StepTitle(id) + ")" })
 		}
 		fmt.Fprintf(m.Stdout, "%s  %s, by %s\n", e.Time.In(loc).Format("Mon 2 Jan 15:04 MST"), what, e.Actor)
 	}
@@ -167,4 +168,14 @@ func orEmpty(ids []string) []string {
 		return []string{}
 	}
 	return ids
+}
+
+// warnTimer warns, after the command's output, that a timer the command
+// started could not be handed to the server. The command succeeded all the
+// same (exit status 0): its events are recorded, and the next command on
+// the run records the timer once it is due.
+func (m *Main) warnTimer(out *runbooks.Outcome) {
+	if out.TimerError != nil {
+		fmt.Fprintf(m.Stderr, "dcmove: warning: %v (the events are recorded; the next dcmove command on this run records the timer once it is due)\n", out.TimerError)
+	}
 }

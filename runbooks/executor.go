@@ -1,0 +1,168 @@
+package runbooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/dcmove/dcmove/events"
+)
+
+// Cutover executes the team's commands on runs stored in a log: it loads
+// the run's model, lets a command decide on it, and appends what the
+// command decided with the run's last sequence as expectation.
+type Cutover struct {
+	Log   events.Log
+	Clock Clock
+	// Checkpoints, if set, keeps the run's model between commands: a
+	// command folds only the records appended since the last checkpoint,
+	// so its cost does not grow with the run.
+	Checkpoints events.CheckpointStore
+	// Timers asks the server to deliver each timer (a cool-down's end) at
+	// its due time, even if no dcmove command runs then. With a simulated
+	// clock leave it off: due timers are recorded by the next command.
+	Timers bool
+}
+
+// commandCheckpointEvery is how many records a command folds before it
+// saves the run's checkpoint: a command reads at most this many records
+// past the checkpoint, whatever the length of the run.
+const commandCheckpointEvery = 500
+
+// Outcome is what a command changed.
+type Outcome struct {
+	// Run is the run's state after the command.
+	Run *Run
+	// Appended are the events the command recorded.
+	Appended []events.Envelope
+	// NowReady are the steps the command made ready to start.
+	NowReady []string
+	// TimerError is set when the command's events are stored but a timer
+	// it started (a cool-down's end) could not be handed to the server:
+	// the command succeeded, and the next command records the timer when
+	// it is due.
+	TimerError error
+}
+
+// Decision is a command decided on a run's model at a time: the events it
+// records, or a refusal. It does no I/O.
+type Decision func(r *Run, now time.Time) ([]events.Envelope, error)
+
+// Load folds the run's events into its model, from the run's checkpoint
+// if there is one.
+func (c *Cutover) Load(ctx context.Context, run string) (*Run, error) {
+	r := NewRun(run)
+	var err error
+	if c.Checkpoints != nil {
+		_, err = events.ReplayCheckpointed(ctx, c.Log, c.Checkpoints, run, r,
+			events.CheckpointEvery(commandCheckpointEvery), events.SaveAtLeast(commandCheckpointEvery))
+	} else {
+		_, err = events.Replay(ctx, c.Log, run, r)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load run %s: %w", run, err)
+	}
+	return r, nil
+}
+
+// Execute loads the run, lets decide check its guards and build events,
+// and appends them with the run's last sequence as expectation, chained to
+// the run's last record (tamper evidence: see [events.Verify]). Timers due
+// by the clock are recorded first, in the same append. If another command
+// got in first it loads the run and decides once more. Then it hands the
+// timers the command started to the server.
+func (c *Cutover) Execute(ctx context.Context, run string, decide Decision) (*Outcome, error) {
+	for attempt := 0; ; attempt++ {
+		r, err := c.Load(ctx, run)
+		if err != nil {
+			return nil, err
+		}
+		now := c.Clock.Now()
+		head := r.Head() // a new run starts the chain
+		// Timers already due are recorded with the command, so a guard
+		// never waits on a timer the server has not delivered yet (or that
+		// a simulated clock passed).
+		pre, err := r.DueTimers(now)
+		if err != nil {
+			return nil, err
+		}
+		expect := r.LastSeq
+		for _, e := range pre {
+			r.Apply(events.Record{Envelope: e, Seq: expect})
+		}
+		evs, err := decide(r, now)
+		if err != nil {
+			return nil, err
+		}
+		before := r.Ready()
+		all := append(slices.Clone(pre), evs...)
+		if len(all) == 0 {
+			return &Outcome{Run: r}, nil
+		}
+		head.Chain(all)
+		evs = all[len(pre):]
+		seq, err := c.Log.Append(ctx, run, expect, all...)
+		if errors.Is(err, events.ErrConflict) && attempt == 0 {
+			continue
+		}
+		if errors.Is(err, events.ErrConflict) {
+			return nil, fmt.Errorf("the run changed twice while this command was checked; run it again: %w", err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		first := seq - uint64(len(all)) + 1
+		for i, e := range all {
+			if i < len(pre) {
+				continue // already applied
+			}
+			r.Apply(events.Record{Envelope: e, Seq: first + uint64(i)})
+		}
+		r.LastSeq = seq
+		out := &Outcome{Run: r, Appended: all, TimerError: c.scheduleTimers(ctx, evs)}
+		for _, id := range r.Ready() {
+			if !slices.Contains(before, id) {
+				out.NowReady = append(out.NowReady, id)
+			}
+		}
+		return out, nil
+	}
+}
+
+// scheduleTimers asks the server to deliver the end of every cool-down the
+// command started, at its due time.
+func (c *Cutover) scheduleTimers(ctx context.Context, evs []events.Envelope) error {
+	if !c.Timers {
+		return nil
+	}
+	for _, e := range evs {
+		if e.Type != events.TypeCooldownStarted {
+			continue
+		}
+		ev, err := e.Decode()
+		if err != nil {
+			return err
+		}
+		cs := ev.(events.CooldownStarted)
+		due, err := events.New(cs.Until, events.Origin{Run: e.Run, Plan: e.Plan, Actor: toolActor}, e.Subject, events.CooldownElapsed{Asset: cs.Asset, Due: cs.Until})
+		if err != nil {
+			return err
+		}
+		if err := c.Log.Schedule(ctx, due, cs.Until); err != nil {
+			return fmt.Errorf("the cool-down of %s is recorded, but its timer could not be set (the next command records it when due): %w", cs.Asset, err)
+		}
+	}
+	return nil
+}
+
+// toolActor is the actor of the events dcmove records by itself (a timer).
+const toolActor = "dcmove"
+
+// Tick records the timers that are due by the clock (the end of a
+// cool-down), if any, and nothing else. A simulated crew calls it when it
+// waits for a timer; with the machine's clock the server delivers timers.
+func (c *Cutover) Tick(ctx context.Context, run string) (*Outcome, error) {
+	return c.Execute(ctx, run, func(*Run, time.Time) ([]events.Envelope, error) { return nil, nil })
+}
