@@ -22,6 +22,10 @@ type refusal struct{ reason string }
 func (e *refusal) Error() string        { return e.reason }
 func (e *refusal) Is(target error) bool { return target == ErrRefused }
 
+// Refuse returns a guard's refusal, matching [ErrRefused], whose text is
+// what the user reads: what is missing and what to do.
+func Refuse(format string, args ...any) error { return refuse(format, args...) }
+
 func refuse(format string, args ...any) error {
 	return &refusal{reason: fmt.Sprintf(format, args...)}
 }
