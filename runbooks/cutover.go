@@ -66,10 +66,22 @@ type StartOptions struct {
 // step of the expanded runbook with its place in the schedule. It refuses a
 // plan whose analysis finds errors, or warnings not accepted.
 func (c *Cutover) StartWith(ctx context.Context, p *planner.Plan, o StartOptions) (*Outcome, error) {
-	run := o.Run
-	if !events.ValidID(run) {
-		return nil, refuse("run name %q is not valid: use letters, digits, '-' and '_'", run)
+	if !events.ValidID(o.Run) {
+		return nil, refuse("run name %q is not valid: use letters, digits, '-' and '_'", o.Run)
 	}
+	rec, err := NewRecording(p, o)
+	if err != nil {
+		return nil, err
+	}
+	return c.Execute(ctx, o.Run, func(r *Run, now time.Time) ([]events.Envelope, error) {
+		return r.Record(now, rec)
+	})
+}
+
+// NewRecording expands and analyses the plan and returns what a cutover
+// start records. It refuses a plan whose analysis finds errors, or
+// warnings not accepted, or too many steps for one atomic append.
+func NewRecording(p *planner.Plan, o StartOptions) (*Recording, error) {
 	rb, err := Expand(p)
 	if err != nil {
 		return nil, err
@@ -139,9 +151,7 @@ func (c *Cutover) StartWith(ctx context.Context, p *planner.Plan, o StartOptions
 			Timer: timerOf(s.Kind), Cooldown: events.Duration(cooldowns[s.ID]),
 		})
 	}
-	return c.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
-		return r.Record(now, rec)
-	})
+	return rec, nil
 }
 
 // Recording is a plan as a cutover start records it: the start, the
