@@ -84,7 +84,9 @@ func skip(who, id, why string) runbooks.Decision {
 }
 
 func sign(who, id string, d events.Decision, why string) runbooks.Decision {
-	return func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) { return r.SignGate(now, who, id, d, why) }
+	return func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) {
+		return r.SignGate(now, who, id, d, why)
+	}
 }
 
 func kindsOf(evs []events.Envelope) string {
@@ -235,7 +237,9 @@ func TestRunDecisions(t *testing.T) {
 		{name: "a move step waits for the window", at: before, do: []runbooks.Decision{start("Karim", "prep"), complete("Karim", "prep"),
 			sign("Claire", "go", events.DecisionGo, "")}, err: "the window opens Sat 5 Dec 07:00"},
 		{name: "degraded mode by the app role", at: t0, do: []runbooks.Decision{
-			func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) { return r.EnterDegraded(now, "Julien", "moving the db") }},
+			func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) {
+				return r.EnterDegraded(now, "Julien", "moving the db")
+			}},
 			want: func(r *runbooks.Run) string {
 				if !r.Degraded || strings.Join(r.Down, ",") != "web" {
 					return "want degraded mode with web down on purpose (db is vital)"
@@ -243,16 +247,24 @@ func TestRunDecisions(t *testing.T) {
 				return ""
 			}},
 		{name: "degraded mode by someone else", at: t0, do: []runbooks.Decision{
-			func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) { return r.EnterDegraded(now, "Karim", "moving") }},
+			func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) {
+				return r.EnterDegraded(now, "Karim", "moving")
+			}},
 			err: "Karim cannot switch degraded mode: the lead or someone with the app role does"},
 		{name: "leaving degraded mode that is off", at: t0, do: []runbooks.Decision{
-			func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) { return r.LeaveDegraded(now, "Claire", "done") }},
+			func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) {
+				return r.LeaveDegraded(now, "Claire", "done")
+			}},
 			err: "degraded mode is not on"},
 		{name: "back-out by someone else", at: t0, do: []runbooks.Decision{
-			func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) { return r.StartBackout(now, "Karim", "fire") }},
+			func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) {
+				return r.StartBackout(now, "Karim", "fire")
+			}},
 			err: "only the lead (Claire) may start a back-out"},
 		{name: "back-out by the lead cancels what did not start", at: t0, do: []runbooks.Decision{start("Karim", "prep"),
-			func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) { return r.StartBackout(now, "Claire", "fire") }},
+			func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) {
+				return r.StartBackout(now, "Claire", "fire")
+			}},
 			want: func(r *runbooks.Run) string {
 				if !r.BackingOut || r.Find("move").Recorded() != runbooks.Cancelled || r.Find("prep").Recorded() != runbooks.Started {
 					return "want backing out, move cancelled, prep still started"
@@ -260,7 +272,9 @@ func TestRunDecisions(t *testing.T) {
 				return ""
 			}},
 		{name: "nothing forward starts once backing out", at: t0, do: []runbooks.Decision{
-			func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) { return r.StartBackout(now, "Claire", "fire") },
+			func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) {
+				return r.StartBackout(now, "Claire", "fire")
+			},
 			start("Karim", "prep")},
 			err: "was cancelled when the move backed out (fire)"},
 	}
