@@ -26,8 +26,13 @@ func reference(t *testing.T) (*runbooks.Cutover, *runbooks.ManualClock, *planner
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
+	store, err := l.Checkpoints(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Commands start from the run's checkpoint, as the CLI's do.
 	clk := runbooks.NewManualClock(p.Window.Start)
-	c := &runbooks.Cutover{Log: l, Clock: clk}
+	c := &runbooks.Cutover{Log: l, Clock: clk, Checkpoints: store}
 	if _, err := c.StartWith(context.Background(), p, runbooks.StartOptions{Run: "ref", Actor: p.Lead, Accept: accept}); err != nil {
 		t.Fatal(err)
 	}
