@@ -126,7 +126,10 @@ type Acceptance struct {
 type Run struct {
 	// ID is the run's id; Plan the plan's name, Title its title and File
 	// the plan file the run was started from.
-	ID, Plan, Title, File  string
+	ID, Plan, Title, File string
+	// Hash is the hex SHA-256 of the plan file the run was started from
+	// (empty if the run did not record it).
+	Hash                   string
 	WindowStart, WindowEnd time.Time
 	// TimeZone is the plan's time zone name.
 	TimeZone string
@@ -229,7 +232,7 @@ func (r *Run) Apply(rec events.Record) {
 func (r *Run) apply(rec events.Record, ev events.Event) bool {
 	switch e := ev.(type) {
 	case events.CutoverStarted:
-		r.Plan, r.Title, r.File = e.Plan, e.Title, e.File
+		r.Plan, r.Title, r.File, r.Hash = e.Plan, e.Title, e.File, e.Hash
 		r.WindowStart, r.WindowEnd, r.TimeZone = e.WindowStart, e.WindowEnd, e.TimeZone
 		r.Crew, r.Lead, r.Rehearsal = e.Crew, e.Lead, e.Rehearsal
 		r.CutoverStarted = rec.Time

@@ -12,7 +12,7 @@ import (
 
 	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/planner"
-	"github.com/dcmove/dcmove/runbooks"
+	"github.com/dcmove/dcmove/projections"
 	"github.com/urfave/cli/v2"
 )
 
@@ -50,7 +50,7 @@ func (m *Main) planCalibrate(c *cli.Context) error {
 		return err
 	}
 	defer l.Close()
-	cal, err := runbooks.Calibrate(c.Context, l, run, p)
+	cal, err := projections.Calibrate(c.Context, l, run, p)
 	if err != nil {
 		return fmt.Errorf("calibrate %s from run %s: %w", p.File, run, err)
 	}
@@ -66,7 +66,7 @@ func (m *Main) planCalibrate(c *cli.Context) error {
 
 // writeCalibration prints the calibration for the lead: the measured
 // groups, the phase factors and suggestions, then what to change.
-func writeCalibration(w io.Writer, cal *runbooks.Calibration, p *planner.Plan) error {
+func writeCalibration(w io.Writer, cal *planner.Calibration, p *planner.Plan) error {
 	var b strings.Builder
 	measured := 0
 	for _, g := range cal.Measured {
@@ -100,7 +100,7 @@ func writeCalibration(w io.Writer, cal *runbooks.Calibration, p *planner.Plan) e
 			planner.Span(g.Median), planner.Span(g.Min), planner.Span(g.Max), proposed, changePercent(g.Change))
 	}
 	tw.Flush()
-	if slices.ContainsFunc(cal.Measured, func(g runbooks.Group) bool { return g.Source != runbooks.InPlan }) {
+	if slices.ContainsFunc(cal.Measured, func(g planner.Group) bool { return g.Source != planner.InPlan }) {
 		b.WriteString("(runbook): one estimate of the runbook template, shared by the steps expanded from it; (item): the duration of a plan item\n")
 	}
 
@@ -112,7 +112,7 @@ func writeCalibration(w io.Writer, cal *runbooks.Calibration, p *planner.Plan) e
 		}
 		tw.Flush()
 	}
-	var suggested []runbooks.Group
+	var suggested []planner.Group
 	var kept []string
 	for _, g := range cal.Unmeasured {
 		switch {
@@ -139,7 +139,7 @@ func writeCalibration(w io.Writer, cal *runbooks.Calibration, p *planner.Plan) e
 		b.WriteString("\n")
 	}
 
-	var builtIn []runbooks.Edit
+	var builtIn []planner.Edit
 	for _, e := range cal.Edits {
 		if e.BuiltIn {
 			builtIn = append(builtIn, e)
@@ -173,11 +173,11 @@ func writeCalibration(w io.Writer, cal *runbooks.Calibration, p *planner.Plan) e
 }
 
 // groupLabel names a group in the tables, with where its estimate lives.
-func groupLabel(g runbooks.Group) string {
+func groupLabel(g planner.Group) string {
 	switch g.Source {
-	case runbooks.InRunbook:
+	case planner.InRunbook:
 		return g.ID + " (runbook)"
-	case runbooks.InItem:
+	case planner.InItem:
 		return g.ID + " (item)"
 	}
 	return g.ID
@@ -207,7 +207,7 @@ func countOf(n int, noun string) string {
 
 // calibrationJSON is the JSON form of plan calibrate: durations as the plan
 // file writes them.
-func calibrationJSON(cal *runbooks.Calibration) any {
+func calibrationJSON(cal *planner.Calibration) any {
 	type measurement struct {
 		Step, Actual       string
 		Started, Completed time.Time
@@ -236,7 +236,7 @@ func calibrationJSON(cal *runbooks.Calibration) any {
 		Old, New    string
 		BuiltIn     bool
 	}
-	groups := func(gs []runbooks.Group) []group {
+	groups := func(gs []planner.Group) []group {
 		out := []group{}
 		for _, g := range gs {
 			j := group{ID: g.ID, Source: string(g.Source), Phase: g.Phase, Steps: g.Steps, Planned: g.Planned.String(),

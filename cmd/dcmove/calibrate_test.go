@@ -194,7 +194,7 @@ func TestPlanCalibrateRefused(t *testing.T) {
 		{"bad run name", []string{weekend, "--from", "a.b", "--data-dir", dir}, exitBadInput, `--from "a.b" is not a run name`},
 		{"no plan file", []string{"--from", "rehearsal", "--data-dir", dir}, exitBadInput, "give one plan file"},
 		{"bad output", []string{weekend, "--from", "rehearsal", "--data-dir", dir, "-o", "csv"}, exitBadInput, `--output "csv"`},
-		{"no such run", []string{weekend, "--from", "dress", "--data-dir", dir}, exitRefused, "run dress is not in this event log"},
+		{"no such run", []string{weekend, "--from", "dress", "--data-dir", dir}, exitBadInput, "run dress is not in this event log"},
 		{"run of another plan", []string{other, "--from", "rehearsal", "--data-dir", dir}, exitRefused,
 			"run rehearsal was recorded from plan pa2-to-pa3 (../../examples/weekend.yaml), not from plan other"},
 	}
@@ -243,6 +243,6 @@ func TestPlanCalibrateRunbook(t *testing.T) {
 	golden(t, "calibrate-runbook", r.out)
 	wantContains(t, "plan calibrate", r.out,
 		"capture-rule-<id> (runbook)  23",
-		"line 52  capture-rule-<id>  duration: 5m/10m/20m  -> duration: 7m/14m/28m",
+		"line 70  capture-rule-<id>  duration: 5m/10m/20m  -> duration: 7m/14m/28m",
 		"+    duration: 22m/45m/1h30m\n")
 }

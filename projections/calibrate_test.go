@@ -1,4 +1,4 @@
-package runbooks_test
+package projections_test
 
 import (
 	"context"
@@ -16,8 +16,48 @@ import (
 	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/planner"
+	"github.com/dcmove/dcmove/projections"
 	"github.com/dcmove/dcmove/runbooks"
 )
+
+const smallPlan = `
+plan: small
+lead: Claire
+window: {start: 2026-12-05 07:00, end: 2026-12-05 19:00, timezone: Europe/Paris}
+crew:
+  - {name: Claire, roles: [lead]}
+  - {name: Karim, roles: [network]}
+  - {name: Julien, roles: [tech]}
+steps:
+  - {id: capture, title: Capture rules, duration: 1h, role: network}
+  - {id: shutdown, title: Shut down, duration: 30m, role: tech}
+  - {id: move, title: Move, duration: 2h, after: [capture, shutdown], role: tech}
+  - {id: validate, title: Validate, duration: 1h, after: [move]}
+`
+
+// calT0 is when the calibration tests' runs start.
+var calT0 = time.Date(2026, 12, 5, 7, 0, 0, 0, time.UTC)
+
+// calibrationSetup returns a cutover on a fresh embedded log with the small
+// plan started as run "r".
+func calibrationSetup(t *testing.T) (*runbooks.Cutover, *runbooks.ManualClock, events.Log) {
+	t.Helper()
+	l := calibrationLog(t)
+	p, err := planner.Parse("small.yaml", []byte(smallPlan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := runbooks.NewManualClock(calT0)
+	c := &runbooks.Cutover{Log: l, Clock: clk}
+	out, err := c.Start(context.Background(), p, "r", "claire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Appended) != 5 {
+		t.Fatalf("start appended %d events, want 5", len(out.Appended))
+	}
+	return c, clk, l
+}
 
 // rehearse starts p as a dress rehearsal run on l (its warnings
 // accepted) and does the scripted steps one at a time, in plan order, each
@@ -26,7 +66,7 @@ import (
 func rehearse(t *testing.T, l events.Log, p *planner.Plan, run string, script map[string]time.Duration) {
 	t.Helper()
 	ctx := context.Background()
-	clk := runbooks.NewManualClock(t0)
+	clk := runbooks.NewManualClock(calT0)
 	c := &runbooks.Cutover{Log: l, Clock: clk}
 	rb, err := runbooks.Expand(p)
 	if err != nil {
@@ -88,7 +128,7 @@ func rehearse(t *testing.T, l events.Log, p *planner.Plan, run string, script ma
 	}
 }
 
-func openLog(t *testing.T) events.Log {
+func calibrationLog(t *testing.T) events.Log {
 	t.Helper()
 	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: t.TempDir()})
 	if err != nil {
@@ -142,10 +182,10 @@ func TestCalibrateWeekend(t *testing.T) {
 	dir := t.TempDir()
 	path := copyFile(t, "../examples/weekend.yaml", dir)
 	p := mustLoad(t, path)
-	l := openLog(t)
+	l := calibrationLog(t)
 	rehearse(t, l, p, "rehearsal", weekendScript)
 
-	c, err := runbooks.Calibrate(context.Background(), l, "rehearsal", p)
+	c, err := projections.Calibrate(context.Background(), l, "rehearsal", p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +228,7 @@ func TestCalibrateWeekend(t *testing.T) {
 			t.Errorf("group %d: %s %s %+.0f%% unchanged=%v, want %s %s %+d%% unchanged=%v",
 				i, g.ID, g.Proposed, 100*g.Change, g.Unchanged, w.id, w.proposed, w.change, w.unchanged)
 		}
-		if g.Source != runbooks.InPlan || len(g.Measured) != 1 {
+		if g.Source != planner.InPlan || len(g.Measured) != 1 {
 			t.Errorf("group %s: source %s, %d measurements", g.ID, g.Source, len(g.Measured))
 		}
 	}
@@ -249,7 +289,7 @@ func TestCalibrateWeekend(t *testing.T) {
 	if err := os.WriteFile(path, append(mustRead(t, path), "# edited after the rehearsal\n"...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err = runbooks.Calibrate(context.Background(), l, "rehearsal", mustLoad(t, path))
+	c, err = projections.Calibrate(context.Background(), l, "rehearsal", mustLoad(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,20 +340,20 @@ func TestCalibrateTemplate(t *testing.T) {
 	if len(captures) != 23 {
 		t.Fatalf("%d capture-rule steps, want 23", len(captures))
 	}
-	l := openLog(t)
+	l := calibrationLog(t)
 	rehearse(t, l, p, "r1", script)
 
-	c, err := runbooks.Calibrate(context.Background(), l, "r1", p)
+	c, err := projections.Calibrate(context.Background(), l, "r1", p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]runbooks.Group{}
+	got := map[string]planner.Group{}
 	for _, g := range c.Measured {
 		got[g.ID] = g
 	}
 	g := got["capture-rule-<id>"]
 	// median 14m: r = 1.4; 5m*r = 7m < 12m; 20m*r = 28m > 16m*1.25 = 20m.
-	if g.Source != runbooks.InRunbook || len(g.Measured) != 23 || len(g.Steps) != 23 || g.Median != 14*time.Minute ||
+	if g.Source != planner.InRunbook || len(g.Measured) != 23 || len(g.Steps) != 23 || g.Median != 14*time.Minute ||
 		g.Min != 12*time.Minute || g.Max != 16*time.Minute || g.Proposed.String() != "7m/14m/28m" || g.Unchanged {
 		t.Errorf("capture-rule-<id>: %s, %d measured of %d, median %s min %s max %s, proposed %s",
 			g.Source, len(g.Measured), len(g.Steps), g.Median, g.Min, g.Max, g.Proposed)
@@ -322,20 +362,20 @@ func TestCalibrateTemplate(t *testing.T) {
 	if g := got["review-rule-<id>"]; len(g.Measured) != 2 || g.Median != 11*time.Minute || !g.Unchanged {
 		t.Errorf("review-rule-<id>: %d measured, median %s, unchanged %v", len(g.Measured), g.Median, g.Unchanged)
 	}
-	if g := got["book-smart-hands"]; g.Source != runbooks.InPlan || g.Proposed.String() != "22m/45m/1h30m" {
+	if g := got["book-smart-hands"]; g.Source != planner.InPlan || g.Proposed.String() != "22m/45m/1h30m" {
 		t.Errorf("book-smart-hands: %s %s", g.Source, g.Proposed)
 	}
 	if c.Measured[0].ID != "book-smart-hands" || c.Measured[1].ID != "capture-rule-<id>" {
 		t.Errorf("largest changes first: %s, %s", c.Measured[0].ID, c.Measured[1].ID)
 	}
 	// The built-in template's line is named, with the text to write.
-	var builtIn []runbooks.Edit
+	var builtIn []planner.Edit
 	for _, e := range c.Edits {
 		if e.BuiltIn {
 			builtIn = append(builtIn, e)
 		}
 	}
-	tpl := mustRead(t, "templates/weekend-cutover.yaml")
+	tpl := mustRead(t, "../runbooks/templates/weekend-cutover.yaml")
 	if len(builtIn) != 1 || builtIn[0].File != "runbook weekend-cutover" || builtIn[0].Group != "capture-rule-<id>" ||
 		strings.Split(string(tpl), "\n")[builtIn[0].Line-1] != builtIn[0].Old ||
 		strings.TrimSpace(builtIn[0].New) != "duration: 7m/14m/28m" {
@@ -357,7 +397,7 @@ func TestCalibrateTemplate(t *testing.T) {
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err = runbooks.Calibrate(context.Background(), l, "r1", mustLoad(t, path))
+	c, err = projections.Calibrate(context.Background(), l, "r1", mustLoad(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,7 +427,7 @@ func TestCalibrateTemplate(t *testing.T) {
 // A step that failed and was retried is measured from its last start.
 func TestCalibrateRetriedStep(t *testing.T) {
 	ctx := context.Background()
-	_, _, l := setup(t)
+	_, _, l := calibrationSetup(t)
 	o := events.Origin{Run: "r", Plan: "small", Actor: "Karim"}
 	var evs []events.Envelope
 	for _, e := range []struct {
@@ -402,7 +442,7 @@ func TestCalibrateRetriedStep(t *testing.T) {
 		{time.Hour + 50*time.Minute, "capture", events.StepCompleted{Step: "capture"}},
 		{2 * time.Hour, "shutdown", events.StepStarted{Step: "shutdown"}}, // never completed
 	} {
-		env, err := events.New(t0.Add(e.at), o, "step/"+e.step, e.ev)
+		env, err := events.New(calT0.Add(e.at), o, "step/"+e.step, e.ev)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -415,7 +455,7 @@ func TestCalibrateRetriedStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := runbooks.Calibrate(ctx, l, "r", p)
+	c, err := projections.Calibrate(ctx, l, "r", p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -445,10 +485,11 @@ func TestCalibrateRefused(t *testing.T) {
 		plan    *planner.Plan
 		prepare func(c *runbooks.Cutover, clk *runbooks.ManualClock)
 		wantErr []error
+		notErr  []error
 		want    string
 	}{
 		{name: "no such run", run: "nope", plan: small,
-			wantErr: []error{events.ErrNoRun}, want: "run nope is not in this event log"},
+			wantErr: []error{events.ErrNoRun}, notErr: []error{runbooks.ErrRefused}, want: "run nope is not in this event log"},
 		{name: "run of another plan", run: "r", plan: weekend,
 			prepare: func(c *runbooks.Cutover, clk *runbooks.ManualClock) {
 				c.StartStep(ctx, "r", "capture", "Karim")
@@ -468,17 +509,22 @@ func TestCalibrateRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, clk, l := setup(t)
+			c, clk, l := calibrationSetup(t)
 			if tt.prepare != nil {
 				tt.prepare(c, clk)
 			}
-			_, err := runbooks.Calibrate(ctx, l, tt.run, tt.plan)
+			_, err := projections.Calibrate(ctx, l, tt.run, tt.plan)
 			if (err == nil) != (len(tt.wantErr) == 0) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
 			for _, w := range tt.wantErr {
 				if !errors.Is(err, w) {
 					t.Errorf("err = %v, want it to match %v", err, w)
+				}
+			}
+			for _, w := range tt.notErr {
+				if errors.Is(err, w) {
+					t.Errorf("err = %v matches %v; it must not", err, w)
 				}
 			}
 			if err != nil && !strings.Contains(err.Error(), tt.want) {
@@ -601,5 +647,29 @@ func checkPatchTool(t *testing.T, diff, original, patched string) {
 	}
 	if string(mustRead(t, cp)) != string(mustRead(t, patched)) {
 		t.Errorf("patch(1) and the test's applier disagree")
+	}
+}
+
+// Measured reads the run's one model: a retried step from its last start, a
+// gate to its last signature; failed, skipped, running and back-out steps
+// are not measured, nor a cool-down, which ends by its timer.
+func TestMeasured(t *testing.T) {
+	r := runbooks.NewRun("")
+	for _, rec := range liveRun(t) {
+		r.Apply(rec)
+	}
+	got := map[string]string{}
+	for id, m := range projections.Measured(r) {
+		if m.Step != id || m.Actual != m.Completed.Sub(m.Started) {
+			t.Errorf("%s: %+v", id, m)
+		}
+		got[id] = m.Started.UTC().Format("15:04") + " " + planner.Span(m.Actual) // UTC: Paris less an hour
+	}
+	want := map[string]string{
+		"capture": "06:45 1h10m", "backup": "06:30 30m", "go-no-go": "08:00 12m", "shutdown-db": "08:15 35m",
+		"unrack-db": "09:05 1h30m", "rack-db": "10:40 2h", "validate": "12:45 45m", "announce": "13:40 15m",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("measured:\n got %v\nwant %v", got, want)
 	}
 }

@@ -1,13 +1,11 @@
-package runbooks
+package planner
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -15,8 +13,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/dcmove/dcmove/events"
-	"github.com/dcmove/dcmove/planner"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -47,6 +43,21 @@ type Measurement struct {
 	Ratio float64
 }
 
+// Recording is what a recorded run tells [Calibrate]: the run's name,
+// the plan file it was started from, and how long its completed steps took.
+type Recording struct {
+	Run string
+	// File and Hash are the plan file the run was started from and the hex
+	// SHA-256 of its bytes then (empty: not recorded).
+	File, Hash string
+	// Rehearsal marks a run recorded as a dress rehearsal.
+	Rehearsal bool
+	// Done holds, by step id, the steps of the run that were started and
+	// completed, from their last start to their completion; Calibrate sets
+	// their Ratio.
+	Done map[string]Measurement
+}
+
 // Group is the steps that share one estimate — the expansions of one
 // runbook template step, or one step of the plan — with what the run
 // measured and the estimate it proposes.
@@ -58,7 +69,7 @@ type Group struct {
 	// Steps are the plan's steps that share the estimate, in plan order.
 	Steps    []string
 	Measured []Measurement
-	Planned  planner.Duration
+	Planned  Duration
 	// Median, Min and Max summarise Measured; zero when nothing was
 	// measured.
 	Median, Min, Max time.Duration
@@ -67,7 +78,7 @@ type Group struct {
 	Ratio float64
 	// Proposed is the estimate to write instead of Planned; equal to
 	// Planned when Unchanged.
-	Proposed planner.Duration
+	Proposed Duration
 	// Change is the relative change of the likely duration that the
 	// measurements call for: 0.75 is 75% longer.
 	Change float64
@@ -77,7 +88,7 @@ type Group struct {
 	Unchanged bool
 	// Pos is where the estimate is written: the plan step, or the
 	// template step.
-	Pos planner.Pos
+	Pos Pos
 }
 
 // PhaseFactor is how much slower (above 1) or faster than planned a
@@ -138,9 +149,10 @@ type Calibration struct {
 	Notes []string
 }
 
-// Calibrate reads run from l and proposes new duration estimates for the
-// plan p from what it measured, so that the next run (or the live one
-// after a dress rehearsal) plans with real durations.
+// Calibrate proposes new duration estimates for the plan p from what the
+// run rec measured, so that the next run (or the live one after a dress
+// rehearsal) plans with real durations. rb is p expanded with t, its runbook
+// template (nil when p names none).
 //
 // A step is measured when it was started and completed: from its last
 // start (after a failure and retry) to its completion. Steps are grouped by
@@ -165,54 +177,29 @@ type Calibration struct {
 // groups of that phase that were not measured get their range scaled by it,
 // as a suggestion only (not in Diff).
 //
-// Calibrate refuses, with an error wrapping [ErrRefused], a run that does
-// not exist (also wrapping [events.ErrNoRun]), one recorded from another
-// plan, and one with no completed step of p. A plan file that differs from
-// the one the run was recorded from only adds a warning.
+// A plan file that differs from the one the run was recorded from (by
+// rec.Hash) adds a warning. Steps of rec that rb does not have are listed
+// in NotInPlan and not used; whether a calibration from what is left is
+// worth making is the caller's to decide.
 //
 // Edits and Diff are built from p.File (and the template file, if the plan
-// names one) as they are on disk.
-func Calibrate(ctx context.Context, l events.Log, run string, p *planner.Plan) (*Calibration, error) {
-	rec, err := measure(ctx, l, run)
-	if err != nil {
-		return nil, err
-	}
-	if rec.start == nil {
-		return nil, &noRun{reason: fmt.Sprintf("run %s is not in this event log: name a run recorded with dcmove cutover start", run)}
-	}
-	if rec.start.Plan != p.Name {
-		return nil, refuse("run %s was recorded from plan %s (%s), not from plan %s (%s): calibrate the file of plan %s, or name a run of %s",
-			run, rec.start.Plan, orUnknown(rec.start.File), p.Name, p.File, rec.start.Plan, p.Name)
-	}
-	if len(rec.done) == 0 {
-		return nil, refuse("run %s has no completed step yet: there is nothing to calibrate from", run)
-	}
-	c := &Calibration{Run: run, Plan: p.Name, Rehearsal: rec.start.Rehearsal}
-	if rec.start.Hash != "" && rec.start.Hash != p.Hash {
+// names one) as read returns them: os.ReadFile for files on disk; for a
+// template built into dcmove (t.File is "runbook NAME"), read is called
+// with t.File and returns the template's text. Calibrate reads no file
+// itself.
+func Calibrate(p *Plan, t *Template, rb *Runbook, rec Recording, read func(name string) ([]byte, error)) *Calibration {
+	c := &Calibration{Run: rec.Run, Plan: p.Name, Rehearsal: rec.Rehearsal}
+	if rec.Hash != "" && rec.Hash != p.Hash {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%s is not the file run %s was recorded from (%s, sha256 %.12s): the measurements are compared with the estimates of the file as it is now",
-			p.File, run, orUnknown(rec.start.File), rec.start.Hash))
+			p.File, rec.Run, orUnknown(rec.File), rec.Hash))
 	}
-	rb, err := Expand(p)
-	if err != nil {
-		return nil, err
-	}
-	var t *planner.Template
-	if p.Runbook != "" {
-		if t, err = LoadTemplate(p); err != nil {
-			return nil, err
-		}
-	}
-	groups, inPlan := group(p, t, rb)
-	for id := range rec.done {
+	groups, inPlan := group(t, rb)
+	for id := range rec.Done {
 		if !inPlan[id] {
 			c.NotInPlan = append(c.NotInPlan, id)
 		}
 	}
 	sort.Strings(c.NotInPlan)
-	if len(c.NotInPlan) == len(rec.done) {
-		return nil, refuse("none of the %d steps completed in run %s is a step of %s any more (%s): calibrate the plan file the run was recorded from",
-			len(rec.done), run, p.File, strings.Join(c.NotInPlan, ", "))
-	}
 
 	// Measure the groups and the phases.
 	ratios := map[string][]float64{}
@@ -222,7 +209,7 @@ func Calibrate(ctx context.Context, l events.Log, run string, p *planner.Plan) (
 			phases = append(phases, g.Phase)
 		}
 		for _, id := range g.Steps {
-			m, ok := rec.done[id]
+			m, ok := rec.Done[id]
 			if !ok {
 				continue
 			}
@@ -256,8 +243,8 @@ func Calibrate(ctx context.Context, l events.Log, run string, p *planner.Plan) (
 		}
 		return c.Measured[i].ID < c.Measured[j].ID
 	})
-	c.rewrite(p, t)
-	return c, nil
+	c.rewrite(p, t, read)
+	return c
 }
 
 func orUnknown(s string) string {
@@ -267,48 +254,10 @@ func orUnknown(s string) string {
 	return s
 }
 
-// recording is what Calibrate needs of a run.
-type recording struct {
-	start *events.CutoverStarted
-	done  map[string]Measurement
-}
-
-// measure folds the run into its steps' last start-to-completion times.
-func measure(ctx context.Context, l events.Log, run string) (*recording, error) {
-	r := &recording{done: map[string]Measurement{}}
-	started := map[string]time.Time{}
-	for rec, err := range l.Read(ctx, run, 0) {
-		if err != nil {
-			return nil, fmt.Errorf("read run %s: %w", run, err)
-		}
-		if rec.Malformed != nil {
-			continue
-		}
-		ev, err := rec.Decode()
-		if err != nil {
-			continue // a newer dcmove's event: not a measurement
-		}
-		switch e := ev.(type) {
-		case events.CutoverStarted:
-			if r.start == nil {
-				r.start = &e
-			}
-		case events.StepStarted:
-			started[e.Step] = rec.Time
-		case events.StepCompleted:
-			if at, ok := started[e.Step]; ok {
-				r.done[e.Step] = Measurement{Step: e.Step, Started: at, Completed: rec.Time, Actual: rec.Time.Sub(at)}
-				delete(started, e.Step)
-			}
-		}
-	}
-	return r, nil
-}
-
 // group sorts the runbook's steps into the groups that share an estimate,
 // in plan order, and reports which step ids the plan has.
-func group(p *planner.Plan, t *planner.Template, rb *planner.Runbook) ([]*Group, map[string]bool) {
-	tsteps := map[string]planner.TemplateStep{}
+func group(t *Template, rb *Runbook) ([]*Group, map[string]bool) {
+	tsteps := map[string]TemplateStep{}
 	if t != nil {
 		for _, ts := range t.Steps {
 			tsteps[ts.ID] = ts
@@ -358,7 +307,7 @@ func (g *Group) propose() {
 	}
 	old := g.Planned
 	g.Ratio = float64(g.Median) / float64(old.Likely)
-	d := planner.Duration{
+	d := Duration{
 		Optimistic:  roundDown(min(scale(old.Optimistic, g.Ratio), g.Min)),
 		Likely:      roundNearest(g.Median),
 		Pessimistic: roundUp(max(scale(old.Pessimistic, g.Ratio), g.Max+g.Max/4)),
@@ -377,7 +326,7 @@ func (g *Group) suggest(f float64) {
 		return
 	}
 	old := g.Planned
-	d := ordered(planner.Duration{
+	d := ordered(Duration{
 		Optimistic:  roundDown(scale(old.Optimistic, f)),
 		Likely:      roundNearest(scale(old.Likely, f)),
 		Pessimistic: roundUp(scale(old.Pessimistic, f)),
@@ -393,7 +342,7 @@ func scale(d time.Duration, f float64) time.Duration {
 }
 
 // ordered makes d a valid estimate: optimistic <= likely <= pessimistic.
-func ordered(d planner.Duration) planner.Duration {
+func ordered(d Duration) Duration {
 	d.Optimistic = min(d.Optimistic, d.Likely)
 	d.Pessimistic = max(d.Pessimistic, d.Likely)
 	return d
@@ -436,7 +385,7 @@ func medianOf(xs []float64) float64 {
 }
 
 // rewrite fills Edits, Diff and Notes for the changed measured groups.
-func (c *Calibration) rewrite(p *planner.Plan, t *planner.Template) {
+func (c *Calibration) rewrite(p *Plan, t *Template, read func(string) ([]byte, error)) {
 	type source struct {
 		name    string // as in Edit.File and the diff
 		data    []byte
@@ -456,15 +405,15 @@ func (c *Calibration) rewrite(p *planner.Plan, t *planner.Template) {
 		files[file] = f
 		switch {
 		case g.Source == InPlan:
-			f.data, f.err = os.ReadFile(p.File)
+			f.data, f.err = read(p.File)
 			if sum := sha256.Sum256(f.data); f.err == nil && hex.EncodeToString(sum[:]) != p.Hash {
 				f.err = fmt.Errorf("%s changed since it was loaded; run the calibration again", p.File)
 			}
 		case t != nil && t.File == "runbook "+p.Runbook:
-			f.data, f.err = Templates.ReadFile("templates/" + p.Runbook + ".yaml")
+			f.data, f.err = read(t.File)
 			f.builtIn = true
 		default:
-			f.data, f.err = os.ReadFile(file)
+			f.data, f.err = read(file)
 		}
 		if f.err == nil {
 			f.doc = &yaml.Node{}
@@ -538,7 +487,7 @@ type tokenEdit struct {
 // durationEdits finds the duration of the step (or template step) whose
 // mapping starts at pos in doc, and returns the edits that write d there,
 // in the form already used: one value, o/l/p, or a mapping.
-func durationEdits(src []byte, doc *yaml.Node, pos planner.Pos, d planner.Duration) ([]tokenEdit, error) {
+func durationEdits(src []byte, doc *yaml.Node, pos Pos, d Duration) ([]tokenEdit, error) {
 	step := findMapping(doc, pos.Line, pos.Col)
 	if step == nil {
 		return nil, fmt.Errorf("no step found at this position")
@@ -566,7 +515,7 @@ func durationEdits(src []byte, doc *yaml.Node, pos planner.Pos, d planner.Durati
 				return nil, fmt.Errorf("the duration mapping is not of the form {optimistic, likely, pessimistic}")
 			}
 			delete(want, k)
-			e, err := scalarEdit(lines, val, planner.Span(w))
+			e, err := scalarEdit(lines, val, Span(w))
 			if err != nil {
 				return nil, err
 			}
