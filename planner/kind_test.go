@@ -251,3 +251,23 @@ func TestKindBuiltInTemplate(t *testing.T) {
 		}
 	}
 }
+
+// Every role signs go on a decommission, as on a gate, however the step is
+// written: kind: decommission makes it a gate, and gate: false is an error.
+func TestKindDecommissionIsSigned(t *testing.T) {
+	plan := readTestdata(t, "wipe-old-range.yaml")
+	p, err := planner.Parse("plan.yaml", []byte(plan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := p.Step("wipe-old-range")
+	if !ok || st.Kind != events.KindDecommission || !st.Gate {
+		t.Fatalf("wipe-old-range: kind %q, gate %v; want a decommission signed as a gate", st.Kind, st.Gate)
+	}
+	i := strings.Index(plan, "  - id: wipe-old-range\n")
+	bad := plan[:i] + "  - id: wipe-old-range\n    gate: false\n" + plan[i+len("  - id: wipe-old-range\n"):]
+	_, err = planner.Parse("plan.yaml", []byte(bad))
+	if err == nil || !strings.Contains(err.Error(), "every role signs go on it, as on a gate; remove gate: false") {
+		t.Fatalf("gate: false on a decommission: err = %v", err)
+	}
+}

@@ -339,7 +339,8 @@ var timers = []string{string(events.KindCooldown), string(events.KindGrace)}
 
 // kind reads what a step is, from kind: or timer:, and returns it with the
 // step's gate flag: a step with gate: true and no kind is a gate, and
-// kind: gate makes a step a gate. An unknown kind, an unknown timer, a
+// kind: gate or kind: decommission makes a step a gate (every role signs
+// go on a decommission, however the step is written). An unknown kind, an unknown timer, a
 // timer that contradicts the kind, or kind: gate with gate: false is an
 // error at its position.
 func (d *decoder) kind(f *fields, gate bool) (events.StepKind, bool) {
@@ -362,7 +363,9 @@ func (d *decoder) kind(f *fields, gate bool) (events.StepKind, bool) {
 	switch {
 	case kind == events.KindGate && f.values["gate"] != nil && !gate:
 		d.errorf(f.values["gate"], "a step of kind gate is a go/no-go gate; remove gate: false")
-	case kind == events.KindGate:
+	case kind == events.KindDecommission && f.values["gate"] != nil && !gate:
+		d.errorf(f.values["gate"], "a decommission destroys what is at the source: every role signs go on it, as on a gate; remove gate: false")
+	case kind == events.KindGate, kind == events.KindDecommission:
 		gate = true
 	case kind == events.KindWork && gate:
 		kind = events.KindGate
