@@ -146,7 +146,7 @@ func TestAuditFilters(t *testing.T) {
 			errOut := mustFail(t, clock, exitBadInput, append([]string{"audit", "--data-dir", dir}, tt.args...)...)
 			wantContains(t, strings.Join(tt.args, " "), errOut, tt.says)
 		}
-		errOut := mustFail(t, clock, exitError, "audit", "--data-dir", dir, "--output", "markdown", "--rehearsal", "pa2-to-pa3-rehearsal")
+		errOut := mustFail(t, clock, exitBadInput, "audit", "--data-dir", dir, "--output", "markdown", "--rehearsal", "pa2-to-pa3-rehearsal")
 		wantContains(t, "unknown rehearsal", errOut, "run pa2-to-pa3-rehearsal has no events in data directory "+dir+"; the run started last is pa2-to-pa3")
 	})
 }
@@ -279,6 +279,6 @@ func TestAuditCompare(t *testing.T) {
 
 	wantContains(t, "one run", mustFail(t, clock, exitBadInput, "audit", "compare", "pa2-to-pa3", "--data-dir", dir), "give two runs of one plan")
 	wantContains(t, "bad format", mustFail(t, clock, exitBadInput, "audit", "compare", "a", "b", "--output", "html", "--data-dir", dir), `--output "html": write one of text, json, csv`)
-	wantContains(t, "no such run", mustFail(t, clock, exitError, "audit", "compare", "pa2-to-pa3", "pa2-to-pa3-9", "--data-dir", dir),
+	wantContains(t, "no such run", mustFail(t, clock, exitBadInput, "audit", "compare", "pa2-to-pa3", "pa2-to-pa3-9", "--data-dir", dir),
 		"run pa2-to-pa3-9 has no events")
 }

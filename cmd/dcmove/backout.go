@@ -62,10 +62,8 @@ func (m *Main) cooldownCommand() *cli.Command {
 	}
 }
 
-// cutover returns the command side on the log. With the machine's clock,
-// timers are delivered by the server at their due time; with a simulated
-// clock, the next command records them.
+// cutover returns the command side on the log, with server timers if
+// m.Timers says so.
 func (m *Main) cutover(l *jetstream.Log) *runbooks.Cutover {
-	_, real := m.Clock.(runbooks.SystemClock)
-	return &runbooks.Cutover{Log: l, Clock: m.Clock, Timers: real}
+	return &runbooks.Cutover{Log: l, Clock: m.Clock, Timers: m.Timers}
 }

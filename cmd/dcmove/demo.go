@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
+	"io"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/dcmove/dcmove/events"
@@ -57,188 +55,68 @@ func (m *Main) demo(c *cli.Context) error {
 	fmt.Fprintln(w, p.Summary())
 	fmt.Fprintf(w, "event store: embedded NATS JetStream in %s\n\n", dir)
 
-	rb, err := runbooks.Expand(p)
+	demo := &runbooks.Demo{Log: l, Seed: c.Uint64("seed"), Report: func(r runbooks.DemoReport) { printDemo(w, loc, r) }}
+	res, err := demo.Run(c.Context, p)
 	if err != nil {
 		return err
-	}
-	// The crew starts preparing when the first notice is due.
-	clock := runbooks.NewManualClock(p.Window.Start.Add(-10 * time.Minute))
-	cut := &runbooks.Cutover{Log: l, Clock: clock}
-	run, err := freeRunName(c.Context, cut, p.Name)
-	if err != nil {
-		return err
-	}
-	// What the planner says first, and the warnings the lead accepts.
-	a, err := planner.Analyze(p, rb, planner.Options{Seed: 1})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "plan: %d steps; the move should end %s (makespan %s); %.0f%% of %d simulated weekends fit the window\n",
-		len(a.Steps), a.End.In(loc).Format("Mon 15:04"), planner.Span(a.Makespan), a.Probability*100, a.Samples)
-	if a.HasPointOfNoReturn {
-		fmt.Fprintf(w, "plan: point of no return %s\n", a.PointOfNoReturn.In(loc).Format("Mon 15:04"))
-	}
-	accept := map[string]string{}
-	for _, f := range a.Findings {
-		if _, ok := accept[f.ID]; !ok {
-			accept[f.ID] = "accepted for the demo"
-			fmt.Fprintf(w, "plan: %s accepts warning %s (%s)\n", p.Lead, f.ID, f.Message)
-		}
-	}
-	if len(rb.Steps) > 0 {
-		if first := earliestBefore(a); first.Before(clock.Now()) {
-			clock = runbooks.NewManualClock(first)
-		}
-	}
-	cut.Clock = clock
-	out, err := cut.StartWith(c.Context, p, runbooks.StartOptions{Run: run, Actor: p.Lead, Accept: accept})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\n%s  %s starts run %s: %d events recorded in one atomic append\n",
-		clock.Now().In(loc).Format("Mon 2 Jan 15:04"), p.Lead, run, len(out.Appended))
-
-	// Show a guard at work: the last step cannot start before the others,
-	// even when the right person asks.
-	last := lastForward(rb)
-	who := someoneWithRole(p, last.Role)
-	if _, err := cut.StartStep(c.Context, run, last.ID, who); err != nil {
-		fmt.Fprintf(w, "%s  %s tries to start %s too early: refused: %v\n\n",
-			clock.Now().In(loc).Format("Mon 2 Jan 15:04"), who, last.ID, err)
-	}
-
-	// Steps expanded from one template step are reported as a group: when
-	// the first starts and when the last is done.
-	group, size := map[string]string{}, map[string]int{}
-	for _, s := range rb.Steps {
-		if s.Template != "" && !strings.HasSuffix(s.Template, s.ID) {
-			group[s.ID] = s.Template
-			size[s.Template]++
-		}
-	}
-	started, finished := map[string]int{}, map[string]int{}
-	var simErr error
-	sim := &runbooks.Simulation{Cutover: cut, Clock: clock, Seed: c.Uint64("seed")}
-	sim.Report = func(act runbooks.Action) {
-		at := act.At.In(loc).Format("Mon 2 Jan 15:04")
-		if g, ok := group[act.Step]; ok && size[g] > 1 {
-			if act.Started {
-				if started[g]++; started[g] == 1 {
-					fmt.Fprintf(w, "%s  start  %-26s %d steps\n", at, g, size[g])
-				}
-			} else if finished[g]++; finished[g] == size[g] {
-				fmt.Fprintf(w, "%s  done   %-26s all %d\n", at, g, size[g])
-			}
-			return
-		}
-		if act.Started {
-			fmt.Fprintf(w, "%s  start  %-26s %s (%s)\n", at, act.Step, act.Title, act.Actor)
-			return
-		}
-		note := ""
-		if d := act.Took - act.Planned; d > 0 {
-			note = fmt.Sprintf(", %s over", planner.Span(d))
-		}
-		fmt.Fprintf(w, "%s  done   %-26s took %s, planned %s%s\n", at, act.Step, planner.Span(act.Took), planner.Span(act.Planned), note)
-		// The lead switches degraded mode with the steps that call for it.
-		var out *runbooks.Outcome
-		var err error
-		var kind events.StepKind
-		if s, ok := rb.Step(act.Step); ok {
-			kind = s.Kind
-		}
-		switch kind {
-		case events.KindEnterDegraded:
-			out, err = cut.EnterDegraded(c.Context, run, p.Lead, "the machines leave PA2")
-		case events.KindLeaveDegraded:
-			out, err = cut.LeaveDegraded(c.Context, run, p.Lead, "every service validated at PA3")
-		}
-		if err != nil && simErr == nil {
-			simErr = err
-		}
-		if out != nil {
-			ev, _ := out.Appended[len(out.Appended)-1].Decode()
-			fmt.Fprintf(w, "%s  %s\n", at, projections.Describe(p.Lead, ev, out.Run.StepTitle))
-		}
-	}
-	if err := sim.Run(c.Context, p, run); err != nil {
-		return err
-	}
-	if simErr != nil {
-		return simErr
 	}
 
 	// Read the weekend back from the log, as a watcher or an auditor would.
 	s := projections.NewStatus()
-	n, err := projections.Replay(c.Context, l, run, s)
+	n, err := projections.Replay(c.Context, l, res.Run, s)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\nstatus, rebuilt from the %d events in the log:\n", n)
-	if err := projections.WriteStatus(w, s, clock.Now()); err != nil {
+	if err := projections.WriteStatus(w, s, res.End); err != nil {
 		return err
 	}
-	counts := map[string]int{}
-	for rec, err := range l.Read(c.Context, run, 0) {
-		if err != nil {
-			return err
-		}
-		counts[rec.Type]++
-	}
+	counts := res.Recorded
 	fmt.Fprintf(w, "recorded: %d gate signatures, %d cool-downs (%d ended by their timer), %d warning(s) accepted\n",
 		counts[events.TypeGateSigned], counts[events.TypeCooldownStarted], counts[events.TypeCooldownElapsed], counts[events.TypeWarningAccepted])
 	if c.String("data-dir") != "" {
-		fmt.Fprintf(w, "\nreplay it: dcmove audit --data-dir %s --run %s\n", dir, run)
+		fmt.Fprintf(w, "\nreplay it: dcmove audit --data-dir %s --run %s\n", dir, res.Run)
 	}
 	return nil
 }
 
-// freeRunName returns name, or name-2, name-3... if a run of that name
-// exists already (a demo run again on a kept data directory).
-func freeRunName(ctx context.Context, cut *runbooks.Cutover, name string) (string, error) {
-	for i := 1; ; i++ {
-		run := name
-		if i > 1 {
-			run = fmt.Sprintf("%s-%d", name, i)
+// printDemo prints one thing the demo reports, at its time in loc.
+func printDemo(w io.Writer, loc *time.Location, r runbooks.DemoReport) {
+	at := func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 15:04") }
+	switch r := r.(type) {
+	case runbooks.DemoPlanned:
+		a := r.Analysis
+		fmt.Fprintf(w, "plan: %d steps; the move should end %s (makespan %s); %.0f%% of %d simulated weekends fit the window\n",
+			len(a.Steps), a.End.In(loc).Format("Mon 15:04"), planner.Span(a.Makespan), a.Probability*100, a.Samples)
+		if a.HasPointOfNoReturn {
+			fmt.Fprintf(w, "plan: point of no return %s\n", a.PointOfNoReturn.In(loc).Format("Mon 15:04"))
 		}
-		r, err := cut.Load(ctx, run)
-		if err != nil {
-			return "", err
+		for _, f := range r.Accepted {
+			fmt.Fprintf(w, "plan: %s accepts warning %s (%s)\n", r.Lead, f.ID, f.Message)
 		}
-		if !r.Exists() {
-			return run, nil
+	case runbooks.DemoStarted:
+		fmt.Fprintf(w, "\n%s  %s starts run %s: %d events recorded in one atomic append\n", at(r.At), r.Actor, r.Run, len(r.Outcome.Appended))
+	case runbooks.DemoRefused:
+		fmt.Fprintf(w, "%s  %s tries to start %s too early: refused: %v\n\n", at(r.At), r.Actor, r.Step, r.Err)
+	case runbooks.DemoGroup:
+		if r.Done {
+			fmt.Fprintf(w, "%s  done   %-26s all %d\n", at(r.At), r.Template, r.Size)
+		} else {
+			fmt.Fprintf(w, "%s  start  %-26s %d steps\n", at(r.At), r.Template, r.Size)
 		}
+	case runbooks.DemoStep:
+		if r.Started {
+			fmt.Fprintf(w, "%s  start  %-26s %s (%s)\n", at(r.At), r.Step, r.Title, r.Actor)
+			return
+		}
+		note := ""
+		if d := r.Took - r.Planned; d > 0 {
+			note = fmt.Sprintf(", %s over", planner.Span(d))
+		}
+		fmt.Fprintf(w, "%s  done   %-26s took %s, planned %s%s\n", at(r.At), r.Step, planner.Span(r.Took), planner.Span(r.Planned), note)
+	case runbooks.DemoSwitched:
+		out := r.Outcome
+		ev, _ := out.Appended[len(out.Appended)-1].Decode()
+		fmt.Fprintf(w, "%s  %s\n", at(r.At), projections.Describe(r.Actor, ev, out.Run.StepTitle))
 	}
-}
-
-// someoneWithRole returns a crew member who has role (the lead if none does).
-func someoneWithRole(p *planner.Plan, role string) string {
-	for _, m := range p.Crew {
-		if slices.Contains(m.Roles, role) {
-			return m.Name
-		}
-	}
-	return p.Lead
-}
-
-// earliestBefore returns when the first step before the window is due to
-// start (the window's start if there is none).
-func earliestBefore(a *planner.Analysis) time.Time {
-	first := a.Plan.Window.Start
-	for _, s := range a.Steps {
-		if s.Timing == "before" && s.Start.Before(first) {
-			first = s.Start
-		}
-	}
-	return first
-}
-
-// lastForward returns the runbook's last step that is not a back-out step.
-func lastForward(rb *planner.Runbook) planner.Step {
-	for i := len(rb.Steps) - 1; i >= 0; i-- {
-		if !rb.Steps[i].BackoutOnly {
-			return rb.Steps[i]
-		}
-	}
-	return rb.Steps[0]
 }

@@ -67,10 +67,17 @@ func pickRun(ctx context.Context, c *cli.Context, l events.Log) (string, error) 
 	}
 	run, err := l.LastRun(ctx)
 	if errors.Is(err, events.ErrNoRun) {
-		return "", fmt.Errorf("no cutover has been started in this event log (%s); start one with: dcmove cutover start PLAN.yaml --as NAME", where(c))
+		return "", &noRun{fmt.Errorf("no cutover has been started in this event log (%s); start one with: dcmove cutover start PLAN.yaml --as NAME", where(c))}
 	}
 	return run, err
 }
+
+// noRun says, in the user's words, that the run asked for does not exist;
+// it matches [events.ErrNoRun] (exit status 2).
+type noRun struct{ error }
+
+func (e *noRun) Is(target error) bool { return target == events.ErrNoRun }
+func (e *noRun) Unwrap() error        { return e.error }
 
 func where(c *cli.Context) string {
 	if s := c.String("server"); s != "" {

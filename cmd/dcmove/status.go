@@ -42,27 +42,25 @@ func (m *Main) statusCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			defer func() {
-				if l != nil {
-					l.Close()
-				}
-			}()
 			s := projections.NewStatus()
 			if err := m.replayStatus(c, l, run, s); err != nil {
+				l.Close()
 				return err
 			}
 			if s.LastSeq == 0 {
 				// Also with --watch: a misspelt --run would show an
 				// empty status forever.
+				defer l.Close()
 				return noEvents(c, l, run)
 			}
 			sc := m.screen(c)
-			if !c.Bool("watch") {
-				now := m.Clock.Now()
-				eta, err := projections.Forecast(s, now, sc.samples, forecastSeed)
-				return sc.show(s, now, change{kind: "status"}, eta, err)
+			if c.Bool("watch") {
+				return m.watch(c, l, run, s, sc) // the watch closes l
 			}
-			return m.watch(c, &l, run, s, sc)
+			defer l.Close()
+			now := m.Clock.Now()
+			eta, err := projections.Forecast(s, now, sc.samples, forecastSeed)
+			return sc.show(projections.Snapshot{Change: projections.ChangeStatus, Status: s, Now: now, Forecast: eta, ForecastErr: err})
 		},
 	}
 }
@@ -78,13 +76,14 @@ func (m *Main) screen(c *cli.Context) *screen {
 	return sc
 }
 
-// noEvents explains that run has no events, and names the run started last.
+// noEvents explains that run has no events, and names the run started
+// last. The error wraps [events.ErrNoRun] (exit status 2).
 func noEvents(c *cli.Context, l events.Log, run string) error {
 	last, err := l.LastRun(c.Context)
 	if err != nil {
-		return fmt.Errorf("run %s has no events in %s", run, where(c))
+		return &noRun{fmt.Errorf("run %s has no events in %s", run, where(c))}
 	}
-	return fmt.Errorf("run %s has no events in %s; the run started last is %s", run, where(c), last)
+	return &noRun{fmt.Errorf("run %s has no events in %s; the run started last is %s", run, where(c), last)}
 }
 
 // replayStatus rebuilds the run's status from its checkpoint and the

@@ -171,11 +171,11 @@ func orEmpty(ids []string) []string {
 }
 
 // warnTimer warns, after the command's output, that a timer the command
-// started could not be handed to the server. The command succeeded all the
-// same (exit status 0): its events are recorded, and the next command on
-// the run records the timer once it is due.
+// started could not be handed to the server (the error says what the
+// user needs to know). The command succeeded all the same: its events are
+// recorded, and the exit status is 0.
 func (m *Main) warnTimer(out *runbooks.Outcome) {
 	if out.TimerError != nil {
-		fmt.Fprintf(m.Stderr, "dcmove: warning: %v (the events are recorded; the next dcmove command on this run records the timer once it is due)\n", out.TimerError)
+		fmt.Fprintf(m.Stderr, "dcmove: warning: %v\n", out.TimerError)
 	}
 }
