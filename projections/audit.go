@@ -1,13 +1,9 @@
 package projections
 
 import (
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -170,59 +166,4 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time; write it as 2026-12-05 08:00 (in %s, the plan's time zone) or in RFC 3339, 2026-12-05T08:00:00+01:00", s, loc)
-}
-
-// WriteTrailJSONL writes each entry's record as stored, one CloudEvents
-// envelope per line with its sequence in the log added as "seq"; a record
-// that could not be read is a line with its seq and why ("malformed").
-func WriteTrailJSONL(w io.Writer, t *Trail) error {
-	type stored struct {
-		Seq uint64 `json:"seq"`
-		events.Envelope
-	}
-	for _, e := range t.Entries {
-		var line []byte
-		var err error
-		if e.Record.Malformed != nil {
-			line, err = json.Marshal(struct {
-				Seq       uint64 `json:"seq"`
-				Malformed string `json:"malformed"`
-			}{e.Record.Seq, e.Record.Malformed.Error()})
-		} else {
-			line, err = json.Marshal(stored{e.Record.Seq, e.Record.Envelope})
-		}
-		if err != nil {
-			return fmt.Errorf("record %d: %w", e.Seq, err)
-		}
-		if _, err := w.Write(append(line, '\n')); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// WriteTrailCSV writes the trail as CSV with a header row: seq, time (RFC
-// 3339 in the plan's zone), actor, type, subject, what happened, and the
-// planned and actual durations of step completions (as a plan file writes
-// durations: 1h30m).
-func WriteTrailCSV(w io.Writer, t *Trail) error {
-	loc := t.Location()
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"seq", "time", "actor", "type", "subject", "what", "planned", "actual"})
-	for _, e := range t.Entries {
-		what := e.What
-		if e.Skipped != "" {
-			what = "SKIPPED: " + e.Skipped
-		}
-		at, planned, actual := "", "", ""
-		if !e.Time.IsZero() {
-			at = e.Time.In(loc).Format(time.RFC3339)
-		}
-		if e.Planned > 0 || e.Actual > 0 {
-			planned, actual = planner.Span(e.Planned), planner.Span(e.Actual)
-		}
-		cw.Write([]string{strconv.FormatUint(e.Seq, 10), at, e.Actor, e.Type, e.Subject, what, planned, actual})
-	}
-	cw.Flush()
-	return cw.Error()
 }

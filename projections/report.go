@@ -4,11 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/dcmove/dcmove/events"
-	"github.com/dcmove/dcmove/planner"
 )
 
 // Report is what a run did, gathered for the post-migration report: a fold
@@ -185,84 +183,6 @@ func (rp *Report) Apply(r events.Record) {
 
 func (rp *Report) deviate(d Deviation) { rp.Deviations = append(rp.Deviations, d) }
 
-// Moment is one key event of the run's timeline.
-type Moment struct {
-	At time.Time
-	// Kind is start, gate, no-go, degraded, backout, end or finished.
-	Kind, What string
-}
-
-// Timeline returns the key events of the run in time order: its start,
-// each gate's decision and who signed it, degraded mode on and off, the
-// back-out, the end of the move (its window's steps) and of the whole run.
-func (rp *Report) Timeline() []Moment {
-	s := rp.Status
-	var out []Moment
-	if !s.CutoverStarted.IsZero() {
-		kind := "live run"
-		if s.Rehearsal {
-			kind = "rehearsal"
-		}
-		by := ""
-		if rp.Lead != "" {
-			by = ", led by " + rp.Lead
-		}
-		out = append(out, Moment{s.CutoverStarted, "start", fmt.Sprintf("%s %s started: %d steps%s", kind, s.ID, len(s.Work()), by)})
-	}
-	for _, g := range rp.Gates() {
-		kind := "gate"
-		if g.Outcome == "no-go" {
-			kind = "no-go"
-		}
-		out = append(out, Moment{g.At, kind, fmt.Sprintf("gate %s: %s; %s", g.ID, strings.ToUpper(g.Outcome), g.signers())})
-	}
-	for _, sp := range rp.Spells {
-		out = append(out, Moment{sp.From, "degraded", fmt.Sprintf("degraded mode on, by %s: %s down on purpose%s", sp.By, orNone(sp.Down), because(sp.Reason))})
-		if !sp.To.IsZero() {
-			out = append(out, Moment{sp.To, "degraded", fmt.Sprintf("degraded mode off, by %s, after %s%s", sp.EndedBy, span(sp.To.Sub(sp.From)), because(sp.EndReason))})
-		}
-	}
-	if b := rp.Backout; b != nil {
-		trigger := ""
-		if b.Trigger != "" && !strings.Contains(b.Reason, b.Trigger) {
-			trigger = " on the no-go of " + b.Trigger
-		}
-		out = append(out, Moment{b.At, "backout", fmt.Sprintf("BACK-OUT started by %s%s (%s): %d back-out steps, %d steps cancelled", b.By, trigger, b.Reason, b.Steps, b.Cancelled)})
-	}
-	if end, ok := rp.MoveEnd(); ok {
-		what := "the move ended"
-		if !rp.plannedEnd.IsZero() {
-			what += fmt.Sprintf(" (%s the schedule)", versus(end.Sub(rp.plannedEnd)))
-		}
-		if !s.WindowEnd.IsZero() {
-			if end.After(s.WindowEnd) {
-				what += fmt.Sprintf(", %s AFTER the window closed", span(end.Sub(s.WindowEnd)))
-			} else {
-				what += fmt.Sprintf(", %s before the window closes", span(s.WindowEnd.Sub(end)))
-			}
-		}
-		out = append(out, Moment{end, "end", what})
-	}
-	if s.Finished() {
-		if last := lastEnd(s); !last.IsZero() {
-			out = append(out, Moment{last, "finished", "the run finished: nothing left to do"})
-		}
-	}
-	slices.SortStableFunc(out, func(a, b Moment) int { return a.At.Compare(b.At) })
-	return out
-}
-
-// versus says how a duration compares: "45m later than", "on time with".
-func versus(d time.Duration) string {
-	switch {
-	case d >= time.Minute:
-		return span(d) + " later than"
-	case d <= -time.Minute:
-		return span(-d) + " earlier than"
-	}
-	return "on time with"
-}
-
 // MoveEnd returns when the move ended: when the last step of the window
 // finished, once every step of the window is done, skipped or cancelled.
 func (rp *Report) MoveEnd() (time.Time, bool) {
@@ -287,16 +207,6 @@ func (rp *Report) MoveEnd() (time.Time, bool) {
 // move's window steps would end (zero if it did not say).
 func (rp *Report) PlannedEnd() time.Time { return rp.plannedEnd }
 
-func lastEnd(s *Status) time.Time {
-	var last time.Time
-	for _, st := range s.Work() {
-		if st.Done.After(last) {
-			last = st.Done
-		}
-	}
-	return last
-}
-
 // GateDecision is a gate of the run with its signatures.
 type GateDecision struct {
 	ID, Title string
@@ -306,29 +216,6 @@ type GateDecision struct {
 	// At is when the gate was decided (or last signed, while open).
 	At         time.Time
 	Signatures []Signature
-}
-
-func (g GateDecision) signers() string {
-	// One part per signer and decision: "Karim Haddad go as network and tech".
-	var parts []string
-	var last Signature
-	for _, sg := range g.Signatures {
-		if len(parts) > 0 && sg.By == last.By && sg.Decision == last.Decision && (sg.Reason == last.Reason || sg.Decision == "go") {
-			parts[len(parts)-1] = strings.Replace(parts[len(parts)-1], " as "+last.Role, " as "+last.Role+" and "+sg.Role, 1)
-			last.Role = last.Role + " and " + sg.Role
-			continue
-		}
-		p := fmt.Sprintf("%s %s as %s", sg.By, sg.Decision, sg.Role)
-		if sg.Decision != "go" && sg.Reason != "" {
-			p += " (" + sg.Reason + ")"
-		}
-		parts = append(parts, p)
-		last = sg
-	}
-	if len(parts) == 0 {
-		return "no signature"
-	}
-	return "signed by " + strings.Join(parts, ", ")
 }
 
 // Gates returns the run's gates that someone signed, in the order they
@@ -457,6 +344,3 @@ func (rp *Report) spellEnd(sp Spell) time.Time {
 	}
 	return sp.To
 }
-
-// span formats a duration as the crew writes it: 1h30m, 45m.
-func span(d time.Duration) string { return planner.Span(d) }

@@ -10,7 +10,12 @@ import (
 // out to print on A4: the same sections as [WriteReportMarkdown], with bars
 // for planned against actual.
 func WriteReportHTML(w io.Writer, rp *Report) error {
-	return reportHTML.Execute(w, rp.view())
+	return writeReportHTML(w, rp.view())
+}
+
+// writeReportHTML writes the report's view as an HTML page.
+func writeReportHTML(w io.Writer, v *reportView) error {
+	return reportHTML.Execute(w, v)
 }
 
 var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{

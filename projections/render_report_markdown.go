@@ -11,7 +11,11 @@ import (
 // the late steps, the gates and who signed them, the deviations, degraded
 // mode, and what the rehearsal predicted if rp.Rehearsal is set.
 func WriteReportMarkdown(w io.Writer, rp *Report) error {
-	v := rp.view()
+	return writeReportMarkdown(w, rp.view())
+}
+
+// writeReportMarkdown writes the report's view as Markdown.
+func writeReportMarkdown(w io.Writer, v *reportView) error {
 	var b strings.Builder
 	row := func(cells ...string) {
 		for i, c := range cells {

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -258,4 +259,106 @@ func (d Deviation) about() string {
 		return d.Subject
 	}
 	return d.Subject + ": " + d.Title
+}
+
+// Moment is one key event of the run's timeline.
+type Moment struct {
+	At time.Time
+	// Kind is start, gate, no-go, degraded, backout, end or finished.
+	Kind, What string
+}
+
+// Timeline returns the key events of the run in time order: its start,
+// each gate's decision and who signed it, degraded mode on and off, the
+// back-out, the end of the move (its window's steps) and of the whole run.
+func (rp *Report) Timeline() []Moment {
+	s := rp.Status
+	var out []Moment
+	if !s.CutoverStarted.IsZero() {
+		kind := "live run"
+		if s.Rehearsal {
+			kind = "rehearsal"
+		}
+		by := ""
+		if rp.Lead != "" {
+			by = ", led by " + rp.Lead
+		}
+		out = append(out, Moment{s.CutoverStarted, "start", fmt.Sprintf("%s %s started: %d steps%s", kind, s.ID, len(s.Work()), by)})
+	}
+	for _, g := range rp.Gates() {
+		kind := "gate"
+		if g.Outcome == "no-go" {
+			kind = "no-go"
+		}
+		out = append(out, Moment{g.At, kind, fmt.Sprintf("gate %s: %s; %s", g.ID, strings.ToUpper(g.Outcome), g.signers())})
+	}
+	for _, sp := range rp.Spells {
+		out = append(out, Moment{sp.From, "degraded", fmt.Sprintf("degraded mode on, by %s: %s down on purpose%s", sp.By, orNone(sp.Down), because(sp.Reason))})
+		if !sp.To.IsZero() {
+			out = append(out, Moment{sp.To, "degraded", fmt.Sprintf("degraded mode off, by %s, after %s%s", sp.EndedBy, span(sp.To.Sub(sp.From)), because(sp.EndReason))})
+		}
+	}
+	if b := rp.Backout; b != nil {
+		trigger := ""
+		if b.Trigger != "" && !strings.Contains(b.Reason, b.Trigger) {
+			trigger = " on the no-go of " + b.Trigger
+		}
+		out = append(out, Moment{b.At, "backout", fmt.Sprintf("BACK-OUT started by %s%s (%s): %d back-out steps, %d steps cancelled", b.By, trigger, b.Reason, b.Steps, b.Cancelled)})
+	}
+	if end, ok := rp.MoveEnd(); ok {
+		what := "the move ended"
+		if !rp.plannedEnd.IsZero() {
+			what += fmt.Sprintf(" (%s the schedule)", versus(end.Sub(rp.plannedEnd)))
+		}
+		if !s.WindowEnd.IsZero() {
+			if end.After(s.WindowEnd) {
+				what += fmt.Sprintf(", %s AFTER the window closed", span(end.Sub(s.WindowEnd)))
+			} else {
+				what += fmt.Sprintf(", %s before the window closes", span(s.WindowEnd.Sub(end)))
+			}
+		}
+		out = append(out, Moment{end, "end", what})
+	}
+	if s.Finished() {
+		if last := lastEnd(s); !last.IsZero() {
+			out = append(out, Moment{last, "finished", "the run finished: nothing left to do"})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Moment) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// versus says how a duration compares: "45m later than", "on time with".
+func versus(d time.Duration) string {
+	switch {
+	case d >= time.Minute:
+		return span(d) + " later than"
+	case d <= -time.Minute:
+		return span(-d) + " earlier than"
+	}
+	return "on time with"
+}
+
+// signers says who signed a gate and how, for the timeline.
+func (g GateDecision) signers() string {
+	// One part per signer and decision: "Karim Haddad go as network and tech".
+	var parts []string
+	var last Signature
+	for _, sg := range g.Signatures {
+		if len(parts) > 0 && sg.By == last.By && sg.Decision == last.Decision && (sg.Reason == last.Reason || sg.Decision == "go") {
+			parts[len(parts)-1] = strings.Replace(parts[len(parts)-1], " as "+last.Role, " as "+last.Role+" and "+sg.Role, 1)
+			last.Role = last.Role + " and " + sg.Role
+			continue
+		}
+		p := fmt.Sprintf("%s %s as %s", sg.By, sg.Decision, sg.Role)
+		if sg.Decision != "go" && sg.Reason != "" {
+			p += " (" + sg.Reason + ")"
+		}
+		parts = append(parts, p)
+		last = sg
+	}
+	if len(parts) == 0 {
+		return "no signature"
+	}
+	return "signed by " + strings.Join(parts, ", ")
 }
