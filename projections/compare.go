@@ -105,7 +105,7 @@ func Compare(a, b *Report) (*Comparison, error) {
 		return nil, fmt.Errorf("%w: run %s is of plan %s and run %s of plan %s; compare two runs of one plan, such as its rehearsal and its live run", ErrDifferentPlans, sa.ID, sa.Plan, sb.ID, sb.Plan)
 	}
 	c := &Comparison{Plan: sa.Plan, A: RunRef{sa.ID, sa.Rehearsal}, B: RunRef{sb.ID, sb.Rehearsal},
-		SamePlanFile: a.Hash != "" && a.Hash == b.Hash, Total: PhaseDelta{Phase: "total"}}
+		SamePlanFile: sa.Hash != "" && sa.Hash == sb.Hash, Total: PhaseDelta{Phase: "total"}}
 	inA := map[string]bool{}
 	for _, st := range sa.Work() {
 		inA[st.ID] = true

@@ -209,7 +209,7 @@ func (s *Status) remaining(now time.Time, paces map[string]*PhasePace) *leftover
 	in := map[string]bool{}
 	var stack []*Step
 	for _, st := range work {
-		if (st.Timing == "" || st.Timing == "window") && !settled(st) {
+		if inWindow(st) && !settled(st) {
 			in[st.ID] = true
 			stack = append(stack, st)
 		}
@@ -292,7 +292,7 @@ func (s *Status) remaining(now time.Time, paces map[string]*PhasePace) *leftover
 			if people := byRole[st.Role]; st.Role != "" && !fixed && len(people) > 0 {
 				a.OneOf = [][]int{people}
 			}
-			if st.Timing == "" || st.Timing == "window" {
+			if inWindow(st) {
 				a.NotBefore = release
 			}
 		}

@@ -90,7 +90,7 @@ func writeReportMarkdown(w io.Writer, v *reportView) error {
 				gate, outcome := "", ""
 				if i == 0 {
 					gate, outcome = "`"+g.ID+"` "+g.Title, g.Outcome
-					if g.At != "" && g.Outcome != "open" {
+					if g.At != "" && g.Outcome != GateOpen {
 						outcome += ", " + g.At
 					}
 				}

@@ -14,10 +14,10 @@ import (
 // the status forgets (who signed each gate and when, every deviation from
 // the plan, each spell of degraded mode).
 type Report struct {
-	// Status is the run's status after the last record.
+	// Status is the run's status after the last record: the run's model,
+	// which the report reads for everything it does not keep itself (the
+	// lead, the plan file's hash, the schedule, the cool-downs).
 	Status *Status
-	// Lead is who leads the move, Hash the sha256 of the plan file.
-	Lead, Hash string
 	// Records counts the records folded, understood or not.
 	Records int
 	// Signatures are the gate signatures, in log order.
@@ -32,16 +32,15 @@ type Report struct {
 	// unless the caller sets it.
 	Rehearsal *Comparison
 
-	plannedEnd time.Time            // the schedule's end of the window's steps
-	cooling    map[string]time.Time // asset → end of its cool-down
-	blocked    map[string]int       // step → its open "blocked" deviation
+	blocked map[string]int // step → its open "blocked" deviation (the model knows that a step is blocked, not since when)
 }
 
 // Signature is one signature on a go/no-go gate.
 type Signature struct {
-	At                           time.Time
-	Gate, Role, Decision, Reason string
-	By                           string
+	At                 time.Time
+	Gate, Role, Reason string
+	Decision           events.Decision
+	By                 string
 }
 
 // The kinds of [Deviation].
@@ -91,13 +90,20 @@ type Backout struct {
 
 // NewReport returns the report of a run with no events yet.
 func NewReport() *Report {
-	return &Report{Status: NewStatus(), cooling: map[string]time.Time{}, blocked: map[string]int{}}
+	return &Report{Status: NewStatus(), blocked: map[string]int{}}
 }
 
-// Apply folds one record into the report.
+// Apply folds one record into the report: what the status forgets, read
+// against the run as it stood before the record (a cool-down cut short is
+// gone from the model after it), then the record into the status.
 func (rp *Report) Apply(r events.Record) {
 	rp.Records++
+	rp.note(r)
 	rp.Status.Apply(r)
+}
+
+// note keeps what the status forgets of r.
+func (rp *Report) note(r events.Record) {
 	if r.Malformed != nil {
 		rp.deviate(Deviation{Kind: DeviationUnreadable, Subject: fmt.Sprint("seq ", r.Seq), Reason: r.Malformed.Error()})
 		return
@@ -115,12 +121,6 @@ func (rp *Report) Apply(r events.Record) {
 	}
 	d := Deviation{At: r.Time, By: r.Actor}
 	switch e := ev.(type) {
-	case events.CutoverStarted:
-		rp.Lead, rp.Hash = e.Lead, e.Hash
-	case events.StepPlanned:
-		if (e.Timing == "" || e.Timing == "window") && !e.BackoutOnly && e.PlannedEnd.After(rp.plannedEnd) {
-			rp.plannedEnd = e.PlannedEnd
-		}
 	case events.WarningAccepted:
 		d.Kind, d.Subject, d.Title, d.Reason = DeviationWarning, e.Lint, e.Message, e.Reason
 		rp.deviate(d)
@@ -149,17 +149,15 @@ func (rp *Report) Apply(r events.Record) {
 			delete(rp.blocked, e.Step)
 		}
 	case events.GateSigned:
-		rp.Signatures = append(rp.Signatures, Signature{At: r.Time, Gate: e.Gate, Role: e.Role, Decision: e.Decision, Reason: e.Reason, By: r.Actor})
-		if e.Decision != "go" {
+		rp.Signatures = append(rp.Signatures, Signature{At: r.Time, Gate: e.Gate, Role: e.Role, Decision: events.Decision(e.Decision), Reason: e.Reason, By: r.Actor})
+		if events.Decision(e.Decision) != events.DecisionGo {
 			d.Kind, d.Reason, d.Note = DeviationNoGo, e.Reason, "as "+e.Role
 			d.Subject, d.Title = step(e.Gate)
 			rp.deviate(d)
 		}
-	case events.CooldownStarted:
-		rp.cooling[e.Asset] = e.Until
 	case events.CooldownForced:
 		d.Kind, d.Subject, d.Reason = DeviationForced, e.Asset, e.Reason
-		if until, ok := rp.cooling[e.Asset]; ok && until.After(r.Time) {
+		if until, ok := rp.Status.Cooling[e.Asset]; ok && until.After(r.Time) {
 			d.Note = span(until.Sub(r.Time)) + " before its end"
 		}
 		rp.deviate(d)
@@ -185,38 +183,37 @@ func (rp *Report) deviate(d Deviation) { rp.Deviations = append(rp.Deviations, d
 
 // MoveEnd returns when the move ended: when the last step of the window
 // finished, once every step of the window is done, skipped or cancelled.
-func (rp *Report) MoveEnd() (time.Time, bool) {
-	var last time.Time
-	for _, st := range rp.Status.Work() {
-		if st.Timing != "" && st.Timing != "window" {
-			continue
-		}
-		switch st.State() {
-		case Done, Skipped, Cancelled:
-			if st.Done.After(last) {
-				last = st.Done
-			}
-		default:
-			return time.Time{}, false
-		}
-	}
-	return last, !last.IsZero()
-}
+func (rp *Report) MoveEnd() (time.Time, bool) { return rp.Status.moveEnd() }
 
 // PlannedEnd returns when the schedule recorded at the start said the
 // move's window steps would end (zero if it did not say).
-func (rp *Report) PlannedEnd() time.Time { return rp.plannedEnd }
+func (rp *Report) PlannedEnd() time.Time {
+	var end time.Time
+	for _, st := range rp.Status.Steps {
+		if inWindow(st) && !st.BackoutOnly && st.PlannedEnd.After(end) {
+			end = st.PlannedEnd
+		}
+	}
+	return end
+}
 
 // GateDecision is a gate of the run with its signatures.
 type GateDecision struct {
 	ID, Title string
 	// Outcome is "go" once every role signed go, "no-go" if one did, else
-	// "open".
+	// "open" (see [GateGo], [GateNoGo], [GateOpen]).
 	Outcome string
 	// At is when the gate was decided (or last signed, while open).
 	At         time.Time
 	Signatures []Signature
 }
+
+// The outcomes of a gate: the decision every role signed, or open.
+const (
+	GateGo   = string(events.DecisionGo)
+	GateNoGo = string(events.DecisionNoGo)
+	GateOpen = "open"
+)
 
 // Gates returns the run's gates that someone signed, in the order they
 // were decided.
@@ -226,21 +223,21 @@ func (rp *Report) Gates() []GateDecision {
 		if !st.Gate {
 			continue
 		}
-		g := GateDecision{ID: st.ID, Title: st.Title, Outcome: "open"}
+		g := GateDecision{ID: st.ID, Title: st.Title, Outcome: GateOpen}
 		for _, sg := range rp.Signatures {
 			if sg.Gate == st.ID {
 				g.Signatures = append(g.Signatures, sg)
 				g.At = sg.At
-				if sg.Decision != "go" && g.Outcome == "open" {
-					g.Outcome = "no-go"
+				if sg.Decision != events.DecisionGo && g.Outcome == GateOpen {
+					g.Outcome = GateNoGo
 				}
 			}
 		}
 		if len(g.Signatures) == 0 {
 			continue
 		}
-		if g.Outcome == "open" && st.State() == Done {
-			g.Outcome, g.At = "go", st.Done
+		if g.Outcome == GateOpen && st.State() == Done {
+			g.Outcome, g.At = GateGo, st.Done
 		}
 		out = append(out, g)
 	}

@@ -1,16 +1,24 @@
 package projections
 
-import "time"
+import (
+	"time"
+
+	"github.com/dcmove/dcmove/events"
+)
 
 // Queries on a run's [Status] that several views read (the board, the
 // forecast, the report): what the model knows, asked one way.
+
+// inWindow reports whether a step is part of the move itself: of a phase
+// inside the window (a step of no declared timing is).
+func inWindow(st *Step) bool { return st.Timing == "" || st.Timing == events.TimingWindow }
 
 // moveEnd returns when the last step of the window finished, once every
 // step of the window is done, skipped or cancelled.
 func (s *Status) moveEnd() (time.Time, bool) {
 	var last time.Time
 	for _, st := range s.Work() {
-		if st.Timing != "" && st.Timing != "window" {
+		if !inWindow(st) {
 			continue
 		}
 		switch st.State() {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/dcmove/dcmove/events"
 )
 
 // The report lists at most this many late steps, and this many steps of
@@ -105,7 +107,7 @@ func (rp *Report) view() *reportView {
 		}
 		return t.In(loc).Format("Mon 2 Jan 15:04")
 	}
-	v := &reportView{Title: s.Title, Run: s.ID, Plan: s.Plan, File: s.File, Lead: rp.Lead, Zone: s.TimeZone, Records: rp.Records}
+	v := &reportView{Title: s.Title, Run: s.ID, Plan: s.Plan, File: s.File, Lead: s.Lead, Zone: s.TimeZone, Records: rp.Records}
 	if v.Title == "" {
 		v.Title = s.Plan
 	}
@@ -201,7 +203,7 @@ func (rp *Report) view() *reportView {
 	for _, g := range rp.Gates() {
 		gv := gateView{ID: g.ID, Title: g.Title, Outcome: g.Outcome, At: at(g.At)}
 		for _, sg := range g.Signatures {
-			gv.Signatures = append(gv.Signatures, signatureView{at(sg.At), sg.Role, sg.By, sg.Decision, sg.Reason})
+			gv.Signatures = append(gv.Signatures, signatureView{at(sg.At), sg.Role, sg.By, string(sg.Decision), sg.Reason})
 		}
 		v.Gates = append(v.Gates, gv)
 	}
@@ -280,14 +282,14 @@ func (rp *Report) Timeline() []Moment {
 			kind = "rehearsal"
 		}
 		by := ""
-		if rp.Lead != "" {
-			by = ", led by " + rp.Lead
+		if s.Lead != "" {
+			by = ", led by " + s.Lead
 		}
 		out = append(out, Moment{s.CutoverStarted, "start", fmt.Sprintf("%s %s started: %d steps%s", kind, s.ID, len(s.Work()), by)})
 	}
 	for _, g := range rp.Gates() {
 		kind := "gate"
-		if g.Outcome == "no-go" {
+		if g.Outcome == GateNoGo {
 			kind = "no-go"
 		}
 		out = append(out, Moment{g.At, kind, fmt.Sprintf("gate %s: %s; %s", g.ID, strings.ToUpper(g.Outcome), g.signers())})
@@ -307,8 +309,8 @@ func (rp *Report) Timeline() []Moment {
 	}
 	if end, ok := rp.MoveEnd(); ok {
 		what := "the move ended"
-		if !rp.plannedEnd.IsZero() {
-			what += fmt.Sprintf(" (%s the schedule)", versus(end.Sub(rp.plannedEnd)))
+		if pe := rp.PlannedEnd(); !pe.IsZero() {
+			what += fmt.Sprintf(" (%s the schedule)", versus(end.Sub(pe)))
 		}
 		if !s.WindowEnd.IsZero() {
 			if end.After(s.WindowEnd) {
@@ -345,13 +347,13 @@ func (g GateDecision) signers() string {
 	var parts []string
 	var last Signature
 	for _, sg := range g.Signatures {
-		if len(parts) > 0 && sg.By == last.By && sg.Decision == last.Decision && (sg.Reason == last.Reason || sg.Decision == "go") {
+		if len(parts) > 0 && sg.By == last.By && sg.Decision == last.Decision && (sg.Reason == last.Reason || sg.Decision == events.DecisionGo) {
 			parts[len(parts)-1] = strings.Replace(parts[len(parts)-1], " as "+last.Role, " as "+last.Role+" and "+sg.Role, 1)
 			last.Role = last.Role + " and " + sg.Role
 			continue
 		}
 		p := fmt.Sprintf("%s %s as %s", sg.By, sg.Decision, sg.Role)
-		if sg.Decision != "go" && sg.Reason != "" {
+		if sg.Decision != events.DecisionGo && sg.Reason != "" {
 			p += " (" + sg.Reason + ")"
 		}
 		parts = append(parts, p)
