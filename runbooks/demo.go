@@ -19,6 +19,9 @@ import (
 // server timers are off (the next command records the timers due).
 type Demo struct {
 	Log events.Log
+	// Checkpoints, if set, keeps the run's model between the crew's
+	// commands (see [Cutover.Checkpoints]).
+	Checkpoints events.CheckpointStore
 	// Seed varies the simulated step durations.
 	Seed uint64
 	// Report, if set, is told of each thing that happens, in order: one
@@ -103,7 +106,7 @@ func (d *Demo) Run(ctx context.Context, p *planner.Plan) (*DemoResult, error) {
 	}
 	// The crew starts preparing when the first notice is due.
 	clock := NewManualClock(p.Window.Start.Add(-10 * time.Minute))
-	cut := &Cutover{Log: d.Log, Clock: clock, Timers: false}
+	cut := &Cutover{Log: d.Log, Clock: clock, Checkpoints: d.Checkpoints, Timers: false}
 	run, err := demoRunName(ctx, cut, p.Name)
 	if err != nil {
 		return nil, err

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/runbooks"
 	"github.com/urfave/cli/v2"
@@ -23,7 +25,7 @@ func (m *Main) backoutCommand() *cli.Command {
 					return err
 				}
 				defer l.Close()
-				out, err := m.cutover(l).StartBackout(c.Context, run, c.String("as"), c.String("reason"))
+				out, err := m.cutover(c.Context, l).StartBackout(c.Context, run, c.String("as"), c.String("reason"))
 				if err != nil {
 					return fmt.Errorf("backout start: %w", err)
 				}
@@ -52,7 +54,7 @@ func (m *Main) cooldownCommand() *cli.Command {
 					return err
 				}
 				defer l.Close()
-				out, err := m.cutover(l).ForceCooldown(c.Context, run, c.Args().First(), c.String("as"), c.String("reason"))
+				out, err := m.cutover(c.Context, l).ForceCooldown(c.Context, run, c.Args().First(), c.String("as"), c.String("reason"))
 				if err != nil {
 					return fmt.Errorf("cooldown force: %w", err)
 				}
@@ -62,8 +64,19 @@ func (m *Main) cooldownCommand() *cli.Command {
 	}
 }
 
-// cutover returns the command side on the log, with server timers if
-// m.Timers says so.
-func (m *Main) cutover(l *jetstream.Log) *runbooks.Cutover {
-	return &runbooks.Cutover{Log: l, Clock: m.Clock, Timers: m.Timers}
+// cutover returns the command side on the log, starting from the run's
+// checkpoint, with server timers if m.Timers says so.
+func (m *Main) cutover(ctx context.Context, l *jetstream.Log) *runbooks.Cutover {
+	return &runbooks.Cutover{Log: l, Clock: m.Clock, Checkpoints: m.checkpoints(ctx, l), Timers: m.Timers}
+}
+
+// checkpoints returns the log's checkpoint store, or nil when the server
+// cannot give one (a user not allowed the bucket): commands then fold the
+// whole run, which is slower but as right.
+func (m *Main) checkpoints(ctx context.Context, l *jetstream.Log) events.CheckpointStore {
+	store, err := l.Checkpoints(ctx)
+	if err != nil {
+		return nil
+	}
+	return store
 }

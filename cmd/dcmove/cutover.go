@@ -45,7 +45,7 @@ func (m *Main) cutoverCommand() *cli.Command {
 					return err
 				}
 				defer l.Close()
-				cut := m.cutover(l)
+				cut := m.cutover(c.Context, l)
 				out, err := cut.StartWith(c.Context, p, runbooks.StartOptions{Run: run, Actor: c.String("as"), Rehearsal: c.Bool("rehearsal"), Accept: accept})
 				if err != nil {
 					return fmt.Errorf("start cutover: %w", err)

@@ -55,7 +55,7 @@ func (m *Main) demo(c *cli.Context) error {
 	fmt.Fprintln(w, p.Summary())
 	fmt.Fprintf(w, "event store: embedded NATS JetStream in %s\n\n", dir)
 
-	demo := &runbooks.Demo{Log: l, Seed: c.Uint64("seed"), Report: func(r runbooks.DemoReport) { printDemo(w, loc, r) }}
+	demo := &runbooks.Demo{Log: l, Checkpoints: m.checkpoints(c.Context, l), Seed: c.Uint64("seed"), Report: func(r runbooks.DemoReport) { printDemo(w, loc, r) }}
 	res, err := demo.Run(c.Context, p)
 	if err != nil {
 		return err

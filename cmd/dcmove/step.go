@@ -95,7 +95,7 @@ func (m *Main) degradedCommand() *cli.Command {
 					return err
 				}
 				defer l.Close()
-				out, err := cmd(m.cutover(l), c.Context, run, c.String("as"), c.String("reason"))
+				out, err := cmd(m.cutover(c.Context, l), c.Context, run, c.String("as"), c.String("reason"))
 				if err != nil {
 					return fmt.Errorf("degraded %s: %w", name, err)
 				}
@@ -130,7 +130,7 @@ func (m *Main) stepAction(c *cli.Context, cmd stepCommand) error {
 		return err
 	}
 	defer l.Close()
-	out, err := cmd(m.cutover(l), c, run, id, c.String("as"))
+	out, err := cmd(m.cutover(c.Context, l), c, run, id, c.String("as"))
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", c.Command.Name, id, err)
 	}
