@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/dcmove/dcmove/events"
@@ -24,12 +25,15 @@ type Cutover struct {
 	// its due time, even if no dcmove command runs then. With a simulated
 	// clock leave it off: due timers are recorded by the next command.
 	Timers bool
+
+	mu   sync.Mutex
+	kept map[string]*Run // the last model of each run this Cutover saw
 }
 
 // commandCheckpointEvery is how many records a command folds before it
 // saves the run's checkpoint: a command reads at most this many records
 // past the checkpoint, whatever the length of the run.
-const commandCheckpointEvery = 500
+const commandCheckpointEvery = 128
 
 // Outcome is what a command changed.
 type Outcome struct {
@@ -50,9 +54,21 @@ type Outcome struct {
 // records, or a refusal. It does no I/O.
 type Decision func(r *Run, now time.Time) ([]events.Envelope, error)
 
-// Load folds the run's events into its model, from the run's checkpoint
-// if there is one.
+// Load folds the run's events into its model: from the model this Cutover
+// last saw of the run (a process that runs many commands, such as the demo,
+// reads only what came after), else from the run's checkpoint if there is
+// one, else from the start.
 func (c *Cutover) Load(ctx context.Context, run string) (*Run, error) {
+	if r := c.recall(run); r != nil {
+		for rec, err := range c.Log.Read(ctx, run, r.LastSeq+1) {
+			if err != nil {
+				return nil, fmt.Errorf("load run %s: %w", run, err)
+			}
+			r.Apply(rec)
+		}
+		c.keep(r)
+		return r, nil
+	}
 	r := NewRun(run)
 	var err error
 	if c.Checkpoints != nil {
@@ -64,7 +80,34 @@ func (c *Cutover) Load(ctx context.Context, run string) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load run %s: %w", run, err)
 	}
+	c.keep(r)
 	return r, nil
+}
+
+// keep remembers a copy of r, the latest model of its run.
+func (c *Cutover) keep(r *Run) {
+	if !r.Exists() {
+		return // nothing worth keeping; a run started later is read whole
+	}
+	k := r.Clone()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.kept == nil {
+		c.kept = map[string]*Run{}
+	}
+	if old := c.kept[r.ID]; old == nil || old.LastSeq < k.LastSeq {
+		c.kept[r.ID] = k
+	}
+}
+
+// recall returns a copy of the latest model of run this Cutover kept.
+func (c *Cutover) recall(run string) *Run {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r := c.kept[run]; r != nil {
+		return r.Clone()
+	}
+	return nil
 }
 
 // Execute loads the run, lets decide check its guards and build events,
@@ -121,6 +164,7 @@ func (c *Cutover) Execute(ctx context.Context, run string, decide Decision) (*Ou
 			r.Apply(events.Record{Envelope: e, Seq: first + uint64(i)})
 		}
 		r.LastSeq = seq
+		c.keep(r)
 		out := &Outcome{Run: r, Appended: all, TimerError: c.scheduleTimers(ctx, evs)}
 		for _, id := range r.Ready() {
 			if !slices.Contains(before, id) {

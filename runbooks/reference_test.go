@@ -59,6 +59,22 @@ func TestReferenceMoveEndToEnd(t *testing.T) {
 	if !s.Finished() || s.Skipped != 0 || s.BackingOut {
 		t.Fatalf("finished %v, skipped records %d, backing out %v", s.Finished(), s.Skipped, s.BackingOut)
 	}
+	// A command of another process starts from the run's checkpoint: it
+	// sees the run as a replay from scratch does.
+	fresh := &runbooks.Cutover{Log: l, Clock: clk, Checkpoints: c.Checkpoints}
+	r, err := fresh.Load(ctx, "ref")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.LastSeq != s.LastSeq || r.Head() != s.Head() || r.Done() != s.Done() || len(r.Ready()) != len(s.Ready()) {
+		t.Fatalf("from the checkpoint: seq %d, head %v, done %v; from scratch: seq %d, head %v, done %v",
+			r.LastSeq, r.Head(), r.Done(), s.LastSeq, s.Head(), s.Done())
+	}
+	a, errA := r.Checkpoint()
+	b, errB := s.Checkpoint()
+	if errA != nil || errB != nil || string(a) != string(b) {
+		t.Fatalf("the model from the checkpoint differs from a replay from scratch (%v, %v)", errA, errB)
+	}
 	counts := map[string]int{}
 	for rec, err := range l.Read(ctx, "ref", 0) {
 		if err != nil {
