@@ -92,7 +92,7 @@ func typeHasPrefix(typ, prefix string) bool {
 
 // Select returns the trail of the entries f keeps.
 func (t *Trail) Select(f Filter) *Trail {
-	out := &Trail{TimeZone: t.TimeZone, planned: t.planned, started: t.started, titles: t.titles, assets: t.assets}
+	out := &Trail{TimeZone: t.TimeZone, run: t.run}
 	for _, e := range t.Entries {
 		if f.Keep(e) {
 			out.Entries = append(out.Entries, e)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/runbooks"
 )
 
 // Entry is one line of the audit trail.
@@ -36,27 +37,28 @@ type Entry struct {
 type Trail struct {
 	Entries  []Entry
 	TimeZone string
-	planned  map[string]time.Duration
-	started  map[string]time.Time
-	titles   map[string]string
-	assets   map[string]string // step id → asset id
+	// run is the run's model as of the records folded so far: the trail
+	// reads titles, assets and start times there.
+	run *runbooks.Run
 }
 
 // NewTrail returns an empty trail.
-func NewTrail() *Trail {
-	return &Trail{planned: map[string]time.Duration{}, started: map[string]time.Time{}, titles: map[string]string{}, assets: map[string]string{}}
-}
+func NewTrail() *Trail { return &Trail{run: runbooks.NewRun("")} }
 
-// Apply folds one record into the trail.
+// Apply folds one record into the trail: the record is applied to the
+// run, and its entry written against it (a completion's duration against
+// the run as it was before).
 func (t *Trail) Apply(r events.Record) {
 	e := Entry{Seq: r.Seq, Time: r.Time, Actor: r.Actor, Type: r.Type, Subject: r.Subject, Record: r}
 	if r.Malformed != nil {
+		t.run.Apply(r)
 		e.Skipped = r.Malformed.Error()
 		t.Entries = append(t.Entries, e)
 		return
 	}
 	ev, err := r.Decode()
 	if err != nil {
+		t.run.Apply(r)
 		e.Skipped = err.Error()
 		e.Steps, e.Assets = t.about(r, nil)
 		t.Entries = append(t.Entries, e)
@@ -65,19 +67,16 @@ func (t *Trail) Apply(r events.Record) {
 	switch v := ev.(type) {
 	case events.CutoverStarted:
 		t.TimeZone = v.TimeZone
-	case events.StepPlanned:
-		t.planned[v.Step] = time.Duration(v.Likely)
-		t.titles[v.Step] = v.Title
-		t.assets[v.Step] = v.Asset
-	case events.StepStarted:
-		t.started[v.Step] = r.Time
 	case events.StepCompleted:
-		e.Planned = t.planned[v.Step]
-		if at, ok := t.started[v.Step]; ok {
-			e.Actual = r.Time.Sub(at)
+		if st := t.run.Find(v.Step); st != nil {
+			e.Planned = st.Planned
+			if !st.Started.IsZero() {
+				e.Actual = r.Time.Sub(st.Started)
+			}
 		}
 	}
-	e.What = Describe(r.Actor, ev, func(id string) string { return t.titles[id] })
+	t.run.Apply(r)
+	e.What = Describe(r.Actor, ev, t.run.StepTitle)
 	e.Steps, e.Assets = t.about(r, ev)
 	t.Entries = append(t.Entries, e)
 }
@@ -98,9 +97,9 @@ func (t *Trail) about(r events.Record, ev events.Event) (steps, assets []string)
 	case events.BackoutStarted:
 		steps = append(append(steps, v.Steps...), v.Cancelled...)
 	}
-	for _, st := range steps {
-		if a := t.assets[st]; a != "" && !slices.Contains(assets, a) {
-			assets = append(assets, a)
+	for _, id := range steps {
+		if st := t.run.Find(id); st != nil && st.Asset != "" && !slices.Contains(assets, st.Asset) {
+			assets = append(assets, st.Asset)
 		}
 	}
 	return steps, assets
