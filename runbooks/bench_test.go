@@ -54,38 +54,46 @@ func longRun(b *testing.B, n int) (*runbooks.Cutover, *jetstream.Log) {
 }
 
 // One StartStep through the executor (load, decide, append, fold the
-// outcome) at the end of runs of growing length: from the run's checkpoint,
-// as the CLI runs it, and replaying the whole run as commands did before
-// checkpoints. Between two starts the step is failed and retried (not
-// timed), so every start is allowed.
+// outcome) at the end of runs of growing length, three ways: as a new CLI
+// process does, from the run's checkpoint; as commands did before
+// checkpoints, replaying the whole run; and as a process that runs many
+// commands does (the demo), from the model it kept of the run. Between two
+// starts the step is failed and retried (not timed), so every start is
+// allowed.
 //
-//	go test -run '^$' -bench StartStep -benchtime 200x ./runbooks/
+//	go test -run '^$' -bench StartStep -benchtime 20x ./runbooks/
 func BenchmarkStartStep(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range []int{1_000, 10_000, 100_000} {
-		for _, checkpoints := range []bool{true, false} {
-			name := fmt.Sprintf("events=%d/from-checkpoint", n)
-			if !checkpoints {
-				name = fmt.Sprintf("events=%d/whole-run", n)
-			}
-			b.Run(name, func(b *testing.B) {
-				if !checkpoints && n > 10_000 && b.N > 20 {
+		for _, mode := range []string{"from-checkpoint", "whole-run", "kept-model"} {
+			b.Run(fmt.Sprintf("events=%d/%s", n, mode), func(b *testing.B) {
+				if mode == "whole-run" && n > 10_000 && b.N > 20 {
 					b.Skip("a whole replay of 100k events per command: run with -benchtime 20x")
 				}
 				c, l := longRun(b, n)
-				if checkpoints {
-					store, err := l.Checkpoints(ctx)
-					if err != nil {
-						b.Fatal(err)
+				store, err := l.Checkpoints(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				// A new Cutover is a new process: it keeps nothing.
+				command := func() *runbooks.Cutover {
+					switch mode {
+					case "from-checkpoint":
+						return &runbooks.Cutover{Log: l, Clock: c.Clock, Checkpoints: store}
+					case "whole-run":
+						return &runbooks.Cutover{Log: l, Clock: c.Clock}
 					}
-					c.Checkpoints = store
-					if _, err := c.Load(ctx, "r"); err != nil { // the checkpoint at the end of the run
-						b.Fatal(err)
-					}
+					return c
+				}
+				if _, err := (&runbooks.Cutover{Log: l, Clock: c.Clock, Checkpoints: store}).Load(ctx, "r"); err != nil {
+					b.Fatal(err) // the checkpoint at the end of the run
+				}
+				if _, err := c.Load(ctx, "r"); err != nil {
+					b.Fatal(err) // the model c keeps
 				}
 				b.ResetTimer()
 				for range b.N {
-					if _, err := c.StartStep(ctx, "r", "capture", "Karim"); err != nil {
+					if _, err := command().StartStep(ctx, "r", "capture", "Karim"); err != nil {
 						b.Fatal(err)
 					}
 					b.StopTimer()
