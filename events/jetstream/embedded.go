@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/internal/redact"
 	"net"
 	"os"
 	"path/filepath"
@@ -107,7 +108,9 @@ func openRemote(ctx context.Context, o Options) (*Log, error) {
 	opts := append([]nats.Option{nats.Name("dcmove"), nats.Timeout(5 * time.Second)}, o.NATSOptions...)
 	nc, err := nats.Connect(o.ServerURL, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: connect to %s: %v (is the server running? check --server / DCMOVE_SERVER)", events.ErrUnavailable, o.ServerURL, err)
+		// The URL and nats' own error (net/url quotes the URL it cannot
+		// read) may hold a password or a token.
+		return nil, fmt.Errorf("%w: connect to %s: %v (is the server running? check --server / DCMOVE_SERVER)", events.ErrUnavailable, redact.URL(o.ServerURL), redact.String(err.Error()))
 	}
 	replicas := o.Replicas
 	if replicas == 0 {
