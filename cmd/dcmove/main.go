@@ -14,6 +14,7 @@ import (
 	_ "time/tzdata" // plans name their time zone; do not depend on the machine's
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/internal/redact"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/runbooks"
 	"github.com/urfave/cli/v2"
@@ -51,14 +52,17 @@ func (m *Main) Execute(ctx context.Context, args []string) int {
 
 // Report prints an error for the user: plan errors one per line, each with
 // its file:line:col, anything else after "dcmove:".
+//
+// Every message is masked by [redact.String] on its way out, the last
+// resort against a password, a token or a seed that reached it.
 func (m *Main) Report(err error) {
 	var errs planner.Errors
 	if errors.As(err, &errs) {
-		fmt.Fprintln(m.Stderr, errs.Error())
+		fmt.Fprintln(m.Stderr, redact.String(errs.Error()))
 		fmt.Fprintf(m.Stderr, "dcmove: %d error(s) in the plan; fix them and run dcmove plan check again\n", len(errs))
 		return
 	}
-	fmt.Fprintln(m.Stderr, "dcmove:", err)
+	fmt.Fprintln(m.Stderr, "dcmove:", redact.String(err.Error()))
 }
 
 // Main is the dcmove program, built by main and by end-to-end tests.

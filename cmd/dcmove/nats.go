@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/dcmove/dcmove/events/jetstream"
+	"github.com/dcmove/dcmove/internal/redact"
 	"github.com/nats-io/nats.go"
 	"github.com/urfave/cli/v2"
 )
@@ -41,6 +42,9 @@ type natsContext struct {
 // event log. Flags given on the command line win over the context's.
 func logOptions(c *cli.Context) (jetstream.Options, error) {
 	o := jetstream.Options{ServerURL: c.String("server"), DataDir: c.String("data-dir"), Replicas: c.Int("replicas")}
+	// The URL's password or token, and the context's, are masked
+	// wherever a message would carry them.
+	defer func() { redact.SecretsOf(o.ServerURL) }()
 	var ctx natsContext
 	if name := c.String("context"); name != "" {
 		path, err := contextPath(name)
@@ -80,6 +84,8 @@ func logOptions(c *cli.Context) (jetstream.Options, error) {
 	case cert != "" || key != "":
 		return o, usagef("give both --tlscert and --tlskey")
 	}
+	redact.Secret(ctx.Token)
+	redact.Secret(ctx.Password)
 	if ctx.Token != "" {
 		o.NATSOptions = append(o.NATSOptions, nats.Token(ctx.Token))
 	}

@@ -55,9 +55,9 @@ var (
 	seed = regexp.MustCompile(`\bS[UAOCNXP][A-Z2-7]{56}\b`)
 	// A JWT, as a creds file holds one.
 	jwt = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`)
-	// net/url quotes the bad escape of a URL it cannot read, which may be
+	// net/url quotes the bad escape or port of a URL it cannot read, which may be
 	// part of a password.
-	badEscape = regexp.MustCompile(`invalid URL escape "[^"]*"`)
+	badEscape = regexp.MustCompile(`(invalid URL escape|invalid port) "[^"]*"`)
 )
 
 var (
@@ -114,7 +114,7 @@ func String(s string) string {
 	s = userOnly.ReplaceAllString(s, "${1}"+Mask+"@")
 	s = seed.ReplaceAllStringFunc(s, func(m string) string { return m[:2] + Mask })
 	s = jwt.ReplaceAllString(s, "eyJ"+Mask)
-	s = badEscape.ReplaceAllString(s, `invalid URL escape "`+Mask+`"`)
+	s = badEscape.ReplaceAllString(s, `${1} "`+Mask+`"`)
 	mu.RLock()
 	defer mu.RUnlock()
 	for _, k := range secrets {
