@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/dcmove/dcmove/events"
 	"github.com/urfave/cli/v2"
@@ -9,16 +13,27 @@ import (
 
 // auditVerifyCommand is `dcmove audit verify`: it checks the run's hash
 // chain and names the first event altered, removed, inserted or moved. A
-// broken chain is an error wrapping [events.ErrTampered].
+// broken chain is an error wrapping [events.ErrTampered]. With --head, the
+// log must also still reach a head kept from an earlier verify.
 func (m *Main) auditVerifyCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "verify",
 		Usage: "check that no event of the run was altered, removed, inserted or moved since it was written",
 		Description: "Every event carries the hash of the one before it in its run. verify walks the run\n" +
-			"and names the first event that does not fit, or prints the hash of the last event:\n" +
-			"keep it elsewhere, since an event cut off the end of a run leaves no trace in the chain.",
-		Flags: append(logFlags(), runFlag()),
+			"and names the first event that does not fit, or prints the run's head: the sequence and\n" +
+			"hash of its last event. Keep that line elsewhere (the change ticket): an event cut off the\n" +
+			"end of a run leaves no trace in the chain, but --head SEQ:HASH finds it later.",
+		Flags: append(logFlags(), runFlag(),
+			&cli.StringFlag{Name: "head", Usage: "a head kept from an earlier verify (`SEQ:HASH`, HASH, or the line \"head: seq N sha256 H\"): " +
+				"fail unless the log still reaches it"}),
 		Action: func(c *cli.Context) error {
+			var want keptHead
+			if s := c.String("head"); s != "" {
+				var err error
+				if want, err = parseHead(s); err != nil {
+					return err
+				}
+			}
 			l, run, err := openRun(c)
 			if err != nil {
 				return err
@@ -36,8 +51,120 @@ func (m *Main) auditVerifyCommand() *cli.Command {
 			}
 			fmt.Fprintf(m.Stdout, "ok: %d events, chain intact from %s to %s\n",
 				rep.Events, events.DescribeRecord(rep.First), events.DescribeRecord(rep.Last))
-			fmt.Fprintf(m.Stdout, "head: %s (keep it elsewhere: an event cut off the end leaves no trace in the chain)\n", rep.Head)
+			if want.hash != "" {
+				note, err := reachesHead(c.Context, l, run, want)
+				if err != nil {
+					return fmt.Errorf("audit verify: run %s: %w", run, err)
+				}
+				fmt.Fprintf(m.Stdout, "kept head found: %s\n", note)
+			}
+			fmt.Fprintf(m.Stdout, "head: seq %d sha256 %s\n", rep.Last.Seq, rep.Head)
+			fmt.Fprintf(m.Stdout, "keep the head line elsewhere (the change ticket): an event cut off the end leaves no trace in the chain; "+
+				"check later with: dcmove audit verify --run %s --head %d:%s\n", run, rep.Last.Seq, rep.Head)
 			return nil
 		},
 	}
+}
+
+// keptHead is a head kept from an earlier verify: the hash of the run's
+// last event then (or its first 12 characters and more), and its sequence
+// when known.
+type keptHead struct {
+	seq  uint64
+	hash string
+}
+
+var (
+	headLine = regexp.MustCompile(`^(?:head:\s*)?seq\s+(\d+)\s+sha256\s+([0-9a-fA-F]+)$`)
+	headPair = regexp.MustCompile(`^(?:(\d+):)?([0-9a-fA-F]+)$`)
+)
+
+func parseHead(s string) (keptHead, error) {
+	s = strings.TrimSpace(s)
+	m := headLine.FindStringSubmatch(s)
+	if m == nil {
+		m = headPair.FindStringSubmatch(s)
+	}
+	if m == nil || len(m[2]) < 12 || len(m[2]) > 64 {
+		return keptHead{}, usagef("--head %q is not a head: give SEQ:HASH as audit verify printed it (\"head: seq SEQ sha256 HASH\"), "+
+			"or the hash alone (at least its first 12 hex digits)", s)
+	}
+	h := keptHead{hash: strings.ToLower(m[2])}
+	if m[1] != "" {
+		seq, err := strconv.ParseUint(m[1], 10, 64)
+		if err != nil {
+			return keptHead{}, usagef("--head %q: sequence %s: %v", s, m[1], err)
+		}
+		h.seq = seq
+	}
+	return h, nil
+}
+
+// headError says that the log does not reach a kept head; it matches
+// [events.ErrTampered] (exit status 6).
+type headError struct{ msg string }
+
+func (e *headError) Error() string        { return e.msg }
+func (e *headError) Is(target error) bool { return target == events.ErrTampered }
+
+// reachesHead looks for the kept head among the run's events, whose chain
+// is intact. The hash of an event commits to every event before it, so
+// finding it means the run is, up to it, what it was when the head was
+// kept; the events after it came later. Not finding it means the events up
+// to the head were cut off the end, or the run's history was rewritten and
+// chained again.
+func reachesHead(ctx context.Context, l events.Log, run string, want keptHead) (string, error) {
+	var (
+		found    *events.Record
+		atSeq    *events.Record
+		after, n int
+		last     events.Record
+	)
+	for r, err := range l.Read(ctx, run, 0) {
+		if err != nil {
+			return "", err
+		}
+		n++
+		last = r
+		if found != nil {
+			after++
+			continue
+		}
+		h := r.Hash()
+		if strings.HasPrefix(h, want.hash) {
+			found = &r
+			continue
+		}
+		if want.seq != 0 && r.Seq == want.seq {
+			atSeq = &r
+		}
+	}
+	kept := want.hash
+	if want.seq != 0 {
+		kept = fmt.Sprintf("seq %d sha256 %s", want.seq, want.hash)
+	}
+	switch {
+	case found != nil:
+		note := fmt.Sprintf("%s is %s; %d event(s) were added after it", kept, events.DescribeRecord(*found), after)
+		if want.seq != 0 && found.Seq != want.seq {
+			note += fmt.Sprintf(" (it is now at seq %d: the log was copied or renumbered, its events are the same)", found.Seq)
+		}
+		return note, nil
+	case atSeq != nil:
+		return "", &headError{fmt.Sprintf("the kept head %s is not in the run: the event at seq %d is now %s with hash %s: "+
+			"the run's history up to it was rewritten (and chained again)", kept, want.seq, events.DescribeRecord(*atSeq), short(atSeq.Hash()))}
+	case want.seq > last.Seq:
+		return "", &headError{fmt.Sprintf("the kept head %s is not in the run, which ends at %s: the log does not reach the head; "+
+			"events were cut off the end", kept, events.DescribeRecord(last))}
+	}
+	return "", &headError{fmt.Sprintf("the kept head %s is not among the run's %d event(s) (the last is %s): "+
+		"events were cut off the end, or the run's history was rewritten", kept, n, events.DescribeRecord(last))}
+}
+
+// short is the first 12 characters of a hash, as messages show it.
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
 }
