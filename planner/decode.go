@@ -349,6 +349,7 @@ func (d *decoder) plan(doc *yaml.Node) *Plan {
 	p.Runbook, _ = d.text(f, "runbook", false, "")
 	if f.has("grace_period") {
 		p.GracePeriod = d.span(f, "grace_period", "grace_period: 10d")
+		p.GracePeriodPos = d.pos(f.values["grace_period"])
 	}
 	if d.require(f, "window", "window: {start: 2026-12-05 08:00, end: 2026-12-06 20:00, timezone: Europe/Paris}") {
 		p.Window = d.window(f.values["window"])

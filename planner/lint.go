@@ -59,6 +59,8 @@ var Lints = []LintInfo{
 		"Online 2017: by the time problems showed, nothing could be undone"},
 	{"L017", SeverityError, "no lead, or a lead without the lead role",
 		"Wanadoo: the hotline drowned and customers had nobody to talk to"},
+	{"L018", SeverityError, "grace period shorter than 7 days (warning) or 1 day (error)",
+		"Online 2017: old servers were destroyed on a fixed date, with no grace period, and customers who had not moved their data lost it"},
 }
 
 // Thresholds of the lints.
@@ -67,6 +69,8 @@ const (
 	maxShift       = 12 * time.Hour
 	longWindow     = 16 * time.Hour
 	minVantages    = 2
+	minGrace       = 7 * 24 * time.Hour
+	minGraceError  = 24 * time.Hour
 	leadRole       = events.RoleLead
 	offSiteExample = "stored_on: offsite:s3-paris, verified: true"
 )
@@ -90,7 +94,7 @@ func Lint(p *Plan) []Finding {
 	var out []Finding
 	for _, lint := range []func(*Plan) []Finding{
 		lintBackups, lintNotices, lintWindow, lintNonStandard, lintServices,
-		lintVantages, lintCooldowns, lintShifts, lintLead,
+		lintVantages, lintCooldowns, lintShifts, lintLead, lintGrace,
 	} {
 		out = append(out, lint(p)...)
 	}
@@ -352,6 +356,22 @@ func lintLead(p *Plan) []Finding {
 		return []Finding{finding("L017", SeverityError, p.Crew[i].Pos,
 			fmt.Sprintf("lead %s does not have the lead role", p.Lead),
 			fmt.Sprintf("add lead to the roles of %s, e.g. roles: [%s]", p.Lead, strings.Join(append(slices.Clone(p.Crew[i].Roles), leadRole), ", ")))}
+	}
+	return nil
+}
+
+// lintGrace (L018) finds a grace period too short for a customer who
+// missed the notice, or a restore that failed, to be noticed before the
+// source is destroyed.
+func lintGrace(p *Plan) []Finding {
+	const fix = "keep what the source holds longer: grace_period: 10d (the default), at least 7d"
+	switch {
+	case p.GracePeriod < minGraceError:
+		return []Finding{finding("L018", SeverityError, p.GracePeriodPos,
+			fmt.Sprintf("grace_period %s: anything at the source may be destroyed less than a day after the move", Span(p.GracePeriod)), fix)}
+	case p.GracePeriod < minGrace:
+		return []Finding{finding("L018", SeverityWarning, p.GracePeriodPos,
+			fmt.Sprintf("grace_period %s is shorter than a week: a problem found after the move may find the source already destroyed", Span(p.GracePeriod)), fix)}
 	}
 	return nil
 }

@@ -299,7 +299,7 @@ func TestLints(t *testing.T) {
 		ids = append(ids, l.ID)
 	}
 	var want []string
-	for i := 1; i <= 17; i++ {
+	for i := 1; i <= 18; i++ {
 		want = append(want, fmt.Sprintf("L%03d", i))
 	}
 	if !slices.Equal(ids, want) {
@@ -329,4 +329,24 @@ func lines(fs []planner.Finding) string {
 		fmt.Fprintln(&b, f)
 	}
 	return b.String()
+}
+
+// L018: a grace period under a week is a warning, under a day an error,
+// at the grace_period line; the default 10 days and an explicit week pass.
+func TestLintGracePeriod(t *testing.T) {
+	for _, tt := range []struct {
+		grace string
+		want  planner.Severity // "" for no finding
+	}{
+		{"", ""}, {"grace_period: 7d\n", ""}, {"grace_period: 3d\n", planner.SeverityWarning},
+		{"grace_period: 23h\n", planner.SeverityError}, {"grace_period: 1h\n", planner.SeverityError},
+	} {
+		fs := findingsOf(&planner.Analysis{Findings: lintPlan(t, lintWith(t, "lead: Ana\n", "lead: Ana\n"+tt.grace))}, "L018")
+		switch {
+		case tt.want == "" && len(fs) != 0:
+			t.Errorf("%q: L018 %v, want none", tt.grace, fs)
+		case tt.want != "" && (len(fs) != 1 || fs[0].Severity != tt.want || fs[0].Pos.String() != "plan.yaml:3:15" || !strings.Contains(fs[0].Lesson, "Online 2017")):
+			t.Errorf("%q: L018 %+v, want one %s at plan.yaml:3:15 with the Online 2017 lesson", tt.grace, fs, tt.want)
+		}
+	}
 }

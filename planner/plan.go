@@ -28,6 +28,8 @@ type Plan struct {
 	// GracePeriod is how long after validation a source asset must be kept
 	// before it may be decommissioned (yaml "grace_period", default 10 days).
 	GracePeriod time.Duration
+	// GracePeriodPos is where grace_period is written (zero: not written).
+	GracePeriodPos Pos
 	// Window is when the move may happen (yaml "window").
 	Window Window
 	// Sites are the datacenters involved (yaml "sites").

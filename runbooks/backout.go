@@ -82,8 +82,9 @@ func (r *Run) startCooldown(now time.Time, st *Step, evs []events.Envelope) ([]e
 	return evs, nil
 }
 
-// DueTimers decides the cool-downs that are over by now but not yet
-// recorded as such.
+// DueTimers decides the timers that are over by now but not yet recorded
+// as such: the cool-downs, and the grace periods (done by themselves at
+// their end).
 func (r *Run) DueTimers(now time.Time) ([]events.Envelope, error) {
 	var out []events.Envelope
 	for _, asset := range slices.Sorted(maps.Keys(r.Cooling)) {
@@ -96,6 +97,62 @@ func (r *Run) DueTimers(now time.Time) ([]events.Envelope, error) {
 			return nil, err
 		}
 		out = append(out, e)
+	}
+	for _, st := range r.Steps {
+		if end, ok := graceEnd(st); ok && !now.Before(end) {
+			e, err := r.event(end, toolActor, "step/"+st.ID, events.StepCompleted{Step: st.ID})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// graceEnd returns when a running grace period ends by itself.
+func graceEnd(st *Step) (time.Time, bool) {
+	if st.Kind != events.KindGrace || st.state != Started {
+		return time.Time{}, false
+	}
+	return st.Started.Add(st.Planned), true
+}
+
+// Timer is an event a command's events start the clock on: the log
+// appends it at At, whether or not a dcmove command runs then.
+type Timer struct {
+	Event events.Envelope
+	At    time.Time
+	// What the timer ends, in words ("the cool-down of web-1").
+	What string
+}
+
+// Timers returns the timers that evs, just recorded on r, start: the end of
+// each cool-down started, and of the grace period when it starts.
+func (r *Run) Timers(evs []events.Envelope) ([]Timer, error) {
+	var out []Timer
+	for _, e := range evs {
+		ev, err := e.Decode()
+		if err != nil {
+			return nil, err
+		}
+		switch v := ev.(type) {
+		case events.CooldownStarted:
+			due, err := r.event(v.Until, toolActor, e.Subject, events.CooldownElapsed{Asset: v.Asset, Due: v.Until})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Timer{Event: due, At: v.Until, What: "the cool-down of " + v.Asset})
+		case events.StepStarted:
+			if st := r.byID[v.Step]; st != nil && st.Kind == events.KindGrace {
+				end := e.Time.Add(st.Planned)
+				done, err := r.event(end, toolActor, e.Subject, events.StepCompleted{Step: v.Step})
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, Timer{Event: done, At: end, What: "the grace period " + v.Step})
+			}
+		}
 	}
 	return out, nil
 }

@@ -23,12 +23,16 @@ type model struct {
 	now time.Time
 }
 
-// newModel records plan (YAML) as run id at now, as cutover start does.
+// newModel records plan (YAML) as run id at now, as cutover start does,
+// accepting the warnings in accept (every warning if nil).
 func newModel(t *testing.T, id, plan string, now time.Time, accept map[string]string) *model {
 	t.Helper()
 	p, err := planner.Parse(id+".yaml", []byte(plan))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if accept == nil {
+		accept = acceptAll(t, p)
 	}
 	rec, err := runbooks.NewRecording(p, runbooks.StartOptions{Run: id, Actor: p.Lead, Accept: accept})
 	if err != nil {
@@ -323,5 +327,82 @@ func TestDecisionsArePure(t *testing.T) {
 	}
 	if string(snap) != string(after) {
 		t.Fatal("deciding changed the model")
+	}
+}
+
+// decommissionPlan keeps the source for a day after validation, then
+// confirms the backup and decommissions, every step written by hand.
+const decommissionPlan = `
+plan: wipe
+lead: Claire
+grace_period: 1d
+window: {start: 2026-12-05 07:00, end: 2026-12-08 19:00, timezone: Europe/Paris}
+crew:
+  - {name: Claire, roles: [lead]}
+  - {name: Julien, roles: [tech, app]}
+assets:
+  - {id: old-nas, kind: server, title: Old NAS, decommission: true}
+steps:
+  - {id: check, title: Validate, duration: 30m, role: tech, kind: validate}
+  - {id: keep, title: Keep the old NAS, duration: 1d, kind: grace, after: [check], phase: after}
+  - {id: confirm, title: Confirm the backup restores, duration: 30m, role: app, kind: confirm-backup, after: [keep], phase: after}
+  - {id: wipe-old-range, title: Wipe the old NAS, duration: 1h, role: lead, kind: decommission, asset: old-nas, after: [confirm], phase: after}
+`
+
+// The grace period is a fact: nobody fails, skips or completes it, it ends
+// by its time alone; and a decommission waits for it and for every backup
+// confirmation done, a skipped one not counting (the bypass of issue 10:
+// fail the grace period, skip it, skip the confirmations, sign).
+func TestGraceAndDecommissionAreFacts(t *testing.T) {
+	m := newModel(t, "w", decommissionPlan, t0, nil)
+	m.work("check", "Julien")
+	m.must(start("Claire", "keep"))
+	for _, d := range []struct {
+		name string
+		do   runbooks.Decision
+		want string
+	}{
+		{"complete", complete("Claire", "keep"), "nothing at the source may be destroyed before"},
+		{"fail", func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) {
+			return r.FailStep(now, "Claire", "keep", "impatient")
+		},
+			"is a timer (grace): it ends by itself and cannot fail"},
+		{"skip", skip("Claire", "keep", "impatient"), "is a timer (grace): it cannot be skipped"},
+	} {
+		if _, err := m.do(d.do); !errors.Is(err, runbooks.ErrRefused) || !strings.Contains(err.Error(), d.want) {
+			t.Errorf("%s the grace period: err = %v, want a refusal saying %q", d.name, err, d.want)
+		}
+	}
+	// Only its time ends it: the first command after records it.
+	if evs, err := m.r.DueTimers(m.now.Add(23 * time.Hour)); err != nil || len(evs) != 0 {
+		t.Fatalf("before its end: due %v (%v), want nothing", evs, err)
+	}
+	m.now = m.now.Add(25 * time.Hour)
+	m.must(func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) { return r.DueTimers(now) })
+	if st := m.r.Find("keep"); st.Recorded() != runbooks.Done || st.DoneBy != "dcmove" {
+		t.Fatalf("grace period %s by %q after its time, want done by dcmove", st.Recorded(), st.DoneBy)
+	}
+	// A skipped confirmation does not count.
+	m.must(skip("Claire", "confirm", "the backup is fine, trust me"))
+	_, err := m.do(sign("Claire", "wipe-old-range", events.DecisionGo, ""))
+	if !errors.Is(err, runbooks.ErrRefused) || !strings.Contains(err.Error(), "a skipped one does not count): confirm (skipped)") {
+		t.Fatalf("decommission after a skipped confirmation: err = %v", err)
+	}
+}
+
+// A completion of the grace period recorded before its end (forged, or
+// from a wrong clock) does not end it.
+func TestGraceCompletedEarlyIsIgnored(t *testing.T) {
+	m := newModel(t, "w", decommissionPlan, t0, nil)
+	m.work("check", "Julien")
+	m.must(start("Claire", "keep"))
+	e, err := events.New(m.now.Add(time.Hour), events.Origin{Run: "w", Plan: "wipe", Actor: "dcmove"}, "step/keep", events.StepCompleted{Step: "keep"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	skipped := m.r.Skipped
+	m.r.Apply(events.Record{Envelope: e, Seq: m.r.LastSeq + 1})
+	if st := m.r.Find("keep"); st.Recorded() != runbooks.Started || m.r.Skipped != skipped+1 {
+		t.Fatalf("an early completion: grace period %s, skipped %d; want still started and the record skipped", st.Recorded(), m.r.Skipped-skipped)
 	}
 }

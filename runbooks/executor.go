@@ -165,7 +165,7 @@ func (c *Cutover) Execute(ctx context.Context, run string, decide Decision) (*Ou
 		}
 		r.LastSeq = seq
 		c.keep(r)
-		out := &Outcome{Run: r, Appended: all, TimerError: c.scheduleTimers(ctx, evs)}
+		out := &Outcome{Run: r, Appended: all, TimerError: c.scheduleTimers(ctx, r, evs)}
 		for _, id := range r.Ready() {
 			if !slices.Contains(before, id) {
 				out.NowReady = append(out.NowReady, id)
@@ -175,27 +175,19 @@ func (c *Cutover) Execute(ctx context.Context, run string, decide Decision) (*Ou
 	}
 }
 
-// scheduleTimers asks the server to deliver the end of every cool-down the
-// command started, at its due time.
-func (c *Cutover) scheduleTimers(ctx context.Context, evs []events.Envelope) error {
+// scheduleTimers asks the server to deliver, at its due time, every timer
+// the command started (see [Run.Timers]).
+func (c *Cutover) scheduleTimers(ctx context.Context, r *Run, evs []events.Envelope) error {
 	if !c.Timers {
 		return nil
 	}
-	for _, e := range evs {
-		if e.Type != events.TypeCooldownStarted {
-			continue
-		}
-		ev, err := e.Decode()
-		if err != nil {
-			return err
-		}
-		cs := ev.(events.CooldownStarted)
-		due, err := events.New(cs.Until, events.Origin{Run: e.Run, Plan: e.Plan, Actor: toolActor}, e.Subject, events.CooldownElapsed{Asset: cs.Asset, Due: cs.Until})
-		if err != nil {
-			return err
-		}
-		if err := c.Log.Schedule(ctx, due, cs.Until); err != nil {
-			return fmt.Errorf("the cool-down of %s is recorded, but its timer could not be set (the next command records it when due): %w", cs.Asset, err)
+	timers, err := r.Timers(evs)
+	if err != nil {
+		return err
+	}
+	for _, t := range timers {
+		if err := c.Log.Schedule(ctx, t.Event, t.At); err != nil {
+			return fmt.Errorf("%s is recorded, but its timer could not be set (the next command records it when due): %w", t.What, err)
 		}
 	}
 	return nil

@@ -138,7 +138,29 @@ func (r *Run) canStart(st *Step, now time.Time) error {
 				a, until.In(r.Location()).Format("Mon 15:04"), planner.Span(until.Sub(now)), a)
 		}
 	}
+	if st.Kind == events.KindDecommission {
+		if err := r.canDecommission(st); err != nil {
+			return err
+		}
+	}
 	return r.pastPointOfNoReturn(st, now)
+}
+
+// canDecommission refuses a decommission until every grace period has
+// elapsed and every backup confirmation is done: a confirmation skipped
+// does not count, whatever the step's dependencies say.
+func (r *Run) canDecommission(st *Step) error {
+	var missing []string
+	for _, s := range r.Steps {
+		if (s.Kind == events.KindGrace || s.Kind == events.KindConfirmBackup) && s.state != Done && !s.BackoutOnly {
+			missing = append(missing, fmt.Sprintf("%s (%s)", s.ID, r.describe(s)))
+		}
+	}
+	if len(missing) > 0 {
+		return refuse("step %s decommissions equipment: it waits for the grace period to have elapsed and every backup confirmation to be done (a skipped one does not count): %s",
+			st.ID, ListSome(missing, 8, "dcmove status shows them all"))
+	}
+	return nil
 }
 
 // pastPointOfNoReturn refuses a forward step of the window that would run

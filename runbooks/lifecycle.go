@@ -56,10 +56,9 @@ func (r *Run) CompleteStep(now time.Time, actor, id string) ([]events.Envelope, 
 	}
 	switch st.Kind {
 	case events.KindGrace:
-		if end := st.Started.Add(st.Planned); now.Before(end) {
-			return nil, refuse("step %s is the grace period: nothing at the source may be destroyed before %s (%s left)",
-				id, end.In(r.Location()).Format("Mon 2 Jan 15:04"), planner.Span(end.Sub(now)))
-		}
+		end := st.Started.Add(st.Planned)
+		return nil, refuse("step %s is the grace period: nothing at the source may be destroyed before %s (%s left); it ends by itself then, and nobody can end it earlier",
+			id, end.In(r.Location()).Format("Mon 2 Jan 15:04"), planner.Span(max(end.Sub(now), 0)))
 	case events.KindCooldown:
 		return nil, refuse("step %s is a timer: %s cools down until %s, then it ends by itself; the lead may cut it short: dcmove cooldown force %s --reason WHY",
 			id, st.Asset, r.Cooling[st.Asset].In(r.Location()).Format("Mon 15:04"), st.Asset)
@@ -81,10 +80,21 @@ func (r *Run) FailStep(now time.Time, actor, id, reason string) ([]events.Envelo
 	if err := needReason(reason, "a failure"); err != nil {
 		return nil, err
 	}
+	if st.IsTimer() {
+		return nil, refuse("step %s is a timer (%s): it ends by itself and cannot fail; %s", id, st.Kind, timerWayOut(st))
+	}
 	if st.state != Started {
 		return nil, refuse("step %s is %s; only a started step can fail", id, r.describe(st))
 	}
 	return r.stepEvent(now, who, id, events.StepFailed{Step: id, Reason: reason})
+}
+
+// timerWayOut says what can be done about a timer step instead.
+func timerWayOut(st *Step) string {
+	if st.Kind == events.KindCooldown {
+		return fmt.Sprintf("the lead may cut the cool-down short: dcmove cooldown force %s --reason WHY", st.Asset)
+	}
+	return "the grace period keeps the source until it has elapsed (Online 2017: servers destroyed on a fixed date lost customers' data)"
 }
 
 // RetryStep decides that a failed step goes back to be started again.
@@ -115,6 +125,9 @@ func (r *Run) SkipStep(now time.Time, actor, id, reason string) ([]events.Envelo
 	}
 	if st.Gate {
 		return nil, refuse("step %s is a go/no-go gate: it cannot be skipped, only signed", id)
+	}
+	if st.IsTimer() {
+		return nil, refuse("step %s is a timer (%s): it cannot be skipped; %s", id, st.Kind, timerWayOut(st))
 	}
 	if st.state != Pending && st.state != Failed {
 		return nil, refuse("step %s is %s; only a step not started, or failed, can be skipped", id, r.describe(st))

@@ -255,6 +255,9 @@ func (r *Run) apply(rec events.Record, ev events.Event) bool {
 		}
 	case events.StepCompleted:
 		st := r.byID[e.Step]
+		if st != nil && st.Kind == events.KindGrace {
+			return r.graceElapsed(st, rec)
+		}
 		if st == nil || st.state != Started {
 			return false
 		}
@@ -332,6 +335,20 @@ func (r *Run) finish(st *Step, state State, rec events.Record, reason string) {
 	if state == Done {
 		st.doneSeq = rec.Seq
 	}
+}
+
+// graceElapsed ends a grace period, which only its time ends: a completion
+// recorded before it elapsed contradicts the run. The server and the next
+// command may both record the end: the second changes nothing.
+func (r *Run) graceElapsed(st *Step, rec events.Record) bool {
+	switch {
+	case st.state == Done && rec.Actor == toolActor:
+		return true
+	case st.state != Started || rec.Time.Before(st.Started.Add(st.Planned)):
+		return false
+	}
+	r.finish(st, Done, rec, "")
+	return true
 }
 
 // cooled ends an asset's cool-down: its cool-down steps are done.
@@ -558,12 +575,18 @@ func (r *Run) service(id string) *Service {
 	return nil
 }
 
-// NextTimer returns when the next timer of the run is due, if any.
+// NextTimer returns when the next timer of the run is due, if any: the end
+// of a cool-down or of the grace period.
 func (r *Run) NextTimer() (time.Time, bool) {
 	var next time.Time
 	for _, until := range r.Cooling {
 		if next.IsZero() || until.Before(next) {
 			next = until
+		}
+	}
+	for _, st := range r.Steps {
+		if end, ok := graceEnd(st); ok && (next.IsZero() || end.Before(next)) {
+			next = end
 		}
 	}
 	return next, !next.IsZero()

@@ -84,11 +84,17 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 				return fmt.Errorf("simulated %s starting %s: %w", who, id, err)
 			}
 			r = out.Run
-			busy[who] = busy[who] || occupies
 			now := sim.Clock.Now()
+			ready = slices.DeleteFunc(ready, func(x string) bool { return x == id })
+			if sp.IsTimer() {
+				// The grace period: it ends by itself (see below), and
+				// nobody waits on it.
+				sim.report(Action{At: now, Step: id, Title: sp.Title, Actor: who, Started: true, Planned: sp.Planned, NowReady: out.NowReady})
+				continue
+			}
+			busy[who] = busy[who] || occupies
 			d := planner.Duration{Optimistic: sp.Optimistic, Likely: sp.Planned, Pessimistic: sp.Pessimistic}
 			running = append(running, job{step: id, person: who, busy: occupies, from: now, until: now.Add(d.Sample(rng).Round(time.Minute))})
-			ready = slices.DeleteFunc(ready, func(x string) bool { return x == id })
 			sim.report(Action{At: now, Step: id, Title: sp.Title, Actor: who, Started: true, Planned: d.Likely, NowReady: out.NowReady})
 		}
 		sort.SliceStable(running, func(i, j int) bool { return running[i].until.Before(running[j].until) })
@@ -100,6 +106,11 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 				return fmt.Errorf("simulated timer at %s: %w", next, err)
 			}
 			r, ready = out.Run, out.Run.Ready()
+			for _, e := range out.Appended {
+				if st := r.Find(e.SubjectID()); e.Type == events.TypeStepCompleted && st != nil {
+					sim.report(Action{At: e.Time, Step: st.ID, Title: st.Title, Actor: e.Actor, Took: st.Done.Sub(st.Started), Planned: st.Planned, NowReady: out.NowReady})
+				}
+			}
 			continue
 		}
 		if len(running) == 0 && waiting {
