@@ -21,6 +21,9 @@ const CheckpointBucket = "DCMOVE_CHECKPOINTS"
 // bucket [CheckpointBucket].
 type KVCheckpoints struct {
 	kv jsapi.KeyValue
+	// readOnly: the connection may not write checkpoints (the crew
+	// credential of the embedded server), so Save writes nothing.
+	readOnly bool
 }
 
 var _ events.CheckpointStore = (*KVCheckpoints)(nil)
@@ -28,9 +31,15 @@ var _ events.CheckpointStore = (*KVCheckpoints)(nil)
 // Checkpoints returns the checkpoint store on the log's server, creating its
 // bucket (file storage, the last value of each key only, as many replicas as
 // the event stream) if it does not exist yet.
+//
+// On a connection with the embedded server's crew credential (a process
+// that joined the holder of the data directory) the store is read-only: the
+// server refuses the crew's checkpoint writes, so its Save writes nothing and
+// returns nil, and only the holder writes checkpoints. Such a connection
+// does not create the bucket either: the holder did when it started.
 func (l *Log) Checkpoints(ctx context.Context) (*KVCheckpoints, error) {
 	kv, err := l.js.KeyValue(ctx, CheckpointBucket)
-	if errors.Is(err, jsapi.ErrBucketNotFound) {
+	if errors.Is(err, jsapi.ErrBucketNotFound) && !l.crew {
 		replicas := 1
 		if info := l.stream.CachedInfo(); info != nil && info.Config.Replicas > 0 {
 			replicas = info.Config.Replicas
@@ -50,8 +59,13 @@ func (l *Log) Checkpoints(ctx context.Context) (*KVCheckpoints, error) {
 	if err != nil {
 		return nil, fmt.Errorf("events: checkpoint bucket %s: %w", CheckpointBucket, translate(err))
 	}
-	return &KVCheckpoints{kv: kv}, nil
+	return &KVCheckpoints{kv: kv, readOnly: l.crew}, nil
 }
+
+// CheckpointsWritable reports whether this connection may write checkpoints:
+// false for a process that joined the holder of an embedded data directory
+// with the crew credential.
+func (l *Log) CheckpointsWritable() bool { return !l.crew }
 
 // checkpointHeader is the first line of a stored checkpoint; the projection's
 // state follows the newline, gzipped if Encoding says so. The header is JSON
@@ -105,10 +119,14 @@ func decodeCheckpoint(key string, v []byte) (events.Checkpoint, error) {
 	return events.Checkpoint{Version: h.Version, Seq: h.Seq, ID: h.ID, State: state}, nil
 }
 
-// Save implements [CheckpointStore].
+// Save implements [CheckpointStore]. On a read-only store (see
+// [Log.Checkpoints]) it writes nothing and returns nil.
 func (c *KVCheckpoints) Save(ctx context.Context, key string, cp events.Checkpoint) error {
 	if err := events.CheckKey(key); err != nil {
 		return err
+	}
+	if c.readOnly {
+		return nil
 	}
 	if cp.Version == "" || cp.Seq == 0 {
 		return fmt.Errorf("events: save checkpoint %s: no version or sequence", key)

@@ -46,10 +46,15 @@ type Options struct {
 // the embedded server while a dcmove process holds it.
 const ServerFileName = "server.json"
 
-// serverFile is the content of [ServerFileName].
+// serverFile is the content of [ServerFileName]: where the holder's server
+// listens and the crew credential (user [CrewUser]) other processes connect
+// with. The admin credential is never written anywhere.
 type serverFile struct {
-	URL     string    `json:"url"`
-	Token   string    `json:"token"`
+	URL      string `json:"url"`
+	User     string `json:"user,omitempty"`
+	Password string `json:"password,omitempty"`
+	// Token is what a dcmove from before the two credentials wrote.
+	Token   string    `json:"token,omitempty"`
 	PID     int       `json:"pid"`
 	Started time.Time `json:"started"`
 }
@@ -141,7 +146,11 @@ func joinEmbedded(ctx context.Context, o Options) (*Log, error) {
 	// No reconnect: when the holder exits its server is gone for good (the
 	// next holder listens elsewhere), and callers should reopen rather than
 	// wait on a dead address.
-	nc, err := nats.Connect(f.URL, nats.Token(f.Token), nats.Name("dcmove"), nats.Timeout(2*time.Second), nats.NoReconnect())
+	auth := nats.UserInfo(f.User, f.Password)
+	if f.User == "" {
+		auth = nats.Token(f.Token)
+	}
+	nc, err := nats.Connect(f.URL, auth, nats.Name("dcmove"), nats.Timeout(2*time.Second), nats.NoReconnect())
 	if err != nil {
 		return nil, fmt.Errorf("connect to the server of pid %d at %s: %w", f.PID, f.URL, err)
 	}
@@ -150,13 +159,19 @@ func joinEmbedded(ctx context.Context, o Options) (*Log, error) {
 		nc.Close()
 		return nil, err
 	}
+	// The crew credential cannot write checkpoints: the holder does.
+	l.crew = true
 	return l, nil
 }
 
 // startEmbedded starts the server on o.DataDir in this process; unlock
 // releases the data directory's lock, which the caller holds.
 func startEmbedded(ctx context.Context, o Options, unlock func()) (*Log, error) {
-	token, err := randomToken()
+	adminPassword, err := randomToken()
+	if err != nil {
+		return nil, err
+	}
+	crewPassword, err := randomToken()
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +187,7 @@ func startEmbedded(ctx context.Context, o Options, unlock func()) (*Log, error) 
 			}
 		}
 	}
-	s, err := StartServer(filepath.Join(o.DataDir, "jetstream"), host, port, token)
+	s, err := StartCrewServer(filepath.Join(o.DataDir, "jetstream"), host, port, adminPassword, crewPassword)
 	if err != nil {
 		return nil, err
 	}
@@ -181,19 +196,24 @@ func startEmbedded(ctx context.Context, o Options, unlock func()) (*Log, error) 
 		s.WaitForShutdown()
 		return nil
 	}
-	nc, err := nats.Connect("", nats.InProcessServer(s), nats.Token(token), nats.Name("dcmove"))
+	nc, err := nats.Connect("", nats.InProcessServer(s), nats.UserInfo(AdminUser, adminPassword), nats.Name("dcmove"))
 	if err != nil {
 		stop()
 		return nil, fmt.Errorf("events: connect to embedded server: %w", err)
 	}
 	l, err := NewLog(ctx, nc, 1)
+	if err == nil {
+		// The crew cannot create the checkpoint bucket: the holder does,
+		// before anyone joins.
+		_, err = l.Checkpoints(ctx)
+	}
 	if err != nil {
 		nc.Close()
 		stop()
 		return nil, err
 	}
 	path := filepath.Join(o.DataDir, ServerFileName)
-	f := serverFile{URL: s.ClientURL(), Token: token, PID: os.Getpid(), Started: time.Now().UTC()}
+	f := serverFile{URL: s.ClientURL(), User: CrewUser, Password: crewPassword, PID: os.Getpid(), Started: time.Now().UTC()}
 	if err := writeFileAtomic(path, f); err != nil {
 		l.Close()
 		stop()
@@ -214,21 +234,47 @@ func startEmbedded(ctx context.Context, o Options, unlock func()) (*Log, error) 
 // listener, in-process connections only). A non-empty token is required from
 // clients.
 func StartServer(storeDir, host string, port int, token string) (*server.Server, error) {
+	opts := serverOptions(storeDir, host, port)
+	opts.Authorization = token
+	return startServer(opts, storeDir, port)
+}
+
+// StartCrewServer is [StartServer] with two users instead of a token:
+// [AdminUser], who may do anything, and [CrewUser], who may do what dcmove's
+// commands do but not delete, purge or reconfigure a stream, delete a
+// message or write a checkpoint (see [CrewPublishAllow] and
+// [CrewPublishDeny]).
+func StartCrewServer(storeDir, host string, port int, adminPassword, crewPassword string) (*server.Server, error) {
+	if adminPassword == "" || crewPassword == "" || adminPassword == crewPassword {
+		return nil, errors.New("events: embedded server: the admin and crew passwords must be set and differ")
+	}
+	opts := serverOptions(storeDir, host, port)
+	opts.Users = []*server.User{
+		{Username: AdminUser, Password: adminPassword},
+		{Username: CrewUser, Password: crewPassword, Permissions: crewPermissions()},
+	}
+	return startServer(opts, storeDir, port)
+}
+
+func serverOptions(storeDir, host string, port int) *server.Options {
 	opts := &server.Options{
-		ServerName:    "dcmove",
-		JetStream:     true,
-		StoreDir:      storeDir,
-		SyncAlways:    true,
-		NoSigs:        true,
-		NoLog:         true,
-		Host:          host,
-		Port:          port,
-		Authorization: token,
-		MaxPayload:    8 << 20,
+		ServerName: "dcmove",
+		JetStream:  true,
+		StoreDir:   storeDir,
+		SyncAlways: true,
+		NoSigs:     true,
+		NoLog:      true,
+		Host:       host,
+		Port:       port,
+		MaxPayload: 8 << 20,
 	}
 	if host == "" {
 		opts.DontListen = true
 	}
+	return opts
+}
+
+func startServer(opts *server.Options, storeDir string, port int) (*server.Server, error) {
 	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("events: embedded server: %w", err)
@@ -271,7 +317,7 @@ func removeIfOurs(path string, f serverFile) error {
 		return nil
 	}
 	var cur serverFile
-	if json.Unmarshal(b, &cur) == nil && cur.PID == f.PID && cur.Token == f.Token {
+	if json.Unmarshal(b, &cur) == nil && cur.PID == f.PID && cur.Password == f.Password {
 		return os.Remove(path)
 	}
 	return nil

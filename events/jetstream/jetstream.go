@@ -40,6 +40,9 @@ type Log struct {
 	// served is the address other processes reach the embedded server at,
 	// when this process runs it.
 	served string
+	// crew says the connection holds the embedded server's crew
+	// credential, which may not write checkpoints.
+	crew bool
 }
 
 var _ events.Log = (*Log)(nil)
