@@ -82,6 +82,12 @@ type WarningAccepted struct {
 type Member struct {
 	Name  string   `json:"name"`
 	Roles []string `json:"roles,omitempty"`
+	// Key is the member's public user NKey from the plan, empty when the
+	// plan lists none. A run whose crew lists keys requires every event to
+	// be signed by its actor's key (see [SignedBy]). The field is optional
+	// and older readers ignore it, so adding it needed no new version of
+	// dcmove.cutover.started.
+	Key string `json:"key,omitempty"`
 }
 
 // StepPlanned records one step of the run's plan as it was when the cutover

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -206,17 +207,97 @@ type Report struct {
 	// Break is the first place where the chain does not hold; nil when it
 	// is intact.
 	Break *Break
+	// Signed marks a run whose crew lists keys: every event must be
+	// signed by the key of its actor. Unsigned names each event that is
+	// not: unsigned, signed by someone else, or altered since it was
+	// signed (see [SignedBy]), in log order.
+	Signed   bool
+	Unsigned []BadSignature
 }
 
-// OK reports whether the run's chain is intact.
-func (r Report) OK() bool { return r.Break == nil }
+// BadSignature is an event of a run that requires signatures that is not
+// signed by its actor.
+type BadSignature struct {
+	Event Record
+	// Err wraps [ErrUnsigned], [ErrBadSignature] or [ErrWrongSigner].
+	Err error
+}
 
-// Err returns the break as an error wrapping [ErrTampered], or nil.
-func (r Report) Err() error {
-	if r.Break == nil {
-		return nil
+// Error names the event and what is wrong with its signature.
+func (b BadSignature) Error() string {
+	what := "is not signed by its actor"
+	switch {
+	case errors.Is(b.Err, ErrUnsigned):
+		what = "is unsigned"
+	case errors.Is(b.Err, ErrWrongSigner):
+		what = "is signed by someone else"
+	case errors.Is(b.Err, ErrBadSignature):
+		what = "was altered since it was signed (its signature does not verify)"
 	}
-	return r.Break
+	actor := b.Event.Actor
+	if actor == "" {
+		actor = "nobody"
+	}
+	return fmt.Sprintf("%s by %s %s: %v", DescribeRecord(b.Event), actor, what, b.Err)
+}
+
+// OK reports whether the run's chain is intact and, on a run that
+// requires signatures, every event is signed by its actor.
+func (r Report) OK() bool { return r.Break == nil && len(r.Unsigned) == 0 }
+
+// Err returns the break, or the events not signed by their actors, as an
+// error wrapping [ErrTampered], or nil.
+func (r Report) Err() error {
+	if r.Break != nil {
+		return r.Break
+	}
+	if len(r.Unsigned) > 0 {
+		return &SignatureErrors{Unsigned: r.Unsigned}
+	}
+	return nil
+}
+
+// SignatureErrors is [Report.Err] for events not signed by their actors:
+// it matches [ErrTampered] and names each event, one per line.
+type SignatureErrors struct{ Unsigned []BadSignature }
+
+func (e *SignatureErrors) Error() string {
+	lines := make([]string, len(e.Unsigned))
+	for i, b := range e.Unsigned {
+		lines[i] = b.Error()
+	}
+	return fmt.Sprintf("%d event(s) not signed by their actors:\n  %s", len(e.Unsigned), strings.Join(lines, "\n  "))
+}
+
+// Is makes the errors match [ErrTampered].
+func (e *SignatureErrors) Is(target error) bool { return target == ErrTampered }
+
+// checkSignatures fills rep.Signed and rep.Unsigned: on a run whose first
+// dcmove.cutover.started lists crew keys, every record must be signed by
+// its actor's key. The start itself is checked against the crew it lists.
+func checkSignatures(rep *Report, recs []Record) {
+	var crew []Member
+	for _, r := range recs {
+		if r.Malformed != nil || r.Type != TypeCutoverStarted {
+			continue
+		}
+		if ev, err := r.Decode(); err == nil {
+			crew = ev.(CutoverStarted).Crew
+		}
+		break
+	}
+	if !RequiresKeys(crew) {
+		return
+	}
+	rep.Signed = true
+	for _, r := range recs {
+		if r.Malformed != nil {
+			continue // the chain names it
+		}
+		if err := SignedBy(r.Envelope, crew); err != nil {
+			rep.Unsigned = append(rep.Unsigned, BadSignature{Event: r, Err: err})
+		}
+	}
 }
 
 // Break is the first event of a run that does not fit its chain.
@@ -261,7 +342,8 @@ func DescribeRecord(r Record) string {
 
 // Verify walks the records of run in log order and checks its chain. The
 // error is for a log that could not be read; a broken chain is the report's
-// [Report.Break].
+// [Report.Break]. On a run whose crew lists keys it also checks that every
+// event is signed by its actor's key ([Report.Unsigned]).
 //
 // The rules, event by event:
 //   - The first event of the run has no PrevID and PrevHash.
@@ -306,6 +388,7 @@ func verify(run string, recs []Record) Report {
 		return rep
 	}
 	rep.First, rep.Last = recs[0], recs[len(recs)-1]
+	checkSignatures(&rep, recs)
 	w := chainWalk{
 		recs: recs, hash: make([]string, len(recs)),
 		byHash: map[string]int{}, byID: map[string]int{}, followed: map[string]bool{},

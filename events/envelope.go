@@ -17,7 +17,8 @@ const SpecVersion = "1.0"
 
 // Envelope is one event as stored: CloudEvents attributes (id, source, type,
 // subject, time, specversion, datacontenttype, data) plus dcmove's extension
-// attributes (run, plan, actor, dataversion, previd, prevhash). Its JSON form
+// attributes (run, plan, actor, dataversion, previd, prevhash, signer,
+// signature). Its JSON form
 // is the CloudEvents JSON format, so standard tools can read the log.
 type Envelope struct {
 	SpecVersion     string          `json:"specversion"`
@@ -38,6 +39,13 @@ type Envelope struct {
 	// event of a run and on the timers the server fires (see [Verify]).
 	PrevID   string `json:"previd,omitempty"`
 	PrevHash string `json:"prevhash,omitempty"`
+
+	// Signer and Signature sign the event (see [Sign]): the signer's public
+	// user NKey and its ed25519 signature over [Envelope.Canonical],
+	// base64url. They are not part of the canonical form: the hash chain
+	// does not depend on them. Empty on runs without keys.
+	Signer    string `json:"signer,omitempty"`
+	Signature string `json:"signature,omitempty"`
 }
 
 // Record is an envelope read back from a [Log], with its place in the log.

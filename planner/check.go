@@ -118,7 +118,28 @@ func (d *decoder) checkCrew(p *Plan) []string {
 	if d.lead != nil && !slices.Contains(crew, p.Lead) {
 		d.errorf(d.lead, "lead %q is not in crew; %s", p.Lead, Hint(p.Lead, "crew members", crew))
 	}
+	d.checkCrewKeys(p)
 	return roles
+}
+
+// checkCrewKeys reports a key given to two members and, in a plan that
+// lists keys (its runs require signed actions), a member without one.
+func (d *decoder) checkCrewKeys(p *Plan) {
+	if !p.RequiresKeys() {
+		return
+	}
+	owner := map[string]Person{}
+	for _, c := range p.Crew {
+		if c.Key == "" {
+			d.errs = append(d.errs, &Error{Pos: c.Pos, Msg: fmt.Sprintf("crew member %q has no key, but other members have one: a plan that lists keys requires one for everyone (make one with: dcmove keys new %q --out FILE, and paste the key: line it prints)", c.Name, c.Name)})
+			continue
+		}
+		if first, dup := owner[c.Key]; dup && first.Name != c.Name {
+			d.errs = append(d.errs, &Error{Pos: c.KeyPos, Msg: fmt.Sprintf("crew member %q has the key of %q (line %d): each person needs a key of their own (dcmove keys new %q --out FILE)", c.Name, first.Name, first.KeyPos.Line, c.Name)})
+			continue
+		}
+		owner[c.Key] = c
+	}
 }
 
 // unique returns the ids of a list of n items in file order, reporting

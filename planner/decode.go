@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nkeys"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -19,7 +20,7 @@ var (
 	blackoutFields    = []string{"name", "start", "end"}
 	siteFields        = []string{"id", "title", "access"}
 	procedureFields   = []string{"id", "title", "when", "duration", "role"}
-	personFields      = []string{"name", "roles", "shifts"}
+	personFields      = []string{"name", "roles", "shifts", "key"}
 	shiftFields       = []string{"start", "end"}
 	vehicleFields     = []string{"id", "title", "count", "capacity_u", "capacity_items", "trip"}
 	resourceFields    = []string{"id", "title", "capacity"}
@@ -550,6 +551,10 @@ func (d *decoder) person(n *yaml.Node, loc *time.Location) (Person, bool) {
 	var nameNode *yaml.Node
 	c.Name, nameNode = d.text(f, "name", true, "name: Claire Martin")
 	c.Roles, _ = d.list(f, "roles")
+	if key, n := d.text(f, "key", false, ""); n != nil {
+		c.Key, c.KeyPos = strings.TrimSpace(key), d.pos(n)
+		d.checkKey(n, c.Key)
+	}
 	for _, n := range d.seq(f, "shifts", "shifts") {
 		sf, ok := d.fields(n, "shift", shiftFields)
 		if !ok {
@@ -561,6 +566,27 @@ func (d *decoder) person(n *yaml.Node, loc *time.Location) (Person, bool) {
 		}
 	}
 	return c, nameNode != nil
+}
+
+// checkKey reports a crew key that is not the public key of a user NKey.
+func (d *decoder) checkKey(n *yaml.Node, key string) {
+	if nkeys.IsValidPublicUserKey(key) {
+		return
+	}
+	if strings.HasPrefix(key, "S") {
+		// Never repeat a seed: it is a secret.
+		d.errorf(n, "crew key is a seed (a secret), not a public key: never put a seed in a plan; make a new key for this person (this one is exposed) with: dcmove keys new NAME --out FILE, and paste the public key it prints (it starts with U)")
+		return
+	}
+	shown := key
+	if len(shown) > 12 {
+		shown = shown[:12] + "…"
+	}
+	what := "is not a public NKey"
+	if nkeys.IsValidPublicKey(key) {
+		what = "is a public NKey but not a user key (a user key starts with U)"
+	}
+	d.errorf(n, "crew key %q %s; make one with: dcmove keys new NAME --out FILE, and paste the key it prints", shown, what)
 }
 
 func (d *decoder) vehicle(n *yaml.Node) (Vehicle, bool) {

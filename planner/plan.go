@@ -97,6 +97,12 @@ type Person struct {
 	// Shifts are when the person is available (yaml "shifts", each
 	// {start, end}); none means the whole window.
 	Shifts []Shift
+	// Key is the person's public user NKey (yaml "key", "U…"), made with
+	// dcmove keys new: a plan whose crew lists keys requires every action
+	// of its runs to be signed with the key of the person who takes it.
+	// KeyPos is where it is written.
+	Key    string
+	KeyPos Pos
 	// Pos is where the person is defined in the plan file.
 	Pos Pos
 }
@@ -372,6 +378,17 @@ func shortDuration(d time.Duration) string {
 		s = s[:len(s)-2]
 	}
 	return s
+}
+
+// RequiresKeys reports whether the plan's crew lists keys: then every
+// member has one and every action of its runs must be signed.
+func (p *Plan) RequiresKeys() bool {
+	for _, c := range p.Crew {
+		if c.Key != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Step returns the step with the given id.

@@ -119,7 +119,7 @@ func NewRecording(p *planner.Plan, o StartOptions) (*Recording, error) {
 	}
 	crew := make([]events.Member, len(p.Crew))
 	for i, m := range p.Crew {
-		crew[i] = events.Member{Name: m.Name, Roles: m.Roles}
+		crew[i] = events.Member{Name: m.Name, Roles: m.Roles, Key: m.Key}
 	}
 	services := make([]events.Service, len(p.Services))
 	for i, sv := range p.Services {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/planner"
 )
 
 // Cutover executes the team's commands on runs stored in a log: it loads
@@ -25,6 +26,11 @@ type Cutover struct {
 	// its due time, even if no dcmove command runs then. With a simulated
 	// clock leave it off: due timers are recorded by the next command.
 	Timers bool
+	// Key, if set, signs every event the command appends (and the timers
+	// it schedules): the key of whoever runs the command (dcmove keys new,
+	// --key FILE). A run whose crew lists keys refuses commands without
+	// a key of its crew, and events whose actor is not the key's owner.
+	Key events.Signer
 
 	mu   sync.Mutex
 	kept map[string]*Run // the last model of each run this Cutover saw
@@ -131,6 +137,17 @@ func (c *Cutover) Execute(ctx context.Context, run string, decide Decision) (*Ou
 		if err != nil {
 			return nil, err
 		}
+		if r.Signed {
+			if _, err := c.signer(r.ID, r.Crew); err != nil {
+				return nil, err
+			}
+		}
+		// Chained and signed before they are applied: a run that requires
+		// signatures applies only signed events.
+		head.Chain(pre)
+		if err := c.sign(pre); err != nil {
+			return nil, err
+		}
 		expect := r.LastSeq
 		for _, e := range pre {
 			r.Apply(events.Record{Envelope: e, Seq: expect})
@@ -139,12 +156,18 @@ func (c *Cutover) Execute(ctx context.Context, run string, decide Decision) (*Ou
 		if err != nil {
 			return nil, err
 		}
+		if err := c.checkActors(r, evs); err != nil {
+			return nil, err
+		}
 		before := r.Ready()
 		all := append(slices.Clone(pre), evs...)
 		if len(all) == 0 {
 			return &Outcome{Run: r}, nil
 		}
 		head.Chain(all)
+		if err := c.sign(all); err != nil {
+			return nil, err
+		}
 		evs = all[len(pre):]
 		seq, err := c.Log.Append(ctx, run, expect, all...)
 		if errors.Is(err, events.ErrConflict) && attempt == 0 {
@@ -186,6 +209,13 @@ func (c *Cutover) scheduleTimers(ctx context.Context, r *Run, evs []events.Envel
 		return err
 	}
 	for _, t := range timers {
+		// Signed now, by whoever started the timer: the server delivers
+		// this body as it is.
+		if c.Key != nil {
+			if err := events.Sign(&t.Event, c.Key); err != nil {
+				return err
+			}
+		}
 		if err := c.Log.Schedule(ctx, t.Event, t.At); err != nil {
 			return fmt.Errorf("%s is recorded, but its timer could not be set (the next command records it when due): %w", t.What, err)
 		}
@@ -201,4 +231,105 @@ const toolActor = "dcmove"
 // waits for a timer; with the machine's clock the server delivers timers.
 func (c *Cutover) Tick(ctx context.Context, run string) (*Outcome, error) {
 	return c.Execute(ctx, run, func(*Run, time.Time) ([]events.Envelope, error) { return nil, nil })
+}
+
+// sign signs evs with the command's key, if any. Sign after chaining: the
+// signature covers the chain.
+func (c *Cutover) sign(evs []events.Envelope) error {
+	if c.Key == nil {
+		return nil
+	}
+	for i := range evs {
+		if err := events.Sign(&evs[i], c.Key); err != nil {
+			return fmt.Errorf("sign the command's events: %w", err)
+		}
+	}
+	return nil
+}
+
+// signer returns the crew member whose key the command holds, on a run
+// with that crew that requires signatures; a refusal when the command
+// holds no key, or one that is not in the crew.
+func (c *Cutover) signer(run string, crew []events.Member) (string, error) {
+	if c.Key == nil {
+		return "", refuse("run %s requires signed actions: give --key FILE (or set DCMOVE_KEY) with your key; make one with: dcmove keys new NAME --out FILE, and have its key: line put in the plan's crew", run)
+	}
+	pub, err := c.Key.PublicKey()
+	if err != nil {
+		return "", fmt.Errorf("the command's key: %w", err)
+	}
+	name, ok := events.KeyOwner(crew, pub)
+	if !ok {
+		return "", refuse("the key %s is not the key of anyone in the crew of run %s: use your own key file (the plan's crew lists each member's public key)", events.ShortKey(pub), run)
+	}
+	return name, nil
+}
+
+// checkActors refuses, on a run that requires signatures (or the start of
+// one), events whose actor is not the owner of the command's key: a key
+// acts for its owner only.
+func (c *Cutover) checkActors(r *Run, evs []events.Envelope) error {
+	crew, run := r.Crew, r.ID
+	if !r.Exists() {
+		for _, e := range evs {
+			if e.Type != events.TypeCutoverStarted {
+				continue
+			}
+			ev, err := e.Decode()
+			if err != nil {
+				return err
+			}
+			crew, run = ev.(events.CutoverStarted).Crew, e.Run
+		}
+	}
+	if !events.RequiresKeys(crew) {
+		return nil
+	}
+	owner, err := c.signer(run, crew)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if e.Actor != toolActor && e.Actor != owner {
+			return refuse("--as %s: the key given is %s's; a key acts for its owner only (leave --as out, or use %s's key)", e.Actor, owner, e.Actor)
+		}
+	}
+	return nil
+}
+
+// Actor returns who runs a command on run: as (--as), or when as is empty
+// and the command holds a key of the run's crew, the key's owner. On a run
+// that requires signatures it refuses a command without a key of the
+// crew, and an as that is not the key's owner. On a run without keys (or
+// one not started) it returns as.
+func (c *Cutover) Actor(ctx context.Context, run, as string) (string, error) {
+	r, err := c.Load(ctx, run)
+	if err != nil {
+		return "", err
+	}
+	return c.actorOn(r.ID, r.Crew, as)
+}
+
+// StartActor is [Cutover.Actor] for the start of a run of plan p: the
+// crew is the plan's.
+func (c *Cutover) StartActor(p *planner.Plan, run, as string) (string, error) {
+	crew := make([]events.Member, len(p.Crew))
+	for i, m := range p.Crew {
+		crew[i] = events.Member{Name: m.Name, Key: m.Key}
+	}
+	return c.actorOn(run, crew, as)
+}
+
+func (c *Cutover) actorOn(run string, crew []events.Member, as string) (string, error) {
+	if !events.RequiresKeys(crew) {
+		return as, nil
+	}
+	owner, err := c.signer(run, crew)
+	if err != nil {
+		return "", err
+	}
+	if as != "" && as != owner {
+		return "", refuse("--as %s: the key given is %s's; a key acts for its owner only (leave --as out, or use %s's key)", as, owner, as)
+	}
+	return owner, nil
 }

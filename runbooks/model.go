@@ -151,6 +151,13 @@ type Run struct {
 	// Skipped counts records that were not applied: malformed, of an unknown
 	// type or version, or contradicting the run's history.
 	Skipped int
+	// Signed marks a run whose crew lists keys: every event must be signed
+	// by the key of its actor (see [events.SignedBy]). Unsigned counts the
+	// records of such a run that were not applied because they are not
+	// (unsigned, signed by someone else, or altered since they were
+	// signed); they count in Skipped too.
+	Signed   bool
+	Unsigned int
 	// Rehearsal marks a dress rehearsal.
 	Rehearsal bool
 	// Accepted are the plan warnings accepted at the start, with who and why.
@@ -218,6 +225,11 @@ func (r *Run) Apply(rec events.Record) {
 		r.Skipped++
 		return
 	}
+	if (r.Signed || rec.Type == events.TypeCutoverStarted) && !r.signedByActor(rec.Envelope, ev) {
+		r.Unsigned++
+		r.Skipped++
+		return
+	}
 	if r.ID == "" {
 		r.ID = rec.Run
 	}
@@ -225,6 +237,19 @@ func (r *Run) Apply(rec events.Record) {
 	if !r.apply(rec, ev) {
 		r.Skipped++
 	}
+}
+
+// signedByActor reports whether e may be applied on a run that requires
+// signatures: signed by the crew key of its actor (any crew key for the
+// tool's own events). The start of a run is checked against the crew it
+// lists itself: it, the warnings accepted and the steps planned with it
+// are all signed by whoever started the run, with their key in that crew.
+func (r *Run) signedByActor(e events.Envelope, ev events.Event) bool {
+	crew := r.Crew
+	if cs, ok := ev.(events.CutoverStarted); ok && !r.Exists() {
+		crew = cs.Crew
+	}
+	return events.SignedBy(e, crew) == nil
 }
 
 // apply makes the change ev records, and reports false if it changes
@@ -235,6 +260,7 @@ func (r *Run) apply(rec events.Record, ev events.Event) bool {
 		r.Plan, r.Title, r.File, r.Hash = e.Plan, e.Title, e.File, e.Hash
 		r.WindowStart, r.WindowEnd, r.TimeZone = e.WindowStart, e.WindowEnd, e.TimeZone
 		r.Crew, r.Lead, r.Rehearsal = e.Crew, e.Lead, e.Rehearsal
+		r.Signed = events.RequiresKeys(e.Crew)
 		r.CutoverStarted = rec.Time
 		r.PointOfNoReturn = e.PointOfNoReturn
 		for _, sv := range e.Services {

@@ -49,8 +49,14 @@ func (m *Main) auditVerifyCommand() *cli.Command {
 			if b := rep.Break; b != nil {
 				return fmt.Errorf("audit verify: run %s: %w (the %d event(s) before it are intact)", run, b, b.Intact)
 			}
+			if err := rep.Err(); err != nil { // signatures
+				return fmt.Errorf("audit verify: run %s: the chain is intact, but %w", run, err)
+			}
 			fmt.Fprintf(m.Stdout, "ok: %d events, chain intact from %s to %s\n",
 				rep.Events, events.DescribeRecord(rep.First), events.DescribeRecord(rep.Last))
+			if rep.Signed {
+				fmt.Fprintf(m.Stdout, "signatures: every event signed by its actor's key in the run's crew\n")
+			}
 			if want.hash != "" {
 				note, err := reachesHead(c.Context, l, run, want)
 				if err != nil {
