@@ -125,6 +125,7 @@ func TestTrailPlannedVsActual(t *testing.T) {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
+	got = scrubHead(got)
 	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {

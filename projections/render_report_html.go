@@ -237,7 +237,10 @@ footer { margin-top: 30px; padding-top: 8px; border-top: 1px solid var(--line); 
 {{- end}}
 </section>
 
-<footer>Built by dcmove from the {{.Records}} events of run {{.Run}}; the full trail: <code>dcmove audit --run {{.Run}}</code>.</footer>
+<footer>Built by dcmove from the {{.Records}} events of run {{.Run}}; the full trail: <code>dcmove audit --run {{.Run}}</code>.
+{{- if .Head}}
+<p>head: seq {{.HeadSeq}} sha256 <code>{{.Head}}</code>; keep it, and check later that the log still reaches it: <code>dcmove audit verify --run {{.Run}} --head {{.HeadSeq}}:{{.Head}}</code>.</p>
+{{- end}}</footer>
 </main>
 </body>
 </html>

@@ -150,6 +150,10 @@ func writeReportMarkdown(w io.Writer, v *reportView) error {
 		}
 	}
 	fmt.Fprintf(&b, "\n---\nBuilt by dcmove from the %d events of run %s; the full trail: `dcmove audit --run %s`.\n", v.Records, v.Run, v.Run)
+	if v.Head != "" {
+		fmt.Fprintf(&b, "\nhead: seq %d sha256 `%s`; keep it, and check later that the log still reaches it: `dcmove audit verify --run %s --head %d:%s`.\n",
+			v.HeadSeq, v.Head, v.Run, v.HeadSeq, v.Head)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -96,6 +96,17 @@ func writeHeader(p *statusPrinter, b *Board, v View) {
 		zone = p.loc.String()
 	}
 	p.line(toneNone, "now %s %s%s", clock(b.Now, p.loc, true), zone, here)
+	if b.Head != "" {
+		p.line(toneNone, "head seq %d sha256 %s (dcmove audit verify prints it whole)", b.Seq, shortHash(b.Head))
+	}
+}
+
+// shortHash is the first 12 hex digits of a hash, as the status shows it.
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
 }
 
 func writeProgress(p *statusPrinter, b *Board, _ View) {

@@ -13,11 +13,14 @@ import (
 // section is filled by a function of its own ([Status.Board] lists them)
 // and printed by another ([View.Write]).
 type Board struct {
-	Run         string    `json:"run"`
-	Plan        string    `json:"plan"`
-	Title       string    `json:"title,omitempty"`
-	Rehearsal   bool      `json:"rehearsal,omitempty"`
-	Seq         uint64    `json:"seq"` // the last event applied
+	Run       string `json:"run"`
+	Plan      string `json:"plan"`
+	Title     string `json:"title,omitempty"`
+	Rehearsal bool   `json:"rehearsal,omitempty"`
+	Seq       uint64 `json:"seq"` // the last event applied
+	// Head is the hash of that event (see [events.Envelope.Hash]): with
+	// Seq, what `dcmove audit verify --head` checks later.
+	Head        string    `json:"head,omitempty"`
 	Now         time.Time `json:"now"`
 	TimeZone    string    `json:"timezone"`
 	WindowStart time.Time `json:"window_start,omitzero"`
@@ -169,6 +172,9 @@ func (s *Status) Board(now time.Time) *Board {
 
 func boardHeader(b *Board, s *Status) {
 	b.Run, b.Plan, b.Title, b.Rehearsal, b.Seq = s.ID, s.Plan, s.Title, s.Rehearsal, s.LastSeq
+	if s.LastSeq > 0 {
+		b.Head = s.Head().Hash
+	}
 	b.TimeZone, b.WindowStart, b.WindowEnd = s.TimeZone, s.WindowStart, s.WindowEnd
 	b.Skipped = s.Skipped
 	for _, a := range s.Accepted {

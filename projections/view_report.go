@@ -34,6 +34,10 @@ type reportView struct {
 	DegradedTotal                            string
 	Rehearsal                                *rehearsalView
 	Records                                  int
+	// HeadSeq and Head are the run's last event, its sequence and hash:
+	// what `dcmove audit verify --head` checks later.
+	HeadSeq uint64
+	Head    string
 }
 
 type fact struct {
@@ -108,6 +112,9 @@ func (rp *Report) view() *reportView {
 		return t.In(loc).Format("Mon 2 Jan 15:04")
 	}
 	v := &reportView{Title: s.Title, Run: s.ID, Plan: s.Plan, File: s.File, Lead: s.Lead, Zone: s.TimeZone, Records: rp.Records}
+	if s.LastSeq > 0 {
+		v.HeadSeq, v.Head = s.LastSeq, s.Head().Hash
+	}
 	if v.Title == "" {
 		v.Title = s.Plan
 	}

@@ -108,6 +108,7 @@ func wantContains(t testing.TB, what, got string, wants ...string) {
 // -update.
 func golden(t testing.TB, name, got string) {
 	t.Helper()
+	got = scrubHead(got)
 	path := filepath.Join("testdata", name+".golden")
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
