@@ -19,6 +19,10 @@ type Checkpoint struct {
 	// recognised as stale.
 	Seq uint64
 	ID  string
+	// Hash is that record's hash ([LinkTo]): a reader also checks it, so a
+	// checkpoint is used only when its head is the very event the log holds
+	// at Seq. A checkpoint without it is not used.
+	Hash string
 	// State is the projection's snapshot, in its own format.
 	State []byte
 }

@@ -124,7 +124,8 @@ func replayOptions(opts []ReplayOption) replayConfig {
 // at the end). f must be fresh (no record applied). A checkpoint that cannot
 // serve is ignored and the run folded from its start: one of another
 // version, one that does not restore, or one whose last record the log does
-// not hold (the log was started again). It returns how many records it
+// not hold (the log was started again, or the checkpoint names a record it
+// was not made from: its sequence, id and hash must all match). It returns how many records it
 // applied. An error saving a checkpoint is returned, but f is complete.
 func ReplayCheckpointed(ctx context.Context, l Log, store CheckpointStore, run string, f Checkpointed, opts ...ReplayOption) (int, error) {
 	c := replayOptions(opts)
@@ -158,7 +159,8 @@ func ReplayCheckpointed(ctx context.Context, l Log, store CheckpointStore, run s
 
 // resume restores f from cp and folds the records after it. It reports
 // resumed false, with f untouched, when the log does not hold cp's last
-// record where cp says or f does not restore from it.
+// record where cp says (the same sequence, id and hash) or f does not
+// restore from it.
 func resume(ctx context.Context, l Log, run string, cp Checkpoint, f Checkpointed, s *checkpointSaver, p ReplayObserver) (n int, resumed bool, err error) {
 	p.Start(ctx, l, run, cp.Seq)
 	for r, err := range l.Read(ctx, run, cp.Seq) {
@@ -166,7 +168,7 @@ func resume(ctx context.Context, l Log, run string, cp Checkpoint, f Checkpointe
 			return n, resumed, fmt.Errorf("replay run %s: %w", run, err)
 		}
 		if !resumed {
-			if r.Seq != cp.Seq || r.ID != cp.ID || f.Restore(cp.State) != nil {
+			if r.Seq != cp.Seq || r.ID != cp.ID || cp.Hash == "" || LinkTo(r.Envelope).Hash != cp.Hash || f.Restore(cp.State) != nil {
 				return 0, false, nil
 			}
 			resumed = true
@@ -222,7 +224,7 @@ func (s *checkpointSaver) save(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", s.key, err)
 	}
-	cp := Checkpoint{Version: s.f.CheckpointVersion(), Seq: s.last.Seq, ID: s.last.ID, State: state}
+	cp := Checkpoint{Version: s.f.CheckpointVersion(), Seq: s.last.Seq, ID: s.last.ID, Hash: LinkTo(s.last.Envelope).Hash, State: state}
 	if err := s.store.Save(ctx, s.key, cp); err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,11 +72,25 @@ func (l *Log) CheckpointsWritable() bool { return !l.crew }
 // checkpointHeader is the first line of a stored checkpoint; the projection's
 // state follows the newline, gzipped if Encoding says so. The header is JSON
 // so that `nats kv get` shows what a checkpoint is.
+//
+// StateSHA256 is the digest of the state (before gzip): a state altered in
+// place without it is not loaded, and the run is folded from its start. It
+// guards against a damaged or hand-edited value, not against someone who
+// may write the bucket (who can recompute it): that is what the crew
+// credential's permissions are for. Hash is the hash of the record at Seq,
+// which the reader checks against the log ([events.Checkpoint]).
 type checkpointHeader struct {
-	Version  string `json:"version"`
-	Seq      uint64 `json:"seq"`
-	ID       string `json:"id"`
-	Encoding string `json:"encoding,omitempty"`
+	Version     string `json:"version"`
+	Seq         uint64 `json:"seq"`
+	ID          string `json:"id"`
+	Hash        string `json:"hash,omitempty"`
+	StateSHA256 string `json:"state_sha256"`
+	Encoding    string `json:"encoding,omitempty"`
+}
+
+func stateDigest(state []byte) string {
+	sum := sha256.Sum256(state)
+	return hex.EncodeToString(sum[:])
 }
 
 // gzipFrom is the size from which a checkpoint's state is stored gzipped: a
@@ -116,7 +132,10 @@ func decodeCheckpoint(key string, v []byte) (events.Checkpoint, error) {
 	default:
 		return events.Checkpoint{}, fmt.Errorf("%w for %s: state encoded as %q", events.ErrNoCheckpoint, key, h.Encoding)
 	}
-	return events.Checkpoint{Version: h.Version, Seq: h.Seq, ID: h.ID, State: state}, nil
+	if h.StateSHA256 != stateDigest(state) {
+		return events.Checkpoint{}, fmt.Errorf("%w for %s: its state does not match the digest in its header (altered in place?)", events.ErrNoCheckpoint, key)
+	}
+	return events.Checkpoint{Version: h.Version, Seq: h.Seq, ID: h.ID, Hash: h.Hash, State: state}, nil
 }
 
 // Save implements [CheckpointStore]. On a read-only store (see
@@ -131,7 +150,7 @@ func (c *KVCheckpoints) Save(ctx context.Context, key string, cp events.Checkpoi
 	if cp.Version == "" || cp.Seq == 0 {
 		return fmt.Errorf("events: save checkpoint %s: no version or sequence", key)
 	}
-	h := checkpointHeader{Version: cp.Version, Seq: cp.Seq, ID: cp.ID}
+	h := checkpointHeader{Version: cp.Version, Seq: cp.Seq, ID: cp.ID, Hash: cp.Hash, StateSHA256: stateDigest(cp.State)}
 	state := cp.State
 	if len(state) >= gzipFrom {
 		var b bytes.Buffer
