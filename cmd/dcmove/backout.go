@@ -17,7 +17,7 @@ func (m *Main) backoutCommand() *cli.Command {
 		Subcommands: []*cli.Command{{
 			Name:  "start",
 			Usage: "back out (the lead only): the back-out steps of everything started become the work; steps not started are cancelled",
-			Flags: append(logFlags(), runFlag(), actorFlag(), outputFlag(),
+			Flags: append(logFlags(), runFlag(), actorFlag(), keyFlag(), outputFlag(),
 				&cli.StringFlag{Name: "reason", Required: true, Usage: "why: recorded with your name"}),
 			Action: func(c *cli.Context) error {
 				l, run, err := openRun(c)
@@ -25,7 +25,11 @@ func (m *Main) backoutCommand() *cli.Command {
 					return err
 				}
 				defer l.Close()
-				out, err := m.cutover(c.Context, l).StartBackout(c.Context, run, c.String("as"), c.String("reason"))
+				cut, actor, err := m.actingCutover(c, l, run)
+				if err != nil {
+					return fmt.Errorf("backout start: %w", err)
+				}
+				out, err := cut.StartBackout(c.Context, run, actor, c.String("reason"))
 				if err != nil {
 					return fmt.Errorf("backout start: %w", err)
 				}
@@ -43,7 +47,7 @@ func (m *Main) cooldownCommand() *cli.Command {
 			Name:      "force",
 			Usage:     "cut an asset's cool-down short (the lead only; recorded with the reason)",
 			ArgsUsage: "ASSET",
-			Flags: append(logFlags(), runFlag(), actorFlag(), outputFlag(),
+			Flags: append(logFlags(), runFlag(), actorFlag(), keyFlag(), outputFlag(),
 				&cli.StringFlag{Name: "reason", Required: true, Usage: "why it is safe to handle the asset now"}),
 			Action: func(c *cli.Context) error {
 				if c.NArg() != 1 {
@@ -54,7 +58,11 @@ func (m *Main) cooldownCommand() *cli.Command {
 					return err
 				}
 				defer l.Close()
-				out, err := m.cutover(c.Context, l).ForceCooldown(c.Context, run, c.Args().First(), c.String("as"), c.String("reason"))
+				cut, actor, err := m.actingCutover(c, l, run)
+				if err != nil {
+					return fmt.Errorf("cooldown force: %w", err)
+				}
+				out, err := cut.ForceCooldown(c.Context, run, c.Args().First(), actor, c.String("reason"))
 				if err != nil {
 					return fmt.Errorf("cooldown force: %w", err)
 				}

@@ -15,7 +15,7 @@ func (m *Main) cutoverCommand() *cli.Command {
 			Name:      "start",
 			Usage:     "record a plan in the event log as a new run (all its events or none)",
 			ArgsUsage: "FILE",
-			Flags: append(logFlags(), actorFlag(),
+			Flags: append(logFlags(), actorFlag(), keyFlag(),
 				&cli.StringFlag{Name: "run", Usage: "name of the new run (default: the plan's name, with -rehearsal for a rehearsal)"},
 				&cli.BoolFlag{Name: "rehearsal", Usage: "a dress rehearsal, kept apart from the live run"},
 				&cli.StringSliceFlag{Name: "accept", Usage: "accept the plan's warnings of this lint id (e.g. L003); give one --reason per --accept"},
@@ -46,7 +46,14 @@ func (m *Main) cutoverCommand() *cli.Command {
 				}
 				defer l.Close()
 				cut := m.cutover(c.Context, l)
-				out, err := cut.StartWith(c.Context, p, runbooks.StartOptions{Run: run, Actor: c.String("as"), Rehearsal: c.Bool("rehearsal"), Accept: accept})
+				if err := withKey(c, cut); err != nil {
+					return fmt.Errorf("start cutover: %w", err)
+				}
+				actor, err := cut.StartActor(p, run, c.String("as"))
+				if err != nil {
+					return fmt.Errorf("start cutover: %w", err)
+				}
+				out, err := cut.StartWith(c.Context, p, runbooks.StartOptions{Run: run, Actor: actor, Rehearsal: c.Bool("rehearsal"), Accept: accept})
 				if err != nil {
 					return fmt.Errorf("start cutover: %w", err)
 				}

@@ -15,7 +15,7 @@ type stepCommand func(cut *runbooks.Cutover, c *cli.Context, run, id, actor stri
 
 func (m *Main) stepCommand() *cli.Command {
 	flags := func(extra ...cli.Flag) []cli.Flag {
-		return append(append(logFlags(), runFlag(), actorFlag(), outputFlag()), extra...)
+		return append(append(logFlags(), runFlag(), actorFlag(), keyFlag(), outputFlag()), extra...)
 	}
 	reason := func(required bool) cli.Flag {
 		return &cli.StringFlag{Name: "reason", Required: required, Usage: "why, in words: recorded with your name for the audit"}
@@ -68,7 +68,7 @@ func (m *Main) gateCommand() *cli.Command {
 			Name:      "sign",
 			Usage:     "sign a go/no-go gate for your roles; it is done when every role of the crew signed go, and one no-go fails it",
 			ArgsUsage: "GATE",
-			Flags: append(logFlags(), runFlag(), actorFlag(), outputFlag(),
+			Flags: append(logFlags(), runFlag(), actorFlag(), keyFlag(), outputFlag(),
 				&cli.StringFlag{Name: "decision", Required: true, Usage: "go or no-go"},
 				&cli.StringFlag{Name: "reason", Usage: "why (required for a no-go)"}),
 			Action: func(c *cli.Context) error {
@@ -84,7 +84,7 @@ func (m *Main) degradedCommand() *cli.Command {
 	sub := func(name, usage string, cmd func(cut *runbooks.Cutover, ctx context.Context, run, actor, reason string) (*runbooks.Outcome, error)) *cli.Command {
 		return &cli.Command{
 			Name: name, Usage: usage,
-			Flags: append(logFlags(), runFlag(), actorFlag(), outputFlag(),
+			Flags: append(logFlags(), runFlag(), actorFlag(), keyFlag(), outputFlag(),
 				&cli.StringFlag{Name: "reason", Required: true, Usage: "why: recorded with your name"}),
 			Action: func(c *cli.Context) error {
 				if c.NArg() != 0 {
@@ -95,7 +95,11 @@ func (m *Main) degradedCommand() *cli.Command {
 					return err
 				}
 				defer l.Close()
-				out, err := cmd(m.cutover(c.Context, l), c.Context, run, c.String("as"), c.String("reason"))
+				cut, actor, err := m.actingCutover(c, l, run)
+				if err != nil {
+					return fmt.Errorf("degraded %s: %w", name, err)
+				}
+				out, err := cmd(cut, c.Context, run, actor, c.String("reason"))
 				if err != nil {
 					return fmt.Errorf("degraded %s: %w", name, err)
 				}
@@ -130,7 +134,11 @@ func (m *Main) stepAction(c *cli.Context, cmd stepCommand) error {
 		return err
 	}
 	defer l.Close()
-	out, err := cmd(m.cutover(c.Context, l), c, run, id, c.String("as"))
+	cut, actor, err := m.actingCutover(c, l, run)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", c.Command.Name, id, err)
+	}
+	out, err := cmd(cut, c, run, id, actor)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", c.Command.Name, id, err)
 	}
