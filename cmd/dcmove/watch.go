@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/internal/redact"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/urfave/cli/v2"
 )
@@ -115,7 +116,9 @@ func (m *Main) watch(c *cli.Context, l events.Log, run string, s *projections.St
 			}
 			return l, nil
 		}
-		o.Lost = func(err error) { fmt.Fprintf(m.Stderr, "dcmove: lost the event store (%v); reconnecting\n", err) }
+		o.Lost = func(err error) {
+			fmt.Fprintf(m.Stderr, "dcmove: lost the event store (%v); reconnecting\n", redact.Error(err))
+		}
 	}
 	return projections.WatchStatus(c.Context, l, run, s, o, func(sn projections.Snapshot) { sc.show(sn) })
 }
