@@ -53,7 +53,7 @@ func TestCrewKeys(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, crew, pos string
-		want           []string
+		want            []string
 	}{
 		{"not a key", "  - {name: Ana, roles: [lead], key: hello}\n", "plan.yaml:8:37",
 			[]string{`crew key "hello" is not a public NKey`, "dcmove keys new NAME --out FILE"}},
