@@ -75,6 +75,9 @@ func writeHeader(p *statusPrinter, b *Board, v View) {
 	}
 	p.line(toneNone, "%s %s: %s", kind, b.Run, title)
 	p.line(toneNone, "window %s – %s %s", clock(b.WindowStart, p.loc, true), clock(b.WindowEnd, p.loc, true), b.TimeZone)
+	if !b.Signed && b.Run != "" {
+		p.line(toneNone, "actions unsigned: the plan lists no crew keys, so anyone can record as anyone (see dcmove keys new)")
+	}
 	if b.Now.IsZero() {
 		return
 	}
@@ -382,8 +385,11 @@ func writeReady(p *statusPrinter, b *Board, _ View) {
 }
 
 func writeSkipped(p *statusPrinter, b *Board, _ View) {
-	if b.Skipped > 0 {
-		p.line(toneNone, "\n%d event(s) in the log were not understood and were skipped (see dcmove audit)", b.Skipped)
+	if b.Unsigned > 0 {
+		p.line(toneRed, "\n%d event(s) not signed by their actor were ignored (forged or altered: dcmove audit verify names them)", b.Unsigned)
+	}
+	if n := b.Skipped - b.Unsigned; n > 0 {
+		p.line(toneNone, "\n%d event(s) in the log were not understood and were skipped (see dcmove audit)", n)
 	}
 }
 

@@ -56,7 +56,7 @@ func TestReportHTMLInChromium(t *testing.T) {
 			section, what string
 			want          int
 		}{
-			{"summary", "<dt>", 10},
+			{"summary", "<dt>", 11}, // with the signatures card
 			{"timeline", "<li ", 6},
 			{"phases", "<tr>", 1 + 3},    // the header, one row per phase
 			{"phases", `class="bar `, 6}, // planned and actual per phase

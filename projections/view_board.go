@@ -69,6 +69,12 @@ type Board struct {
 	Cooling []CoolingLine `json:"cooling"`
 	// Skipped counts the events that were not understood.
 	Skipped int `json:"skipped_events,omitempty"`
+	// Signed says the run's plan lists crew keys: every action is signed
+	// by whoever took it. Unsigned counts the events of such a run that
+	// were ignored because they are not signed by their actor (forged or
+	// altered: dcmove audit verify names them); they are in Skipped too.
+	Signed   bool `json:"signed"`
+	Unsigned int  `json:"unsigned_events,omitempty"`
 }
 
 // Location returns the plan's time zone, in which the board's times are
@@ -177,6 +183,7 @@ func boardHeader(b *Board, s *Status) {
 	}
 	b.TimeZone, b.WindowStart, b.WindowEnd = s.TimeZone, s.WindowStart, s.WindowEnd
 	b.Skipped = s.Skipped
+	b.Signed, b.Unsigned = s.Signed, s.Unsigned
 	for _, a := range s.Accepted {
 		if !slices.Contains(b.Accepted, a.Lint) {
 			b.Accepted = append(b.Accepted, a.Lint)

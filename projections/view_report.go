@@ -175,6 +175,14 @@ func (rp *Report) view() *reportView {
 		detail = fmt.Sprintf("%d not understood or contradicting the run's history (see dcmove audit)", s.Skipped)
 	}
 	add("Events", fmt.Sprintf("%d recorded", rp.Records), detail, s.Skipped > 0)
+	switch {
+	case !s.Signed:
+		add("Signatures", "none", "actions unsigned: the plan lists no crew keys, so anyone could record as anyone", true)
+	case s.Unsigned > 0:
+		add("Signatures", "every action signed", fmt.Sprintf("%d event(s) not signed by their actor ignored (dcmove audit verify names them)", s.Unsigned), true)
+	default:
+		add("Signatures", "every action signed", "each by its actor's key in the plan's crew", false)
+	}
 
 	for _, m := range rp.Timeline() {
 		v.Timeline = append(v.Timeline, momentView{at(m.At), m.Kind, m.What})

@@ -96,6 +96,8 @@ func TestBadKeyFiles(t *testing.T) {
 	// Nothing was appended.
 	out := mustRun(t, clock, "audit", "verify", "--data-dir", dir)
 	wantContains(t, "audit verify", out, "ok: 31 events")
+	out = mustRun(t, clock, "status", "--data-dir", dir)
+	wantContains(t, "status of a run without keys", out, "actions unsigned: the plan lists no crew keys")
 }
 
 // The keys workflow through the CLI: a key per member, the plan lists
@@ -150,4 +152,9 @@ func TestKeysWorkflow(t *testing.T) {
 
 	out = run("audit", "verify")
 	wantContains(t, "audit verify", out, "ok: 33 events", "signatures: every event signed by its actor's key")
+	if out = run("status"); strings.Contains(out, "actions unsigned") {
+		t.Errorf("the status of a signed run says its actions are unsigned:\n%s", out)
+	}
+	out = run("audit", "--output", "markdown")
+	wantContains(t, "report", out, "| **Signatures** | every action signed — each by its actor's key in the plan's crew |")
 }
