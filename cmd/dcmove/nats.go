@@ -19,6 +19,8 @@ func natsFlags() []cli.Flag {
 		&cli.StringFlag{Name: "context", EnvVars: []string{"DCMOVE_NATS_CONTEXT"},
 			Usage: "a nats CLI context (~/.config/nats/context/NAME.json): its URL, credentials and TLS files"},
 		&cli.StringFlag{Name: "creds", EnvVars: []string{"DCMOVE_NATS_CREDS"}, Usage: "NATS user credentials file (JWT and seed)"},
+		&cli.StringFlag{Name: "nkey", EnvVars: []string{"DCMOVE_NATS_NKEY"}, TakesFile: true,
+			Usage: "NKey seed file to log in to the NATS server with (e.g. the one dcmove keys new made; see deploy/nats-server.conf)"},
 		&cli.StringFlag{Name: "tlsca", EnvVars: []string{"DCMOVE_NATS_CA"}, Usage: "CA certificate to verify the NATS server with"},
 		&cli.StringFlag{Name: "tlscert", EnvVars: []string{"DCMOVE_NATS_CERT"}, Usage: "client certificate for TLS"},
 		&cli.StringFlag{Name: "tlskey", EnvVars: []string{"DCMOVE_NATS_KEY"}, Usage: "client key for TLS"},
@@ -33,6 +35,7 @@ type natsContext struct {
 	User     string `json:"user"`
 	Password string `json:"password"`
 	Creds    string `json:"creds"`
+	NKey     string `json:"nkey"`
 	Cert     string `json:"cert"`
 	Key      string `json:"key"`
 	CA       string `json:"ca"`
@@ -73,6 +76,13 @@ func logOptions(c *cli.Context) (jetstream.Options, error) {
 	}
 	if v := pick("creds", ctx.Creds); v != "" {
 		o.NATSOptions = append(o.NATSOptions, nats.UserCredentials(v))
+	}
+	if v := pick("nkey", ctx.NKey); v != "" {
+		opt, err := nats.NkeyOptionFromSeed(v)
+		if err != nil {
+			return o, usagef("--nkey %s: not an NKey seed file (%v); make one with: dcmove keys new NAME --out FILE", v, err)
+		}
+		o.NATSOptions = append(o.NATSOptions, opt)
 	}
 	if v := pick("tlsca", ctx.CA); v != "" {
 		o.NATSOptions = append(o.NATSOptions, nats.RootCAs(v))

@@ -26,7 +26,7 @@ func (m *Main) serveCommand() *cli.Command {
 				return fmt.Errorf("data directory %s is already served by another dcmove process (see %s/%s); use that one", dir, dir, jetstream.ServerFileName)
 			}
 			fmt.Fprintf(m.Stdout, "serving data directory %s at %s\n", dir, l.Served())
-			fmt.Fprintf(m.Stdout, "dcmove commands with --data-dir %s connect here on their own; Ctrl-C to stop\n", dir)
+			fmt.Fprintf(m.Stdout, "dcmove commands with --data-dir %s connect here on their own, with the crew credential of %s (no stream delete, purge or update, no checkpoint write); Ctrl-C to stop\n", dir, jetstream.ServerFileName)
 			<-c.Context.Done()
 			fmt.Fprintln(m.Stdout, "stopped")
 			return nil
