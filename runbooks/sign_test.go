@@ -3,6 +3,8 @@ package runbooks_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -207,5 +209,72 @@ func TestForgedGateSignatureIsIgnored(t *testing.T) {
 			must(t)(s.claire.SignGate(ctx, "s", "go", "Claire", "go", ""))
 			must(t)(s.karim.StartStep(ctx, "s", "move", "Karim"))
 		})
+	}
+}
+
+// A timer is signed when it is scheduled, by whoever started it: the end
+// of a cool-down the server fires counts on a run that requires keys.
+func TestSignedTimerFromTheServer(t *testing.T) {
+	ctx := context.Background()
+	ck, cpub := newUserKey(t)
+	jk, jpub := newUserKey(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "tiny.yaml"), []byte(moveTemplate), 0o644)
+	plan := strings.NewReplacer(
+		"COOL", "2s",
+		"{name: Claire, roles: [lead]}", "{name: Claire, roles: [lead], key: "+cpub+"}",
+		"{name: Julien, roles: [tech]}", "{name: Julien, roles: [tech], key: "+jpub+"}",
+	).Replace(movePlan)
+	path := filepath.Join(dir, "plan.yaml")
+	os.WriteFile(path, []byte(plan), 0o644)
+	p, err := planner.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.RequiresKeys() {
+		t.Fatal("the plan lists no keys")
+	}
+	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: filepath.Join(dir, "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	manual := runbooks.NewManualClock(time.Date(2026, 12, 5, 7, 0, 0, 0, paris))
+	claire := &runbooks.Cutover{Log: l, Clock: manual, Key: ck}
+	julien := &runbooks.Cutover{Log: l, Clock: manual, Key: jk}
+	must(t)(claire.StartWith(ctx, p, runbooks.StartOptions{Run: "m", Actor: "Claire", Accept: acceptAll(t, p)}))
+	must(t)(claire.SignGate(ctx, "m", "go", "Claire", "go", ""))
+	must(t)(julien.SignGate(ctx, "m", "go", "Julien", "go", ""))
+	must(t)(julien.StartStep(ctx, "m", "shutdown-web-1", "Julien"))
+	// Julien finishes the shutdown with the machine's clock: the timer is
+	// set, signed with his key.
+	real := &runbooks.Cutover{Log: l, Clock: runbooks.SystemClock{}, Timers: true, Key: jk}
+	must(t)(real.CompleteStep(ctx, "m", "shutdown-web-1", "Julien"))
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	for rec, err := range l.Follow(wctx, "m", 0) {
+		if err != nil {
+			t.Fatalf("no cool-down elapsed event within 15 s: %v", err)
+		}
+		if rec.Type == events.TypeCooldownElapsed && rec.Actor == "dcmove" {
+			if rec.Signer != jpub || rec.VerifySignature() != nil {
+				t.Fatalf("the fired timer is signed by %q: %v", rec.Signer, rec.VerifySignature())
+			}
+			break
+		}
+	}
+	r, err := real.Load(ctx, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Unsigned != 0 || !strings.Contains(strings.Join(r.Ready(), ","), "unrack-web-1") {
+		t.Fatalf("after the server's signed timer: %d unsigned, ready %v", r.Unsigned, r.Ready())
+	}
+	rep, err := events.Verify(ctx, l, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || !rep.Signed {
+		t.Fatalf("verify: %v", rep.Err())
 	}
 }
