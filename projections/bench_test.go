@@ -400,11 +400,11 @@ func tcpConn(b *testing.B, dir string) *nats.Conn {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var f struct{ URL, Token string }
+	var f struct{ URL, User, Password string }
 	if err := json.Unmarshal(raw, &f); err != nil {
 		b.Fatal(err)
 	}
-	nc, err := nats.Connect(f.URL, nats.Token(f.Token))
+	nc, err := nats.Connect(f.URL, nats.UserInfo(f.User, f.Password))
 	if err != nil {
 		b.Fatal(err)
 	}
