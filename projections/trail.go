@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -75,8 +76,18 @@ func (t *Trail) Apply(r events.Record) {
 			}
 		}
 	}
+	unsigned := t.run.Unsigned
 	t.run.Apply(r)
 	e.What = Describe(r.Actor, ev, t.run.StepTitle)
+	if t.run.Unsigned > unsigned {
+		// A forged or altered event on a run that requires signatures:
+		// shown, never as what it claims.
+		why := "it is not signed by its actor"
+		if err := events.SignedBy(r.Envelope, t.run.Crew); err != nil {
+			why = strings.TrimPrefix(err.Error(), "events: ")
+		}
+		e.Skipped = fmt.Sprintf("ignored: %s; it claims: %s", why, e.What)
+	}
 	e.Steps, e.Assets = t.about(r, ev)
 	t.Entries = append(t.Entries, e)
 }

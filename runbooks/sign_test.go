@@ -12,6 +12,7 @@ import (
 	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/planner"
+	"github.com/dcmove/dcmove/projections"
 	"github.com/dcmove/dcmove/runbooks"
 	"github.com/nats-io/nkeys"
 )
@@ -188,6 +189,22 @@ func TestForgedGateSignatureIsIgnored(t *testing.T) {
 				t.Fatalf("verify error: %v", rep.Err())
 			}
 			t.Log(rep.Err())
+
+			// The audit trail shows it, never as Claire's signature.
+			trail := projections.NewTrail()
+			if _, err := projections.Replay(ctx, s.log, "s", trail); err != nil {
+				t.Fatal(err)
+			}
+			var shown []string
+			for _, e := range trail.Entries {
+				if e.Record.ID == forged.ID {
+					shown = append(shown, e.Skipped)
+				}
+			}
+			if len(shown) != 1 || !strings.HasPrefix(shown[0], "ignored: ") {
+				t.Fatalf("the trail shows the forged event as %q", shown)
+			}
+			t.Log(shown[0])
 
 			// The fold ignores it: the gate still waits for the lead.
 			for _, c := range []*runbooks.Cutover{s.karim, {Log: s.log, Clock: s.clock, Key: s.karimKey}} {
