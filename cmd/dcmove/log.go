@@ -32,7 +32,7 @@ func runFlag() cli.Flag {
 // actorFlag names who acts (a new flag each time, as runFlag).
 func actorFlag() cli.Flag {
 	return &cli.StringFlag{Name: "as", EnvVars: []string{"DCMOVE_ACTOR"},
-		Usage: "your name as the plan's crew list spells it"}
+		Usage: "your name as the plan's crew list spells it (with --key, the key's owner: --as may be left out)"}
 }
 
 func openLog(c *cli.Context) (*jetstream.Log, error) {
