@@ -240,6 +240,13 @@ footer { margin-top: 30px; padding-top: 8px; border-top: 1px solid var(--line); 
 <footer>Built by dcmove from the {{.Records}} events of run {{.Run}}; the full trail: <code>dcmove audit --run {{.Run}}</code>.
 {{- if .Head}}
 <p>head: seq {{.HeadSeq}} sha256 <code>{{.Head}}</code>; keep it, and check later that the log still reaches it: <code>dcmove audit verify --run {{.Run}} --head {{.HeadSeq}}:{{.Head}}</code>.</p>
+{{- with .HeadSig}}
+{{- if .By}}
+<p>head signed by {{.By}}, the lead (key <code style="white-space: normal; word-break: break-all">{{.ShortKey}}</code>), when this report was made: statement <code style="white-space: normal; word-break: break-all">{{.Statement}}</code>, ed25519 signature (base64url) <code style="white-space: normal; word-break: break-all">{{.Signature}}</code>; check it: <code style="white-space: normal; word-break: break-all">dcmove audit verify --run {{$.Run}} --head {{$.HeadSeq}}:{{$.Head}} --head-signature {{.Signature}}</code>.</p>
+{{- else}}
+<p>head signed with key <code style="white-space: normal; word-break: break-all">{{.Key}}</code> when this report was made, a key the plan did not record (it lists no crew keys): the signature says nothing of who signed. Statement <code style="white-space: normal; word-break: break-all">{{.Statement}}</code>, ed25519 signature (base64url) <code style="white-space: normal; word-break: break-all">{{.Signature}}</code>.</p>
+{{- end}}
+{{- end}}
 {{- end}}</footer>
 </main>
 </body>

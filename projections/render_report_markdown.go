@@ -153,6 +153,13 @@ func writeReportMarkdown(w io.Writer, v *reportView) error {
 	if v.Head != "" {
 		fmt.Fprintf(&b, "\nhead: seq %d sha256 `%s`; keep it, and check later that the log still reaches it: `dcmove audit verify --run %s --head %d:%s`.\n",
 			v.HeadSeq, v.Head, v.Run, v.HeadSeq, v.Head)
+		if hs := v.HeadSig; hs != nil && hs.By != "" {
+			fmt.Fprintf(&b, "\nhead signed by %s, the lead (key `%s`), when this report was made: statement `%s`, ed25519 signature (base64url) `%s`; check it: `dcmove audit verify --run %s --head %d:%s --head-signature %s`.\n",
+				mdText(hs.By), hs.ShortKey, hs.Statement, hs.Signature, v.Run, v.HeadSeq, v.Head, hs.Signature)
+		} else if hs != nil {
+			fmt.Fprintf(&b, "\nhead signed with key `%s` when this report was made, a key the plan did not record (it lists no crew keys): the signature says nothing of who signed. Statement `%s`, ed25519 signature (base64url) `%s`.\n",
+				hs.Key, hs.Statement, hs.Signature)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

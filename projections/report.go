@@ -31,6 +31,9 @@ type Report struct {
 	// Rehearsal compares a rehearsal run (A) with this run (B); nil
 	// unless the caller sets it.
 	Rehearsal *Comparison
+	// HeadSignature is the signature of the run's head made with the
+	// report; nil (the report unsigned) unless the caller sets it.
+	HeadSignature *HeadSignature
 
 	blocked map[string]int // step → its open "blocked" deviation (the model knows that a step is blocked, not since when)
 }

@@ -38,6 +38,28 @@ type reportView struct {
 	// what `dcmove audit verify --head` checks later.
 	HeadSeq uint64
 	Head    string
+	// HeadSig is the signature of the head made with the report (nil: the
+	// report is unsigned).
+	HeadSig *headSigView
+}
+
+// HeadSignature is a signature of the run's head made when the report is
+// made (see [events.HeadStatement]).
+type HeadSignature struct {
+	// Statement is the text signed: "dcmove head RUN SEQ SHA256", for the
+	// report's head.
+	Statement string
+	// Key is the signer's public NKey; Signature the ed25519 signature
+	// over Statement, base64url without padding.
+	Key, Signature string
+	// By is whose key it is in the run's crew: the lead. It is empty when
+	// the run's plan recorded no keys: then the key is not one the plan
+	// recorded, and says nothing of who signed.
+	By string
+}
+
+type headSigView struct {
+	Statement, By, Key, ShortKey, Signature string
 }
 
 type fact struct {
@@ -114,6 +136,9 @@ func (rp *Report) view() *reportView {
 	v := &reportView{Title: s.Title, Run: s.ID, Plan: s.Plan, File: s.File, Lead: s.Lead, Zone: s.TimeZone, Records: rp.Records}
 	if s.LastSeq > 0 {
 		v.HeadSeq, v.Head = s.LastSeq, s.Head().Hash
+	}
+	if hs := rp.HeadSignature; hs != nil {
+		v.HeadSig = &headSigView{Statement: hs.Statement, By: hs.By, Key: hs.Key, ShortKey: events.ShortKey(hs.Key), Signature: hs.Signature}
 	}
 	if v.Title == "" {
 		v.Title = s.Plan

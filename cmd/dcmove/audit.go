@@ -3,10 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/projections"
+	"github.com/dcmove/dcmove/runbooks"
+	"github.com/nats-io/nkeys"
 	"github.com/urfave/cli/v2"
 )
 
@@ -19,7 +22,10 @@ func (m *Main) auditCommand() *cli.Command {
    dcmove audit --since "2026-12-05 08:00" --until "2026-12-05 12:00"   (the plan's time zone, or RFC 3339)
 Exports: --output jsonl (the stored CloudEvents envelopes, one a line, with their seq) or csv.
 The state as it was then, as dcmove status printed it: dcmove audit --as-of "2026-12-05 10:30"
-The post-migration report: dcmove audit --output markdown|html [--rehearsal RUN] > report.html`,
+The post-migration report: dcmove audit --output markdown|html [--rehearsal RUN] > report.html
+The lead signs its head as the report is made: add --key FILE (or DCMOVE_KEY); the footer shows the
+statement "dcmove head RUN SEQ SHA256", who signed and the signature, which
+dcmove audit verify --head SEQ:HASH --head-signature SIG checks later.`,
 		Flags: append(logFlags(), runFlag(),
 			&cli.StringFlag{Name: "step", Usage: "keep the events of this step"},
 			&cli.StringFlag{Name: "asset", Usage: "keep the events of the steps on this asset and its cool-downs"},
@@ -31,6 +37,10 @@ The post-migration report: dcmove audit --output markdown|html [--rehearsal RUN]
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text",
 				Usage: "text (the trail), jsonl, csv, or markdown or html (the post-migration report)"},
 			&cli.StringFlag{Name: "rehearsal", Usage: "with the report: the rehearsal run whose durations it compares with this run's"},
+			// Not EnvVars: DCMOVE_KEY, exported to act, signs a report only
+			// if it is the lead's key; --key must be (see signHead).
+			&cli.StringFlag{Name: "key", TakesFile: true,
+				Usage: "with the report: your key file (default $DCMOVE_KEY); signs the run's head in the report's footer (on a run whose plan lists keys, only the lead's key may)"},
 		),
 		Action:      m.audit,
 		Subcommands: []*cli.Command{m.auditCompareCommand(), m.auditVerifyCommand()},
@@ -59,6 +69,20 @@ func (m *Main) audit(c *cli.Context) error {
 		return usagef("--rehearsal adds a rehearsal's durations to the report: give --output markdown or html too (or compare the runs: dcmove audit compare %s RUN)", rehearsal)
 	case rehearsal != "" && !events.ValidID(rehearsal):
 		return usagef("--rehearsal %q is not a run name (letters, digits, '-' and '_')", rehearsal)
+	case !report && c.String("key") != "":
+		return usagef("--key signs the head of the post-migration report: give --output markdown or html too")
+	}
+	var key nkeys.KeyPair
+	path, fromEnv := c.String("key"), false
+	if path == "" {
+		path, fromEnv = os.Getenv("DCMOVE_KEY"), true
+	}
+	if report && path != "" {
+		var err error
+		if key, err = readKeyFile(path); err != nil {
+			return err
+		}
+		defer key.Wipe()
 	}
 
 	l, run, err := openRun(c)
@@ -111,6 +135,17 @@ func (m *Main) audit(c *cli.Context) error {
 				return noEvents(c, l, rehearsal)
 			}
 			if rp.Rehearsal, err = compare(past, rp); err != nil {
+				return err
+			}
+		}
+		if key != nil {
+			rp.HeadSignature, err = signHead(run, rp.Status, key)
+			switch {
+			case fromEnv && errors.Is(err, runbooks.ErrRefused):
+				// A crew member's DCMOVE_KEY, exported to act: the report
+				// is made, unsigned.
+				fmt.Fprintf(m.Stderr, "the report's head is not signed: %v\n", err)
+			case err != nil:
 				return err
 			}
 		}

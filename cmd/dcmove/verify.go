@@ -22,10 +22,14 @@ func (m *Main) auditVerifyCommand() *cli.Command {
 		Description: "Every event carries the hash of the one before it in its run. verify walks the run\n" +
 			"and names the first event that does not fit, or prints the run's head: the sequence and\n" +
 			"hash of its last event. Keep that line elsewhere (the change ticket): an event cut off the\n" +
-			"end of a run leaves no trace in the chain, but --head SEQ:HASH finds it later.",
+			"end of a run leaves no trace in the chain, but --head SEQ:HASH finds it later. With\n" +
+			"--head-signature SIG (from the footer of a report the lead signed), the head must also be\n" +
+			"signed by the lead's key in the run's crew.",
 		Flags: append(logFlags(), runFlag(),
 			&cli.StringFlag{Name: "head", Usage: "a head kept from an earlier verify (`SEQ:HASH`, HASH, or the line \"head: seq N sha256 H\"): " +
-				"fail unless the log still reaches it"}),
+				"fail unless the log still reaches it"},
+			&cli.StringFlag{Name: "head-signature", Usage: "with --head: the lead's signature of that head, as a signed report printed it (`SIG`, base64url): " +
+				"fail unless it is the lead's, over that head"}),
 		Action: func(c *cli.Context) error {
 			var want keptHead
 			if s := c.String("head"); s != "" {
@@ -33,6 +37,10 @@ func (m *Main) auditVerifyCommand() *cli.Command {
 				if want, err = parseHead(s); err != nil {
 					return err
 				}
+			}
+			sig := c.String("head-signature")
+			if sig != "" && want.hash == "" {
+				return usagef("--head-signature checks the signature of a head: give the head signed with --head SEQ:HASH")
 			}
 			l, run, err := openRun(c)
 			if err != nil {
@@ -58,11 +66,18 @@ func (m *Main) auditVerifyCommand() *cli.Command {
 				fmt.Fprintf(m.Stdout, "signatures: every event signed by its actor's key in the run's crew\n")
 			}
 			if want.hash != "" {
-				note, err := reachesHead(c.Context, l, run, want)
+				note, found, err := reachesHead(c.Context, l, run, want)
 				if err != nil {
 					return fmt.Errorf("audit verify: run %s: %w", run, err)
 				}
 				fmt.Fprintf(m.Stdout, "kept head found: %s\n", note)
+				if sig != "" {
+					note, err := verifyHeadSignature(run, rep.First, want, found, sig)
+					if err != nil {
+						return fmt.Errorf("audit verify: run %s: %w", run, err)
+					}
+					fmt.Fprintf(m.Stdout, "head signature: %s\n", note)
+				}
 			}
 			fmt.Fprintf(m.Stdout, "head: seq %d sha256 %s\n", rep.Last.Seq, rep.Head)
 			fmt.Fprintf(m.Stdout, "keep the head line elsewhere (the change ticket): an event cut off the end leaves no trace in the chain; "+
@@ -119,7 +134,7 @@ func (e *headError) Is(target error) bool { return target == events.ErrTampered 
 // kept; the events after it came later. Not finding it means the events up
 // to the head were cut off the end, or the run's history was rewritten and
 // chained again.
-func reachesHead(ctx context.Context, l events.Log, run string, want keptHead) (string, error) {
+func reachesHead(ctx context.Context, l events.Log, run string, want keptHead) (string, events.Record, error) {
 	var (
 		found    *events.Record
 		atSeq    *events.Record
@@ -128,7 +143,7 @@ func reachesHead(ctx context.Context, l events.Log, run string, want keptHead) (
 	)
 	for r, err := range l.Read(ctx, run, 0) {
 		if err != nil {
-			return "", err
+			return "", events.Record{}, err
 		}
 		n++
 		last = r
@@ -155,15 +170,15 @@ func reachesHead(ctx context.Context, l events.Log, run string, want keptHead) (
 		if want.seq != 0 && found.Seq != want.seq {
 			note += fmt.Sprintf(" (it is now at seq %d: the log was copied or renumbered, its events are the same)", found.Seq)
 		}
-		return note, nil
+		return note, *found, nil
 	case atSeq != nil:
-		return "", &headError{fmt.Sprintf("the kept head %s is not in the run: the event at seq %d is now %s with hash %s: "+
+		return "", events.Record{}, &headError{fmt.Sprintf("the kept head %s is not in the run: the event at seq %d is now %s with hash %s: "+
 			"the run's history up to it was rewritten (and chained again)", kept, want.seq, events.DescribeRecord(*atSeq), short(atSeq.Hash()))}
 	case want.seq > last.Seq:
-		return "", &headError{fmt.Sprintf("the kept head %s is not in the run, which ends at %s: the log does not reach the head; "+
+		return "", events.Record{}, &headError{fmt.Sprintf("the kept head %s is not in the run, which ends at %s: the log does not reach the head; "+
 			"events were cut off the end", kept, events.DescribeRecord(last))}
 	}
-	return "", &headError{fmt.Sprintf("the kept head %s is not among the run's %d event(s) (the last is %s): "+
+	return "", events.Record{}, &headError{fmt.Sprintf("the kept head %s is not among the run's %d event(s) (the last is %s): "+
 		"events were cut off the end, or the run's history was rewritten", kept, n, events.DescribeRecord(last))}
 }
 
@@ -173,4 +188,22 @@ func short(h string) string {
 		return h[:12]
 	}
 	return h
+}
+
+// verifyHeadSignature checks sig, the lead's signature of the kept head
+// want, found in the run as found, against the crew the run's first event
+// (its start) lists. The statement signed holds the head's whole hash and
+// its sequence as kept (or as found when the head was kept without it).
+func verifyHeadSignature(run string, first events.Record, want keptHead, found events.Record, sig string) (string, error) {
+	ev, err := first.Decode()
+	start, ok := ev.(events.CutoverStarted)
+	if err != nil || !ok {
+		return "", keyErrorf("the head signature cannot be checked against the plan: the first event of run %s is %s, not the run's start with its crew",
+			run, events.DescribeRecord(first))
+	}
+	seq := want.seq
+	if seq == 0 {
+		seq = found.Seq
+	}
+	return checkHeadSignature(run, start, seq, found.Hash(), sig)
 }
