@@ -13,10 +13,13 @@ func (m *Main) serveCommand() *cli.Command {
 		Usage: "run the embedded event store for a data directory until interrupted, so other dcmove processes share it",
 		Flags: []cli.Flag{
 			logFlags()[0],
-			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:0", Usage: "address to accept other dcmove processes on (loopback by default; port 0 picks a free one)"},
+			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:0", Usage: "host:port to accept other dcmove processes on (loopback by default; port 0 or none picks a free port, never 4222; an address the server cannot listen on is refused at once, with the server's reason)"},
 		},
 		Action: func(c *cli.Context) error {
 			dir := c.String("data-dir")
+			if _, _, err := jetstream.ParseListen(c.String("listen")); err != nil {
+				return usageError{err}
+			}
 			l, err := jetstream.Open(c.Context, jetstream.Options{DataDir: dir, Listen: c.String("listen")})
 			if err != nil {
 				return err

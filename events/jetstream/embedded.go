@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -179,17 +180,9 @@ func startEmbedded(ctx context.Context, o Options, unlock func()) (*Log, error) 
 	if err != nil {
 		return nil, err
 	}
-	host, port := "127.0.0.1", server.RANDOM_PORT
-	if o.Listen != "" {
-		h, p, err := net.SplitHostPort(o.Listen)
-		if err != nil {
-			return nil, fmt.Errorf("events: listen address %q: %w (write host:port, e.g. 127.0.0.1:4222)", o.Listen, err)
-		}
-		if host, port = h, 0; p != "" {
-			if port, err = strconv.Atoi(p); err != nil {
-				return nil, fmt.Errorf("events: listen port %q is not a number", p)
-			}
-		}
+	host, port, err := ParseListen(o.Listen)
+	if err != nil {
+		return nil, err
 	}
 	s, err := StartCrewServer(filepath.Join(o.DataDir, "jetstream"), host, port, adminPassword, crewPassword)
 	if err != nil {
@@ -232,6 +225,37 @@ func startEmbedded(ctx context.Context, o Options, unlock func()) (*Log, error) 
 	return l, nil
 }
 
+// ParseListen reads a listen address, host:port, for the embedded server.
+// An empty address, an empty host or port, and port 0 mean a free port on
+// 127.0.0.1 (port [server.RANDOM_PORT]: nats-server itself reads 0 as its
+// default port, 4222). A port outside 0-65535 or that is not a number is
+// refused here, before any server starts; a host the machine cannot listen
+// on is refused by the server (see [StartServer]).
+func ParseListen(addr string) (host string, port int, err error) {
+	host, port = "127.0.0.1", server.RANDOM_PORT
+	if addr == "" {
+		return host, port, nil
+	}
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("events: listen address %q: %v (write host:port, e.g. 127.0.0.1:4222, or 127.0.0.1:0 for a free port)", addr, err)
+	}
+	if h != "" {
+		host = h
+	}
+	if p == "" {
+		return host, port, nil
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 0 || n > 65535 {
+		return "", 0, fmt.Errorf("events: listen address %q: port %s is not a number from 0 to 65535 (0 picks a free port)", addr, p)
+	}
+	if n != 0 {
+		port = n
+	}
+	return host, port, nil
+}
+
 // StartServer starts a NATS server with JetStream whose file store syncs
 // every acknowledged write to disk (so an acknowledged event survives a crash
 // of the machine), listening on host:port (port -1: random; host "": no
@@ -267,7 +291,6 @@ func serverOptions(storeDir, host string, port int) *server.Options {
 		StoreDir:   storeDir,
 		SyncAlways: true,
 		NoSigs:     true,
-		NoLog:      true,
 		Host:       host,
 		Port:       port,
 		MaxPayload: 8 << 20,
@@ -278,18 +301,81 @@ func serverOptions(storeDir, host string, port int) *server.Options {
 	return opts
 }
 
+// startTimeout is how long the embedded server may take to start when it
+// reports no error.
+const startTimeout = 15 * time.Second
+
 func startServer(opts *server.Options, storeDir string, port int) (*server.Server, error) {
 	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("events: embedded server: %w", err)
 	}
+	// nats-server's Start reports why it fails (a port in use, an address
+	// the machine does not have, a store it cannot write) only in its log,
+	// then leaves ReadyForConnections waiting: keep the log's errors and
+	// stop at the first fatal one.
+	log := newStartLog()
+	s.SetLogger(log, false, false)
 	go s.Start()
-	if !s.ReadyForConnections(15 * time.Second) {
-		s.Shutdown()
-		return nil, fmt.Errorf("events: embedded server on %s did not start in 15 s (is the directory writable, the port %d free?)", storeDir, port)
+	ready := make(chan bool, 1)
+	go func() { ready <- s.ReadyForConnections(startTimeout) }()
+	where := storeDir
+	if !opts.DontListen {
+		p := strconv.Itoa(port)
+		if port == server.RANDOM_PORT {
+			p = "0"
+		}
+		where = fmt.Sprintf("%s, listening on %s", storeDir, net.JoinHostPort(opts.Host, p))
 	}
-	return s, nil
+	select {
+	case ok := <-ready:
+		if ok {
+			return s, nil
+		}
+		s.Shutdown()
+		if last := log.lastError(); last != "" {
+			return nil, fmt.Errorf("events: embedded server on %s did not start in %s: %s", where, startTimeout, last)
+		}
+		return nil, fmt.Errorf("events: embedded server on %s did not start in %s (is the directory writable, the address free?)", where, startTimeout)
+	case <-log.fatal:
+		s.Shutdown()
+		return nil, fmt.Errorf("events: embedded server on %s did not start: %s", where, log.lastError())
+	}
 }
+
+// startLog is the embedded server's logger: it keeps the last error line
+// and signals the first fatal one, and drops the rest.
+type startLog struct {
+	mu    sync.Mutex
+	last  string
+	fatal chan struct{}
+	once  sync.Once
+}
+
+func newStartLog() *startLog { return &startLog{fatal: make(chan struct{})} }
+
+func (l *startLog) lastError() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last
+}
+
+func (l *startLog) keep(format string, v ...any) {
+	l.mu.Lock()
+	l.last = fmt.Sprintf(format, v...)
+	l.mu.Unlock()
+}
+
+func (l *startLog) Fatalf(format string, v ...any) {
+	l.keep(format, v...)
+	l.once.Do(func() { close(l.fatal) })
+}
+
+func (l *startLog) Errorf(format string, v ...any) { l.keep(format, v...) }
+func (l *startLog) Noticef(string, ...any)         {}
+func (l *startLog) Warnf(string, ...any)           {}
+func (l *startLog) Debugf(string, ...any)          {}
+func (l *startLog) Tracef(string, ...any)          {}
 
 func randomToken() (string, error) {
 	b := make([]byte, 16)
