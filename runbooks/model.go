@@ -160,6 +160,15 @@ type Run struct {
 	Unsigned int
 	// Rehearsal marks a dress rehearsal.
 	Rehearsal bool
+	// Starter is who started the run; SimulatedClock marks a run recorded
+	// with a simulated clock (see [events.CutoverStarted]).
+	Starter        string
+	SimulatedClock bool
+	// Forbidden counts events of a run that requires keys that were
+	// signed by their actor but that the actor may not do (a gate signed
+	// for a role they do not have, a timer ended by hand): they are not
+	// applied.
+	Forbidden int
 	// Accepted are the plan warnings accepted at the start, with who and why.
 	Accepted []Acceptance
 	// Degraded is set while degraded mode is on: since DegradedSince, with
@@ -182,8 +191,9 @@ type Run struct {
 
 	activated map[string]bool // back-out steps to run
 	byID      map[string]*Step
-	// last is the last record applied (hasLast) or, restored from a
-	// checkpoint, its link: what the next event chains to.
+	// last is the last dcmove event of the run applied (hasLast) or,
+	// restored from a checkpoint, its link: what the next event chains
+	// to. Foreign records (see [events.Record.ForeignTo]) are never last.
 	last    events.Envelope
 	hasLast bool
 	head    events.Link
@@ -199,7 +209,16 @@ func NewRun(id string) *Run {
 func (r *Run) Exists() bool { return r.Plan != "" }
 
 // Head is what the next event of the run chains to: the last record
-// applied (zero for a run with none).
+// applied that is a dcmove event of the run (zero for a run with none).
+// A foreign record (junk, an envelope that does not decode or names
+// another run, an unknown type without a chain: [events.Record.ForeignTo])
+// is never the head, so a message someone else wrote on the run's subject
+// leaves the chain of the run's events verifiable around it. An event
+// that is a well-formed envelope of the run is the head even when it is
+// not applied: of an unknown type with a chain (a newer dcmove), or, on a
+// run that requires keys, unsigned or signed by someone else. Such an
+// event is in the chain [events.Verify] checks (which names it unsigned),
+// so the next event must chain to it for the chain to stay whole.
 func (r *Run) Head() events.Link {
 	if r.hasLast {
 		return events.LinkTo(r.last)
@@ -210,16 +229,18 @@ func (r *Run) Head() events.Link {
 // Apply folds one record into the run. It never fails: records it cannot
 // read, or that contradict the run's history (a start of a step already
 // started, written by a concurrent writer of an older dcmove), change
-// nothing and are counted in Skipped.
+// nothing and are counted in Skipped. Foreign records are counted there
+// too, and do not become the run's [Run.Head]; every record moves LastSeq,
+// the expectation the next append is checked against.
 func (r *Run) Apply(rec events.Record) {
 	if rec.Seq > r.LastSeq {
 		r.LastSeq = rec.Seq
 	}
-	r.last, r.hasLast = rec.Envelope, true
-	if rec.Malformed != nil {
+	if rec.ForeignTo(r.ID) != nil {
 		r.Skipped++
 		return
 	}
+	r.last, r.hasLast = rec.Envelope, true
 	ev, err := rec.Decode()
 	if err != nil {
 		r.Skipped++
@@ -227,6 +248,11 @@ func (r *Run) Apply(rec events.Record) {
 	}
 	if (r.Signed || rec.Type == events.TypeCutoverStarted) && !r.signedByActor(rec.Envelope, ev) {
 		r.Unsigned++
+		r.Skipped++
+		return
+	}
+	if r.Signed && !r.permitted(rec, ev) {
+		r.Forbidden++
 		r.Skipped++
 		return
 	}
@@ -257,6 +283,10 @@ func (r *Run) signedByActor(e events.Envelope, ev events.Event) bool {
 func (r *Run) apply(rec events.Record, ev events.Event) bool {
 	switch e := ev.(type) {
 	case events.CutoverStarted:
+		if r.Exists() {
+			return false // a run starts once: a second start would replace its crew and keys
+		}
+		r.Starter, r.SimulatedClock = rec.Actor, e.SimulatedClock
 		r.Plan, r.Title, r.File, r.Hash = e.Plan, e.Title, e.File, e.Hash
 		r.WindowStart, r.WindowEnd, r.TimeZone = e.WindowStart, e.WindowEnd, e.TimeZone
 		r.Crew, r.Lead, r.Rehearsal = e.Crew, e.Lead, e.Rehearsal
@@ -367,15 +397,24 @@ func (r *Run) finish(st *Step, state State, rec events.Record, reason string) {
 // recorded before it elapsed contradicts the run. The server and the next
 // command may both record the end: the second changes nothing.
 func (r *Run) graceElapsed(st *Step, rec events.Record) bool {
+	due := st.Started.Add(st.Planned)
 	switch {
 	case st.state == Done && rec.Actor == toolActor:
 		return true
-	case st.state != Started || rec.Time.Before(st.Started.Add(st.Planned)):
+	case st.state != Started || rec.Time.Before(due):
+		return false
+	case !r.SimulatedClock && !rec.Stored.IsZero() && rec.Stored.Before(due.Add(-clockSkew)):
+		// Dated after its end, but stored before it by the log's clock: a
+		// writer chose the time.
 		return false
 	}
 	r.finish(st, Done, rec, "")
 	return true
 }
+
+// clockSkew is how far the clocks of the crew's laptops may run ahead of
+// the log's when a timer's end is recorded.
+const clockSkew = 2 * time.Minute
 
 // cooled ends an asset's cool-down: its cool-down steps are done.
 func (r *Run) cooled(asset string, rec events.Record) {
