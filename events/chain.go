@@ -193,17 +193,76 @@ func (t Tamper) String() string {
 	return tamperNames[t]
 }
 
+// ForeignTo returns why r is not a dcmove event of run, or nil when it is
+// one (however it may be altered or out of place: [Verify] checks that). A
+// record is foreign when:
+//   - it does not decode as a dcmove envelope: junk bytes, JSON that is not
+//     an envelope, an envelope missing what every event holds
+//     ([Record.Malformed]);
+//   - its envelope names another run than the one whose subject holds it;
+//   - it is an envelope of a type this dcmove does not know that carries
+//     no chain (previd, prevhash): every event dcmove writes carries one
+//     but the first of a run and the timers the server fires, which are of
+//     known types. An envelope of the run that carries a chain is a dcmove
+//     event whatever its type (a newer dcmove wrote it).
+//
+// An empty run matches any run. Commands never chain to a foreign record,
+// and the chain of the run's events leaves them out: they are evidence
+// that something else wrote on the run's subject, not part of the run.
+func (r Record) ForeignTo(run string) error {
+	switch {
+	case r.Malformed != nil:
+		return r.Malformed
+	case run != "" && r.Run != run:
+		return fmt.Errorf("an envelope of run %q, not %q", r.Run, run)
+	case r.PrevID == "" && r.PrevHash == "" && !knownType(r.Type):
+		return fmt.Errorf("an envelope of unknown type %q that carries no chain", r.Type)
+	}
+	return nil
+}
+
+// knownType reports whether typ is in the catalog.
+func knownType(typ string) bool {
+	catalogMu.RLock()
+	defer catalogMu.RUnlock()
+	_, ok := catalog[typ]
+	return ok
+}
+
+// ForeignRecord is a record on a run's subject that is not a dcmove event
+// of the run (see [Record.ForeignTo]).
+type ForeignRecord struct {
+	Record
+	// Why says what the record is instead.
+	Why error
+}
+
+// Error says where the foreign record is and what it is: "seq 34: foreign
+// message (not a dcmove event): …".
+func (f ForeignRecord) Error() string { return fmt.Sprintf("seq %d: %s", f.Seq, f.What()) }
+
+// What says what the record is, on one line: "foreign message (not a
+// dcmove event): …".
+func (f ForeignRecord) What() string {
+	return "foreign message (not a dcmove event): " + strings.ReplaceAll(fmt.Sprint(f.Why), "\n", "; ")
+}
+
 // Report is what [Verify] found in a run.
 type Report struct {
 	Run string
-	// Events is how many records the run holds.
+	// Events is how many records the run holds, foreign ones included.
 	Events int
-	// First and Last are the run's first and last records (zero when the
-	// run has none).
+	// First and Last are the run's first and last dcmove events: the ends
+	// of its chain (zero when the run has none).
 	First, Last Record
 	// Head is the hash of the last event when the chain is intact: keep it
 	// elsewhere to detect later an event cut off the end of the run.
 	Head string
+	// Foreign are the records on the run's subject that are not dcmove
+	// events of the run (see [Record.ForeignTo]), in log order. The chain
+	// leaves them out: the events around them still verify. Any of them
+	// fails the run's verification: something else wrote on its subject.
+	Foreign []ForeignRecord
 	// Break is the first place where the chain does not hold; nil when it
 	// is intact.
 	Break *Break
@@ -241,12 +300,13 @@ func (b BadSignature) Error() string {
 	return fmt.Sprintf("%s by %s %s: %v", DescribeRecord(b.Event), actor, what, b.Err)
 }
 
-// OK reports whether the run's chain is intact and, on a run that
-// requires signatures, every event is signed by its actor.
-func (r Report) OK() bool { return r.Break == nil && len(r.Unsigned) == 0 }
+// OK reports whether the run's chain is intact, no foreign record is on
+// its subject and, on a run that requires signatures, every event is
+// signed by its actor.
+func (r Report) OK() bool { return r.Break == nil && len(r.Unsigned) == 0 && len(r.Foreign) == 0 }
 
-// Err returns the break, or the events not signed by their actors, as an
-// error wrapping [ErrTampered], or nil.
+// Err returns the break, the events not signed by their actors, or the
+// foreign records, as an error wrapping [ErrTampered], or nil.
 func (r Report) Err() error {
 	if r.Break != nil {
 		return r.Break
@@ -254,8 +314,26 @@ func (r Report) Err() error {
 	if len(r.Unsigned) > 0 {
 		return &SignatureErrors{Unsigned: r.Unsigned}
 	}
+	if len(r.Foreign) > 0 {
+		return &ForeignErrors{Foreign: r.Foreign}
+	}
 	return nil
 }
+
+// ForeignErrors is [Report.Err] for foreign records on a run's subject: it
+// matches [ErrTampered] and names each record, one per line.
+type ForeignErrors struct{ Foreign []ForeignRecord }
+
+func (e *ForeignErrors) Error() string {
+	lines := make([]string, len(e.Foreign))
+	for i, f := range e.Foreign {
+		lines[i] = f.Error()
+	}
+	return fmt.Sprintf("%d foreign message(s) on the run's subject, written by something other than dcmove:\n  %s", len(e.Foreign), strings.Join(lines, "\n  "))
+}
+
+// Is makes the errors match [ErrTampered].
+func (e *ForeignErrors) Is(target error) bool { return target == ErrTampered }
 
 // SignatureErrors is [Report.Err] for events not signed by their actors:
 // it matches [ErrTampered] and names each event, one per line.
@@ -275,6 +353,10 @@ func (e *SignatureErrors) Is(target error) bool { return target == ErrTampered }
 // checkSignatures fills rep.Signed and rep.Unsigned: on a run whose first
 // dcmove.cutover.started lists crew keys, every record must be signed by
 // its actor's key. The start itself is checked against the crew it lists.
+// recs are the run's dcmove events: foreign records are reported as such,
+// not as unsigned. An unsigned event that is a well-formed envelope of the
+// run is a dcmove event (forged, or altered since it was signed): the chain
+// checks it, and it is named here.
 func checkSignatures(rep *Report, recs []Record) {
 	var crew []Member
 	for _, r := range recs {
@@ -345,10 +427,18 @@ func DescribeRecord(r Record) string {
 // [Report.Break]. On a run whose crew lists keys it also checks that every
 // event is signed by its actor's key ([Report.Unsigned]).
 //
+// Records on the run's subject that are not dcmove events of the run
+// ([Record.ForeignTo]) are listed in [Report.Foreign] and left out of the
+// chain: the rules below are about the run's dcmove events, and "the event
+// before" is the dcmove event before, whatever foreign records lie between.
+// A foreign record where the chain misses an event (the next event chains
+// to an id that is nowhere in the run) is that event altered past reading:
+// it is the [Altered] break, not a foreign record.
+//
 // The rules, event by event:
 //   - The first event of the run has no PrevID and PrevHash.
-//   - Every other event carries the id and [Envelope.Hash] of the record
-//     right before it in the run, whatever that record is.
+//   - Every other event carries the id and [Envelope.Hash] of the dcmove
+//     event right before it in the run, whatever that event is.
 //   - Only the timers the server fires (dcmove.cooldown.elapsed by actor
 //     "dcmove") may carry no chain: the event after one must chain to it,
 //     so removing one is seen. Those the next command records when due are
@@ -375,15 +465,40 @@ func Verify(ctx context.Context, l Log, run string) (Report, error) {
 
 // chainWalk is Verify over records in memory.
 type chainWalk struct {
-	recs     []Record
+	recs     []Record // the run's dcmove events
 	hash     []string
 	byHash   map[string]int  // hash -> first position
 	byID     map[string]int  // id -> first position
 	followed map[string]bool // hashes some event chains to
+	// before[k] are the foreign records between event k-1 and event k.
+	before [][]ForeignRecord
 }
 
-func verify(run string, recs []Record) Report {
-	rep := Report{Run: run, Events: len(recs)}
+func verify(run string, all []Record) (rep Report) {
+	rep = Report{Run: run, Events: len(all)}
+	if len(all) == 0 {
+		return rep
+	}
+	var (
+		recs    []Record
+		before  [][]ForeignRecord
+		pending []ForeignRecord
+	)
+	for _, r := range all {
+		if why := r.ForeignTo(run); why != nil {
+			pending = append(pending, ForeignRecord{Record: r, Why: why})
+			continue
+		}
+		recs = append(recs, r)
+		before = append(before, pending)
+		pending = nil
+	}
+	defer func() { // the walk takes from before the foreign records it names as altered events
+		for _, fs := range before {
+			rep.Foreign = append(rep.Foreign, fs...)
+		}
+		rep.Foreign = append(rep.Foreign, pending...)
+	}()
 	if len(recs) == 0 {
 		return rep
 	}
@@ -392,6 +507,7 @@ func verify(run string, recs []Record) Report {
 	w := chainWalk{
 		recs: recs, hash: make([]string, len(recs)),
 		byHash: map[string]int{}, byID: map[string]int{}, followed: map[string]bool{},
+		before: before,
 	}
 	for i, r := range recs {
 		w.hash[i] = r.Hash()
@@ -438,20 +554,6 @@ func (w *chainWalk) prev(k int) Link {
 // records before k fit.
 func (w *chainWalk) check(k int) *Break {
 	r := w.recs[k]
-	next := func() (Record, bool) {
-		if k+1 < len(w.recs) {
-			return w.recs[k+1], true
-		}
-		return Record{}, false
-	}
-	if r.Malformed != nil {
-		// The next event skips it: it was put there; otherwise it was
-		// damaged.
-		if n, ok := next(); ok && k > 0 && n.PrevHash == w.hash[k-1] {
-			return &Break{Kind: Inserted, Event: r, Reason: fmt.Sprintf("it is not a dcmove event (%v), and %s follows the event before it", r.Malformed, DescribeRecord(n))}
-		}
-		return &Break{Kind: Altered, Event: r, Reason: fmt.Sprintf("it can no longer be read as a dcmove event: %v", r.Malformed)}
-	}
 	if j, seen := w.byID[r.ID]; seen {
 		if !serverFired(r.Envelope) || w.hash[j] != w.hash[k] {
 			return &Break{Kind: Inserted, Event: r, Reason: fmt.Sprintf("it repeats the id %s of %s, and only a timer the server fired twice may", r.ID, DescribeRecord(w.recs[j]))}
@@ -476,6 +578,14 @@ func (w *chainWalk) check(k int) *Break {
 		j, found = w.idAt(r.PrevID, k)
 	}
 	if !found || j == k {
+		if fs := w.before[k]; len(fs) > 0 {
+			// A foreign record lies where the event it chains to was:
+			// that event was altered past reading as a dcmove event of
+			// the run.
+			f := fs[len(fs)-1]
+			w.before[k] = fs[:len(fs)-1]
+			return &Break{Kind: Altered, Event: f.Record, Reason: fmt.Sprintf("it can no longer be read as a dcmove event of the run (%v), and %s was chained to an event %s here", f.Why, DescribeRecord(r), orNone(r.PrevID))}
+		}
 		b := &Break{Kind: Removed, Event: r, Missing: r.PrevID}
 		if k == 0 {
 			b.Reason = fmt.Sprintf("it is the first event of the run, yet follows event %s, which is not in the run: the start of the run is missing", r.PrevID)
@@ -526,6 +636,14 @@ func (w *chainWalk) idAt(id string, k int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// orNone quotes an id, or says there is none.
+func orNone(id string) string {
+	if id == "" {
+		return "(no previd)"
+	}
+	return id
 }
 
 func short(h string) string {

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/dcmove/dcmove/events"
@@ -55,7 +56,7 @@ func Calibrate(ctx context.Context, l events.Log, run string, p *planner.Plan) (
 		if t != nil && name == t.File && name == "runbook "+p.Runbook {
 			return runbooks.Templates.ReadFile("templates/" + p.Runbook + ".yaml")
 		}
-		return planner.ReadFile("file", name)
+		return os.ReadFile(name)
 	}
 	c := planner.Calibrate(p, t, rb, planner.Recording{Run: run, File: r.File, Hash: r.Hash, Rehearsal: r.Rehearsal, Done: done}, read)
 	if len(c.NotInPlan) == len(done) {

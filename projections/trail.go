@@ -51,9 +51,11 @@ func NewTrail() *Trail { return &Trail{run: runbooks.NewRun("")} }
 // the run as it was before).
 func (t *Trail) Apply(r events.Record) {
 	e := Entry{Seq: r.Seq, Time: r.Time, Actor: r.Actor, Type: r.Type, Subject: r.Subject, Record: r}
-	if r.Malformed != nil {
+	if why := r.ForeignTo(t.run.ID); why != nil {
+		// Junk, or an envelope that is not an event of this run: shown,
+		// never as what it claims.
 		t.run.Apply(r)
-		e.Skipped = r.Malformed.Error()
+		e.Skipped = events.ForeignRecord{Record: r, Why: why}.What()
 		t.Entries = append(t.Entries, e)
 		return
 	}

@@ -18,7 +18,7 @@ import (
 // checkpoints would contradict: bump it when Apply changes what it makes of
 // a record. Changes to the fields of Run, Step or Service change the
 // version by themselves (see [Run.CheckpointVersion]).
-const checkpointRevision = 1
+const checkpointRevision = 2 // 2: a foreign record is never the head
 
 // The snapshot of a Run is JSON of runSnapshot. plainRun, plainStep and
 // plainService have the fields of Run, Step and Service and none of their

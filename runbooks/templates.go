@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -37,14 +38,14 @@ func LoadTemplate(p *planner.Plan) (*planner.Template, error) {
 	if !filepath.IsAbs(path) && p.File != "" {
 		path = filepath.Join(filepath.Dir(p.File), path)
 	}
-	t, err := planner.LoadTemplate(path)
+	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("runbook %q is neither built in (%s) nor a file at %s", name, strings.Join(BuiltIn(), ", "), path)
 	}
-	if err != nil && !errors.Is(err, planner.ErrInvalid) {
+	if err != nil {
 		return nil, fmt.Errorf("read runbook: %w", err)
 	}
-	return t, err
+	return planner.ParseTemplate(path, data)
 }
 
 // Expand returns the plan's runbook: its template expanded, plus its own

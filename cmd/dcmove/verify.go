@@ -54,14 +54,33 @@ func (m *Main) auditVerifyCommand() *cli.Command {
 			if rep.Events == 0 {
 				return noEvents(c, l, run)
 			}
+			// Foreign messages (not dcmove events) are left out of the
+			// chain; they fail the verification too, after the rest.
+			var foreign error
+			if len(rep.Foreign) > 0 {
+				foreign = &events.ForeignErrors{Foreign: rep.Foreign}
+			}
+			also := ""
+			if foreign != nil {
+				also = "\nalso " + foreign.Error()
+			}
 			if b := rep.Break; b != nil {
-				return fmt.Errorf("audit verify: run %s: %w (the %d event(s) before it are intact)", run, b, b.Intact)
+				return fmt.Errorf("audit verify: run %s: %w (the %d event(s) before it are intact)%s", run, b, b.Intact, also)
 			}
-			if err := rep.Err(); err != nil { // signatures
-				return fmt.Errorf("audit verify: run %s: the chain is intact, but %w", run, err)
+			if len(rep.Unsigned) > 0 {
+				return fmt.Errorf("audit verify: run %s: the chain is intact, but %w%s", run, rep.Err(), also)
 			}
-			fmt.Fprintf(m.Stdout, "ok: %d events, chain intact from %s to %s\n",
-				rep.Events, events.DescribeRecord(rep.First), events.DescribeRecord(rep.Last))
+			chained := rep.Events - len(rep.Foreign)
+			if chained == 0 {
+				return fmt.Errorf("audit verify: run %s holds no dcmove event, but %w", run, foreign)
+			}
+			if foreign == nil {
+				fmt.Fprintf(m.Stdout, "ok: %d events, chain intact from %s to %s\n",
+					chained, events.DescribeRecord(rep.First), events.DescribeRecord(rep.Last))
+			} else {
+				fmt.Fprintf(m.Stdout, "chain intact: %d events from %s to %s; %d foreign message(s) left out of it (see below)\n",
+					chained, events.DescribeRecord(rep.First), events.DescribeRecord(rep.Last), len(rep.Foreign))
+			}
 			if rep.Signed {
 				fmt.Fprintf(m.Stdout, "signatures: every event signed by its actor's key in the run's crew\n")
 			}
@@ -82,6 +101,9 @@ func (m *Main) auditVerifyCommand() *cli.Command {
 			fmt.Fprintf(m.Stdout, "head: seq %d sha256 %s\n", rep.Last.Seq, rep.Head)
 			fmt.Fprintf(m.Stdout, "keep the head line elsewhere (the change ticket): an event cut off the end leaves no trace in the chain; "+
 				"check later with: dcmove audit verify --run %s --head %d:%s\n", run, rep.Last.Seq, rep.Head)
+			if foreign != nil {
+				return fmt.Errorf("audit verify: run %s: the chain of its %d events is intact, but %w", run, chained, foreign)
+			}
 			return nil
 		},
 	}
@@ -144,6 +166,9 @@ func reachesHead(ctx context.Context, l events.Log, run string, want keptHead) (
 	for r, err := range l.Read(ctx, run, 0) {
 		if err != nil {
 			return "", events.Record{}, err
+		}
+		if r.ForeignTo(run) != nil {
+			continue // not in the chain: audit verify names it
 		}
 		n++
 		last = r

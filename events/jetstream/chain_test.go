@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -142,6 +144,12 @@ func TestVerify(t *testing.T) {
 		kind    events.Tamper
 		id      string // the event named
 		missing string
+		// foreign are the positions of the messages stored that are
+		// foreign records; with no kind, the chain around them is intact.
+		foreign []int
+		// otherHead: intact, but the head is not the last of the run's
+		// events as chainRun made them.
+		otherHead bool
 	}
 	tests := []struct {
 		name string
@@ -287,9 +295,61 @@ func TestVerify(t *testing.T) {
 			name: "not an event, put in",
 			build: func(t *testing.T, evs []events.Envelope) [][]byte {
 				out := stored(t, evs...)
-				return append(out[:2:2], append([][]byte{[]byte("{}")}, out[2:]...)...)
+				return slices.Insert(out, 2, []byte("{}"))
 			},
-			want: func(evs []events.Envelope) want { return want{kind: events.Inserted} },
+			want: func(evs []events.Envelope) want { return want{foreign: []int{2}} },
+		},
+		{
+			name: "junk bytes put in",
+			build: func(t *testing.T, evs []events.Envelope) [][]byte {
+				return slices.Insert(stored(t, evs...), 3, []byte("\x00\xffjunk"))
+			},
+			want: func(evs []events.Envelope) want { return want{foreign: []int{3}} },
+		},
+		{
+			name: "junk first and last",
+			build: func(t *testing.T, evs []events.Envelope) [][]byte {
+				out := slices.Insert(stored(t, evs...), 0, []byte(`{"hello":`))
+				return append(out, []byte("[1,2,3]"))
+			},
+			want: func(evs []events.Envelope) want { return want{foreign: []int{0, 6}} },
+		},
+		{
+			name: "an envelope of another run put in",
+			build: func(t *testing.T, evs []events.Envelope) [][]byte {
+				f := []events.Envelope{chainEvent(t, "r2", "step/b", events.StepCompleted{Step: "b"})}
+				events.LinkTo(evs[2]).Chain(f)
+				return slices.Insert(stored(t, evs...), 3, stored(t, f...)...)
+			},
+			want: func(evs []events.Envelope) want { return want{foreign: []int{3}} },
+		},
+		{
+			name: "an envelope of an unknown type without a chain put in",
+			build: func(t *testing.T, evs []events.Envelope) [][]byte {
+				f := chainEvent(t, "r1", "", events.CutoverStarted{Plan: "p"})
+				f.Type = "com.example.deploy.finished"
+				return slices.Insert(stored(t, evs...), 3, stored(t, f)...)
+			},
+			want: func(evs []events.Envelope) want { return want{foreign: []int{3}} },
+		},
+		{
+			name: "an event of an unknown type, chained (a newer dcmove)",
+			build: func(t *testing.T, evs []events.Envelope) [][]byte {
+				f := chainEvent(t, "r1", "", events.CutoverStarted{Plan: "p"})
+				f.Type = "dcmove.something.new"
+				all := slices.Insert(slices.Clone(evs), 3, f)
+				events.Link{}.Chain(all)
+				return stored(t, all...)
+			},
+			want: func(evs []events.Envelope) want { return want{otherHead: true} },
+		},
+		{
+			name: "an event moved to another run in place",
+			build: func(t *testing.T, evs []events.Envelope) [][]byte {
+				evs[2].Run = "r2"
+				return stored(t, evs...)
+			},
+			want: func(evs []events.Envelope) want { return want{kind: events.Altered, id: evs[2].ID} },
 		},
 		{
 			name:  "no chain at all (an older dcmove)",
@@ -344,16 +404,39 @@ func TestVerify(t *testing.T) {
 			if rep.Events != len(msgs) {
 				t.Errorf("verify read %d events, %d stored", rep.Events, len(msgs))
 			}
-			if tt.want == nil {
-				if !rep.OK() {
+			var w want
+			if tt.want != nil {
+				w = tt.want(orig)
+			}
+			var foreign []uint64
+			for _, f := range rep.Foreign {
+				foreign = append(foreign, f.Seq)
+				if !strings.Contains(f.Error(), fmt.Sprintf("seq %d: foreign message (not a dcmove event): ", f.Seq)) {
+					t.Errorf("foreign record not named: %v", f)
+				}
+			}
+			var wantForeign []uint64
+			for _, i := range w.foreign {
+				wantForeign = append(wantForeign, uint64(i+1)) // a fresh stream: seq = position+1
+			}
+			if !slices.Equal(foreign, wantForeign) {
+				t.Errorf("foreign records at seqs %v, want %v", foreign, wantForeign)
+			}
+			if w.kind == 0 {
+				if rep.Break != nil || len(rep.Unsigned) > 0 {
 					t.Fatalf("verify: %v", rep.Err())
 				}
-				if !strings.Contains(tt.name, "timer") && rep.Head != orig[len(orig)-1].Hash() {
-					t.Errorf("head %s, want the hash of the last event", rep.Head)
+				if len(w.foreign) == 0 && !rep.OK() || len(w.foreign) > 0 && (rep.OK() || !errors.Is(rep.Err(), events.ErrTampered)) {
+					t.Errorf("OK %v, error %v with %d foreign record(s)", rep.OK(), rep.Err(), len(w.foreign))
+				}
+				t.Log(rep.Err())
+				if !strings.Contains(tt.name, "timer") && !w.otherHead {
+					if last := orig[len(orig)-1]; rep.Head != last.Hash() || rep.Last.ID != last.ID {
+						t.Errorf("head %s (%s), want the hash of the last event", rep.Head, events.DescribeRecord(rep.Last))
+					}
 				}
 				return
 			}
-			w := tt.want(orig)
 			if rep.OK() {
 				t.Fatalf("verify found nothing wrong, want %v %s", w.kind, w.id)
 			}
@@ -478,10 +561,12 @@ func publishRaw(t *testing.T, l *jetstream.Log, msgs [][]byte) {
 		t.Fatal(err)
 	}
 	for _, m := range msgs {
+		// Every message goes on run r1's subjects, whatever run its
+		// envelope names.
 		subject := "dcmove.r1.forged"
 		var e events.Envelope
-		if json.Unmarshal(m, &e) == nil && e.Run != "" {
-			subject = "dcmove." + e.Run + "." + e.Topic()
+		if json.Unmarshal(m, &e) == nil && e.Run != "" && e.Type != "" {
+			subject = "dcmove.r1." + e.Topic()
 		}
 		if _, err := js.Publish(context.Background(), subject, m); err != nil {
 			t.Fatal(err)
