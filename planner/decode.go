@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nats-io/nkeys"
 	"go.yaml.in/yaml/v3"
@@ -218,11 +220,40 @@ func (d *decoder) id(f *fields, key, what, example string) (string, *yaml.Node) 
 	return s, n
 }
 
-// checkID reports an id that could not be a NATS subject token.
+// checkID reports an id that could not be a NATS subject token, or is
+// longer than [MaxIDLength].
 func (d *decoder) checkID(n *yaml.Node, what string) {
-	if !idPattern.MatchString(n.Value) {
-		d.errorf(n, "invalid %s %q: use only letters, digits, '-' and '_', starting with a letter or digit (ids become NATS subject tokens: no dots, spaces, '*' or '>')", what, n.Value)
+	switch {
+	case len(n.Value) > MaxIDLength:
+		d.errorf(n, "%s %q is %d characters long; ids are at most %d", what, Clip(n.Value), len(n.Value), MaxIDLength)
+	case !idPattern.MatchString(n.Value):
+		d.errorf(n, "invalid %s %q: use only letters, digits, '-' and '_', starting with a letter or digit (ids become NATS subject tokens: no dots, spaces, '*' or '>')", what, Clip(n.Value))
 	}
+}
+
+// Clip shortens s for a message: its first 40 characters and "...".
+func Clip(s string) string {
+	const keep = 40
+	if utf8.RuneCountInString(s) <= keep {
+		return s
+	}
+	return string([]rune(s)[:keep]) + "..."
+}
+
+// CheckName reports why s cannot be a crew member's name: longer than
+// [MaxNameLength] characters, or holding a control character (a line
+// break, a tab); nil if it can.
+func CheckName(s string) error {
+	if n := utf8.RuneCountInString(s); n > MaxNameLength {
+		return fmt.Errorf("name %q is %d characters long; names are at most %d", Clip(s), n, MaxNameLength)
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("name %q is not valid UTF-8", Clip(s))
+	}
+	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+		return fmt.Errorf("name %q holds a control character (%U); write the name on one line", Clip(s), []rune(s[i:])[0])
+	}
+	return nil
 }
 
 // oneOf is optional text that must be one of valid.
@@ -550,6 +581,11 @@ func (d *decoder) person(n *yaml.Node, loc *time.Location) (Person, bool) {
 	c := Person{Pos: d.pos(f.node)}
 	var nameNode *yaml.Node
 	c.Name, nameNode = d.text(f, "name", true, "name: Claire Martin")
+	if nameNode != nil {
+		if err := CheckName(c.Name); err != nil {
+			d.errorf(nameNode, "crew member %v", err)
+		}
+	}
 	c.Roles, _ = d.list(f, "roles")
 	if key, n := d.text(f, "key", false, ""); n != nil {
 		c.Key, c.KeyPos = strings.TrimSpace(key), d.pos(n)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"regexp"
@@ -17,13 +18,102 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// Limits on what dcmove reads, so that a wrong file or a hostile one is
+// refused with a message instead of exhausting memory. The README lists
+// them ("Plan files").
+const (
+	// MaxFileSize is the largest plan, runbook template or CSV file dcmove
+	// reads: 16 MiB. A larger file (or /dev/zero) is refused after
+	// MaxFileSize+1 bytes are read, never more.
+	MaxFileSize = 16 << 20
+	// MaxIDLength is the longest id: plan name, step, asset, service, site
+	// and every other id of a plan or template, and a run name.
+	MaxIDLength = 128
+	// MaxNameLength is the longest crew member name.
+	MaxNameLength = 200
+)
+
+// ErrTooLarge is matched by errors.Is for a file larger than
+// [MaxFileSize]; so is [ErrInvalid].
+var ErrTooLarge = errors.New("file too large")
+
+type tooLarge struct{ what, name string }
+
+func (e *tooLarge) Error() string {
+	return fmt.Sprintf("%s %s is larger than %d MiB, the most dcmove reads; is it the right file?", e.what, e.name, MaxFileSize>>20)
+}
+
+func (e *tooLarge) Is(target error) bool { return target == ErrTooLarge || target == ErrInvalid }
+
+// ReadFile reads the file at path, what it is (plan, runbook template, CSV
+// file) naming it in errors, through [ReadAll]'s limit.
+func ReadFile(what, path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	size := int64(0)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		if size = fi.Size(); size > MaxFileSize {
+			return nil, &tooLarge{what, path}
+		}
+	}
+	return readAll(what, path, f, size)
+}
+
+// ReadAll reads r to its end, name and what (plan, CSV file) naming it in
+// errors; more than [MaxFileSize] bytes is an error matching
+// [ErrTooLarge]. It reads at most MaxFileSize+1 bytes and holds at most
+// that much.
+func ReadAll(what, name string, r io.Reader) ([]byte, error) {
+	return readAll(what, name, r, 0)
+}
+
+func readAll(what, name string, r io.Reader, sizeHint int64) ([]byte, error) {
+	r = io.LimitReader(r, MaxFileSize+1)
+	buf := make([]byte, 0, min(max(sizeHint+1, 512), MaxFileSize+1))
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) > MaxFileSize {
+				return nil, &tooLarge{what, name}
+			}
+			// Grow by doubling, but never past the limit: append could
+			// allocate well beyond it. All the buffers together come to
+			// twice the limit at most, the one kept to the limit and a byte.
+			c := 2 * cap(buf)
+			if c >= MaxFileSize {
+				c = MaxFileSize + 1
+			}
+			nb := make([]byte, len(buf), c)
+			copy(nb, buf)
+			buf = nb
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			if len(buf) > MaxFileSize {
+				return nil, &tooLarge{what, name}
+			}
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
 // Load reads the plan file at path and parses it with [Parse]. A plan that
 // is not valid is reported as [Errors]; a file that cannot be read is
-// reported with the path and what to do, wrapping the I/O error.
+// reported with the path and what to do, wrapping the I/O error; a file
+// larger than [MaxFileSize] is refused (errors.Is [ErrTooLarge]).
 func Load(path string) (*Plan, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile("plan", path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read plan: %w; check the path, or start a plan from examples/weekend.yaml", err)
+	}
+	if errors.Is(err, ErrTooLarge) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
@@ -45,6 +135,9 @@ func Load(path string) (*Plan, error) {
 // and pessimistic (likely required, the others default to it). Window times
 // are RFC 3339 or "2026-12-05 08:00" in the window's time zone.
 func Parse(file string, data []byte) (*Plan, error) {
+	if len(data) > MaxFileSize {
+		return nil, &tooLarge{"plan", file}
+	}
 	d := &decoder{file: file}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {

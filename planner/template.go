@@ -99,9 +99,22 @@ var kinds = map[string][]string{
 // placeholder matches <name> in template text.
 var placeholder = regexp.MustCompile(`<([a-z_*]+)>`)
 
+// LoadTemplate reads the runbook template file at path, through the
+// [MaxFileSize] limit, and parses it with [ParseTemplate].
+func LoadTemplate(path string) (*Template, error) {
+	data, err := ReadFile("runbook template", path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTemplate(path, data)
+}
+
 // ParseTemplate reads a runbook template. Like [Parse], every error names
 // file:line:col and says what to write instead.
 func ParseTemplate(file string, data []byte) (*Template, error) {
+	if len(data) > MaxFileSize {
+		return nil, &tooLarge{"runbook template", file}
+	}
 	d := &decoder{file: file}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -194,8 +207,10 @@ func (d *decoder) templateStep(n *yaml.Node, phases map[string]Pos) (TemplateSte
 	if !known {
 		d.errorf(f.values["for"], "cannot expand for %q; write one of assets, services, stakeholders, firewall_rules, domains, backups, procedures, trips (or leave out for once)", s.For)
 	}
-	if bare := placeholder.ReplaceAllString(s.ID, "x"); !idPattern.MatchString(bare) {
-		d.errorf(idNode, "template step id %q: use letters, digits, '-' and '_' besides {placeholders}", s.ID)
+	if bare := placeholder.ReplaceAllString(s.ID, "x"); len(bare) > MaxIDLength {
+		d.errorf(idNode, "template step id %q is %d characters long besides its <placeholders>; ids are at most %d", Clip(s.ID), len(bare), MaxIDLength)
+	} else if !idPattern.MatchString(bare) {
+		d.errorf(idNode, "template step id %q: use letters, digits, '-' and '_' besides {placeholders}", Clip(s.ID))
 	}
 	if s.For != "" && !strings.Contains(s.ID, "<id>") {
 		d.errorf(idNode, "template step %q is expanded for each of %s, so its id must contain <id>", s.ID, s.For)

@@ -3,7 +3,6 @@ package projections
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/dcmove/dcmove/events"
@@ -56,7 +55,7 @@ func Calibrate(ctx context.Context, l events.Log, run string, p *planner.Plan) (
 		if t != nil && name == t.File && name == "runbook "+p.Runbook {
 			return runbooks.Templates.ReadFile("templates/" + p.Runbook + ".yaml")
 		}
-		return os.ReadFile(name)
+		return planner.ReadFile("file", name)
 	}
 	c := planner.Calibrate(p, t, rb, planner.Recording{Run: run, File: r.File, Hash: r.Hash, Rehearsal: r.Rehearsal, Done: done}, read)
 	if len(c.NotInPlan) == len(done) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -38,14 +37,14 @@ func LoadTemplate(p *planner.Plan) (*planner.Template, error) {
 	if !filepath.IsAbs(path) && p.File != "" {
 		path = filepath.Join(filepath.Dir(p.File), path)
 	}
-	data, err := os.ReadFile(path)
+	t, err := planner.LoadTemplate(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("runbook %q is neither built in (%s) nor a file at %s", name, strings.Join(BuiltIn(), ", "), path)
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, planner.ErrInvalid) {
 		return nil, fmt.Errorf("read runbook: %w", err)
 	}
-	return planner.ParseTemplate(path, data)
+	return t, err
 }
 
 // Expand returns the plan's runbook: its template expanded, plus its own

@@ -93,7 +93,10 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 // saying which cell and what to write instead; errors.Is(err,
 // [planner.ErrInvalid]) holds. Other errors are failures to read r.
 func ImportCSV(name string, r io.Reader) ([]planner.Step, error) {
-	data, err := io.ReadAll(r)
+	data, err := planner.ReadAll("CSV file", name, r)
+	if errors.Is(err, planner.ErrTooLarge) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
@@ -302,8 +305,10 @@ func (im *importer) cells(r *row, fields []field, header []string, index map[str
 	switch {
 	case id == "":
 		im.errorf(r.line, idCol, "row %d has no id (cell %s); give the step an id such as %s", r.line, cell(idCol, r.line), suggestID(r, fields))
+	case len(id) > planner.MaxIDLength:
+		im.errorf(r.line, idCol, "step id %q (cell %s) is %d characters long; ids are at most %d", planner.Clip(id), cell(idCol, r.line), len(id), planner.MaxIDLength)
 	case !idPattern.MatchString(id):
-		im.errorf(r.line, idCol, "invalid step id %q (cell %s): use only letters, digits, '-' and '_', starting with a letter or digit, e.g. %s", id, cell(idCol, r.line), slug(id))
+		im.errorf(r.line, idCol, "invalid step id %q (cell %s): use only letters, digits, '-' and '_', starting with a letter or digit, e.g. %s", planner.Clip(id), cell(idCol, r.line), slug(id))
 	default:
 		what = fmt.Sprintf("step %q", id)
 		if first, dup := index[id]; dup {
