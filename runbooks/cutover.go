@@ -73,6 +73,8 @@ func (c *Cutover) StartWith(ctx context.Context, p *planner.Plan, o StartOptions
 	if err != nil {
 		return nil, err
 	}
+	// Without server timers the clock is a simulated one (see Timers).
+	rec.Started.SimulatedClock = !c.Timers
 	return c.Execute(ctx, o.Run, func(r *Run, now time.Time) ([]events.Envelope, error) {
 		return r.Record(now, rec)
 	})
@@ -114,8 +116,9 @@ func NewRecording(p *planner.Plan, o StartOptions) (*Recording, error) {
 		}
 	}
 	steps := recordedSteps(a, rb)
-	if len(steps)+len(accepted)+1 > events.MaxBatch {
-		return nil, refuse("plan %s has %d steps; one cutover start records at most %d", p.Name, len(steps), events.MaxBatch-1-len(accepted))
+	if n := len(steps) + len(accepted) + 1; n > events.MaxBatch {
+		return nil, refuse("plan %s needs %d events in its cutover start (the start, %d accepted warning(s), %d steps); one cutover start records at most %d events, all or none: split the plan into runs, or fix what the warnings say rather than accept them",
+			p.Name, n, len(accepted), len(steps), events.MaxBatch)
 	}
 	crew := make([]events.Member, len(p.Crew))
 	for i, m := range p.Crew {

@@ -406,3 +406,24 @@ func TestGraceCompletedEarlyIsIgnored(t *testing.T) {
 		t.Fatalf("an early completion: grace period %s, skipped %d; want still started and the record skipped", st.Recorded(), m.r.Skipped-skipped)
 	}
 }
+
+// A grace period's end dated after its end but stored by the log before it
+// (a writer choosing the time) is ignored on a run with the machine's clock.
+func TestGraceEndStoredEarlyIsIgnored(t *testing.T) {
+	m := newModel(t, "w", decommissionPlan, t0, nil)
+	m.work("check", "Julien")
+	m.must(start("Claire", "keep"))
+	due := m.now.Add(24 * time.Hour)
+	e, err := events.New(due.Add(time.Hour), events.Origin{Run: "w", Plan: "wipe", Actor: "dcmove"}, "step/keep", events.StepCompleted{Step: "keep"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.r.Apply(events.Record{Envelope: e, Seq: m.r.LastSeq + 1, Stored: m.now.Add(time.Minute)})
+	if st := m.r.Find("keep"); st.Recorded() != runbooks.Started {
+		t.Fatalf("an end stored a day early: grace period %s, want still started", st.Recorded())
+	}
+	m.r.Apply(events.Record{Envelope: e, Seq: m.r.LastSeq + 1, Stored: due.Add(time.Hour)})
+	if st := m.r.Find("keep"); st.Recorded() != runbooks.Done {
+		t.Fatalf("an end stored after the end: grace period %s, want done", st.Recorded())
+	}
+}

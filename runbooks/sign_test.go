@@ -295,3 +295,87 @@ func TestSignedTimerFromTheServer(t *testing.T) {
 		t.Fatalf("verify: %v", rep.Err())
 	}
 }
+
+// forgeAs appends, as a member with the stream's credentials and their own
+// key would, an event chained to the run's last record and signed with key.
+func forgeAs(t *testing.T, s *signedCrew, actor, subject string, key nkeys.KeyPair, ev events.Event) {
+	t.Helper()
+	ctx := context.Background()
+	r, err := s.anon.Load(ctx, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := events.New(s.clock.Now(), events.Origin{Run: "s", Plan: r.Plan, Actor: actor}, subject, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := []events.Envelope{e}
+	r.Head().Chain(evs)
+	if err := events.Sign(&evs[0], key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.log.Append(ctx, "s", r.LastSeq, evs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A member signing with their own key can still only do what the guards
+// let them: a gate signed for a role they do not have, a skip by someone
+// who is not the lead, the tool's own events, and a second start of the
+// run that would replace its crew are ignored and counted.
+func TestSignedByTheActorButNotAllowed(t *testing.T) {
+	ctx := context.Background()
+	s := startSigned(t)
+	must(t)(s.karim.StartStep(ctx, "s", "prep", "Karim"))
+	s.clock.Advance(time.Hour)
+	must(t)(s.karim.CompleteStep(ctx, "s", "prep", "Karim"))
+	before, err := s.anon.Load(ctx, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func() events.CutoverStarted {
+		for rec, err := range s.log.Read(ctx, "s", 0) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, err := rec.Decode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ev.(events.CutoverStarted)
+		}
+		t.Fatal("no start")
+		return events.CutoverStarted{}
+	}()
+	start.Crew = []events.Member{{Name: "Claire", Roles: []string{"lead"}}, {Name: "Karim", Roles: []string{"network", "lead"}}}
+	for _, f := range []struct {
+		actor, subject string
+		ev             events.Event
+	}{
+		{"Karim", "step/go", events.GateSigned{Gate: "go", Role: "lead", Decision: string(events.DecisionGo)}},
+		{"Karim", "step/move", events.StepSkipped{Step: "move", Reason: "not needed"}},
+		{"dcmove", "step/move", events.StepCompleted{Step: "move"}},
+		{"Karim", "", start},
+	} {
+		forgeAs(t, s, f.actor, f.subject, s.karimKey, f.ev)
+	}
+	r, err := s.anon.Load(ctx, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Forbidden+r.Skipped-before.Skipped < 4 || r.LastSeq != before.LastSeq+4 {
+		t.Fatalf("forbidden %d, skipped %d more, seq %d -> %d: want the 4 forged events ignored", r.Forbidden, r.Skipped-before.Skipped, before.LastSeq, r.LastSeq)
+	}
+	if g := r.Find("go"); g.Signed["lead"] != "" || g.Recorded() != runbooks.Pending {
+		t.Fatalf("gate %s, lead %q: the forged go counts", g.Recorded(), g.Signed["lead"])
+	}
+	if m := r.Find("move"); m.Recorded() != runbooks.Pending || !r.Signed || len(r.Crew[1].Roles) != 1 {
+		t.Fatalf("move %s, signed %v, Karim's roles %v: a forged event changed the run", m.Recorded(), r.Signed, r.Crew[1].Roles)
+	}
+	// Claire's real go still counts, and Karim signs for his own role.
+	must(t)(s.claire.SignGate(ctx, "s", "go", "Claire", "go", ""))
+	out := must(t)(s.karim.SignGate(ctx, "s", "go", "Karim", "go", ""))
+	if g := out.Run.Find("go"); g.Recorded() != runbooks.Done {
+		t.Fatalf("after both real signatures the gate is %s", g.Recorded())
+	}
+}
