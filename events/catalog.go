@@ -55,6 +55,10 @@ type CutoverStarted struct {
 	Lead string `json:"lead,omitempty"`
 	// Rehearsal marks a dress rehearsal rather than the live run.
 	Rehearsal bool `json:"rehearsal,omitempty"`
+	// SimulatedClock marks a run whose commands tell the time of a
+	// simulated clock (the demo, tests): its events' times are not the
+	// log's, so timers are not checked against the log's clock.
+	SimulatedClock bool `json:"simulated_clock,omitempty"`
 	// Services are the plan's services, for degraded mode and validation.
 	Services []Service `json:"services,omitempty"`
 	// PointOfNoReturn is the last moment a back-out still ends inside the

@@ -57,6 +57,10 @@ type Record struct {
 	// message could not be decoded (written by another tool, or damaged).
 	// Readers skip such records and count them rather than stop.
 	Malformed error
+	// Stored is when the log stored the record, by the log's own clock
+	// (zero when the log does not say). Unlike the envelope's Time, the
+	// writer does not choose it.
+	Stored time.Time
 }
 
 // idPattern is what run, plan and subject ids may contain: they become NATS

@@ -57,6 +57,7 @@ const (
 	DeviationNoGo       = "no-go"
 	DeviationBackout    = "back-out"
 	DeviationUnreadable = "not understood"
+	DeviationIgnored    = "ignored"
 )
 
 // Deviation is one departure from the plan: a warning accepted at the
@@ -101,12 +102,28 @@ func NewReport() *Report {
 // gone from the model after it), then the record into the status.
 func (rp *Report) Apply(r events.Record) {
 	rp.Records++
-	rp.note(r)
+	// A forced cool-down's planned end, read before the model forgets it.
+	var until time.Time
+	ev, err := r.Decode()
+	if cf, ok := ev.(events.CooldownForced); ok && err == nil && r.Malformed == nil {
+		until = rp.Status.Cooling[cf.Asset]
+	}
+	skipped := rp.Status.Skipped
 	rp.Status.Apply(r)
+	if rp.Status.Skipped > skipped && r.Malformed == nil && err == nil {
+		// The model did not apply it (unsigned, forbidden, contradicting,
+		// of another run): the report shows it as ignored, never as what
+		// it claims.
+		rp.deviate(Deviation{At: r.Time, Kind: DeviationIgnored, Subject: fmt.Sprint("seq ", r.Seq), By: r.Actor,
+			Reason: "not applied: " + Describe(r.Actor, ev, rp.Status.StepTitle) + " (dcmove audit verify says why)"})
+		return
+	}
+	rp.note(r, until)
 }
 
-// note keeps what the status forgets of r.
-func (rp *Report) note(r events.Record) {
+// note keeps what the status forgets of r, a record the model applied
+// (until is the end of a cool-down r forces).
+func (rp *Report) note(r events.Record, until time.Time) {
 	if r.Malformed != nil {
 		rp.deviate(Deviation{Kind: DeviationUnreadable, Subject: fmt.Sprint("seq ", r.Seq), Reason: r.Malformed.Error()})
 		return
@@ -160,7 +177,7 @@ func (rp *Report) note(r events.Record) {
 		}
 	case events.CooldownForced:
 		d.Kind, d.Subject, d.Reason = DeviationForced, e.Asset, e.Reason
-		if until, ok := rp.Status.Cooling[e.Asset]; ok && until.After(r.Time) {
+		if until.After(r.Time) {
 			d.Note = span(until.Sub(r.Time)) + " before its end"
 		}
 		rp.deviate(d)

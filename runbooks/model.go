@@ -160,6 +160,15 @@ type Run struct {
 	Unsigned int
 	// Rehearsal marks a dress rehearsal.
 	Rehearsal bool
+	// Starter is who started the run; SimulatedClock marks a run recorded
+	// with a simulated clock (see [events.CutoverStarted]).
+	Starter        string
+	SimulatedClock bool
+	// Forbidden counts events of a run that requires keys that were
+	// signed by their actor but that the actor may not do (a gate signed
+	// for a role they do not have, a timer ended by hand): they are not
+	// applied.
+	Forbidden int
 	// Accepted are the plan warnings accepted at the start, with who and why.
 	Accepted []Acceptance
 	// Degraded is set while degraded mode is on: since DegradedSince, with
@@ -242,6 +251,11 @@ func (r *Run) Apply(rec events.Record) {
 		r.Skipped++
 		return
 	}
+	if r.Signed && !r.permitted(rec, ev) {
+		r.Forbidden++
+		r.Skipped++
+		return
+	}
 	if r.ID == "" {
 		r.ID = rec.Run
 	}
@@ -269,6 +283,10 @@ func (r *Run) signedByActor(e events.Envelope, ev events.Event) bool {
 func (r *Run) apply(rec events.Record, ev events.Event) bool {
 	switch e := ev.(type) {
 	case events.CutoverStarted:
+		if r.Exists() {
+			return false // a run starts once: a second start would replace its crew and keys
+		}
+		r.Starter, r.SimulatedClock = rec.Actor, e.SimulatedClock
 		r.Plan, r.Title, r.File, r.Hash = e.Plan, e.Title, e.File, e.Hash
 		r.WindowStart, r.WindowEnd, r.TimeZone = e.WindowStart, e.WindowEnd, e.TimeZone
 		r.Crew, r.Lead, r.Rehearsal = e.Crew, e.Lead, e.Rehearsal
@@ -379,15 +397,24 @@ func (r *Run) finish(st *Step, state State, rec events.Record, reason string) {
 // recorded before it elapsed contradicts the run. The server and the next
 // command may both record the end: the second changes nothing.
 func (r *Run) graceElapsed(st *Step, rec events.Record) bool {
+	due := st.Started.Add(st.Planned)
 	switch {
 	case st.state == Done && rec.Actor == toolActor:
 		return true
-	case st.state != Started || rec.Time.Before(st.Started.Add(st.Planned)):
+	case st.state != Started || rec.Time.Before(due):
+		return false
+	case !r.SimulatedClock && !rec.Stored.IsZero() && rec.Stored.Before(due.Add(-clockSkew)):
+		// Dated after its end, but stored before it by the log's clock: a
+		// writer chose the time.
 		return false
 	}
 	r.finish(st, Done, rec, "")
 	return true
 }
+
+// clockSkew is how far the clocks of the crew's laptops may run ahead of
+// the log's when a timer's end is recorded.
+const clockSkew = 2 * time.Minute
 
 // cooled ends an asset's cool-down: its cool-down steps are done.
 func (r *Run) cooled(asset string, rec events.Record) {

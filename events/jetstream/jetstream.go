@@ -337,7 +337,7 @@ func (l *Log) deleteConsumer(cons jsapi.Consumer) {
 func decodeMsg(m jsapi.Msg) events.Record {
 	var r events.Record
 	if md, err := m.Metadata(); err == nil {
-		r.Seq = md.Sequence.Stream
+		r.Seq, r.Stored = md.Sequence.Stream, md.Timestamp.UTC()
 	}
 	if err := json.Unmarshal(m.Data(), &r.Envelope); err != nil {
 		r.Malformed = fmt.Errorf("events: message %d on %s is not a dcmove event: %w", r.Seq, m.Subject(), err)

@@ -51,6 +51,8 @@ var (
 	// scheme://user:password@ and scheme://token@
 	userPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)([^\s/@:,"']*):([^\s/@,"']*)@`)
 	userOnly     = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)([^\s/@:,"']+)@`)
+	// user:password@host with no scheme (nats.go takes that form too).
+	bareUserPassword = regexp.MustCompile(`(^|[\s"',(=])([^\s/@:,"'=]+):([^\s/@,"']+)@([A-Za-z0-9.\[\]-]+)`)
 	// An NKey seed: 'S', the key's type, then base32 (58 characters in all).
 	seed = regexp.MustCompile(`\bS[UAOCNXP][A-Z2-7]{56}\b`)
 	// A JWT, as a creds file holds one.
@@ -112,6 +114,7 @@ func SecretsOf(s string) {
 func String(s string) string {
 	s = userPassword.ReplaceAllString(s, "${1}${2}:"+Mask+"@")
 	s = userOnly.ReplaceAllString(s, "${1}"+Mask+"@")
+	s = bareUserPassword.ReplaceAllString(s, "${1}${2}:"+Mask+"@${4}")
 	s = seed.ReplaceAllStringFunc(s, func(m string) string { return m[:2] + Mask })
 	s = jwt.ReplaceAllString(s, "eyJ"+Mask)
 	s = badEscape.ReplaceAllString(s, `${1} "`+Mask+`"`)

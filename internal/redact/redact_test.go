@@ -71,3 +71,16 @@ func TestError(t *testing.T) {
 		t.Error("Error wraps an error with nothing to mask")
 	}
 }
+
+// A URL without a scheme, which nats.go accepts, is masked too.
+func TestStringWithoutScheme(t *testing.T) {
+	for in, want := range map[string]string{
+		"connect to ops:s3cretJ@127.0.0.1:14299: no servers": "connect to ops:" + Mask + "@127.0.0.1:14299: no servers",
+		"ops:s3cret@host":  "ops:" + Mask + "@host",
+		"at 12:30 nothing": "at 12:30 nothing",
+	} {
+		if got := String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
