@@ -6,7 +6,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/dcmove/dcmove/runbooks"
 	"github.com/nats-io/nkeys"
@@ -67,8 +66,8 @@ func (m *Main) audit(c *cli.Context) error {
 		return usagef("--output %s is the report of the whole run and takes no filter; filters select events of the trail (--output text, jsonl or csv)", output)
 	case rehearsal != "" && !report:
 		return usagef("--rehearsal adds a rehearsal's durations to the report: give --output markdown or html too (or compare the runs: dcmove audit compare %s RUN)", rehearsal)
-	case rehearsal != "" && !events.ValidID(rehearsal):
-		return usagef("--rehearsal %q is not a run name (letters, digits, '-' and '_')", rehearsal)
+	case rehearsal != "" && checkRunName("--rehearsal", rehearsal) != nil:
+		return checkRunName("--rehearsal", rehearsal)
 	case !report && c.String("key") != "":
 		return usagef("--key signs the head of the post-migration report: give --output markdown or html too")
 	}
@@ -209,8 +208,8 @@ func (m *Main) auditCompare(c *cli.Context) error {
 	}
 	runs := c.Args().Slice()
 	for _, run := range runs {
-		if !events.ValidID(run) {
-			return usagef("%q is not a run name (letters, digits, '-' and '_')", run)
+		if err := checkRunName("run", run); err != nil {
+			return err
 		}
 	}
 	l, err := openLog(c)

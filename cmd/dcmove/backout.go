@@ -53,6 +53,9 @@ func (m *Main) cooldownCommand() *cli.Command {
 				if c.NArg() != 1 {
 					return usagef("give one asset id, e.g. %s web-1 --reason WHY", c.Command.HelpName)
 				}
+				if err := checkIDArg("asset id", c.Args().First()); err != nil {
+					return err
+				}
 				l, run, err := openRun(c)
 				if err != nil {
 					return err

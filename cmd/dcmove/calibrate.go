@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/urfave/cli/v2"
@@ -38,8 +37,8 @@ func (m *Main) planCalibrate(c *cli.Context) error {
 	switch {
 	case run == "":
 		return usagef("give the run to calibrate from: --from RUN (the run's name, as given to dcmove cutover start --run)")
-	case !events.ValidID(run):
-		return usagef("--from %q is not a run name (letters, digits, '-' and '_')", run)
+	case checkRunName("--from", run) != nil:
+		return checkRunName("--from", run)
 	}
 	p, err := loadPlan(c)
 	if err != nil {

@@ -55,6 +55,9 @@ func (m *Main) keysCommand() *cli.Command {
 					return usagef("give the crew member's name as the plan spells it, e.g. dcmove keys new \"Claire Martin\" --out claire.nk")
 				}
 				name := c.Args().First()
+				if err := planner.CheckName(name); err != nil {
+					return usageError{err}
+				}
 				pub, err := newKeyFile(c.String("out"))
 				if err != nil {
 					return err

@@ -26,13 +26,15 @@ func logFlags() []cli.Flag {
 // flag, which would leak into later runs of Main in the same process.
 func runFlag() cli.Flag {
 	return &cli.StringFlag{Name: "run", EnvVars: []string{"DCMOVE_RUN"},
-		Usage: "run to act on (default: the run started last)"}
+		Usage:  "run to act on (default: the run started last)",
+		Action: func(_ *cli.Context, run string) error { return checkRunName("--run", run) }}
 }
 
 // actorFlag names who acts (a new flag each time, as runFlag).
 func actorFlag() cli.Flag {
 	return &cli.StringFlag{Name: "as", EnvVars: []string{"DCMOVE_ACTOR"},
-		Usage: "your name as the plan's crew list spells it (with --key, the key's owner: --as may be left out)"}
+		Usage:  "your name as the plan's crew list spells it (with --key, the key's owner: --as may be left out)",
+		Action: func(_ *cli.Context, name string) error { return checkActor(name) }}
 }
 
 func openLog(c *cli.Context) (*jetstream.Log, error) {
@@ -60,8 +62,8 @@ func openRun(c *cli.Context) (*jetstream.Log, string, error) {
 // pickRun returns the --run flag, or the run started last.
 func pickRun(ctx context.Context, c *cli.Context, l events.Log) (string, error) {
 	if run := c.String("run"); run != "" {
-		if !events.ValidID(run) {
-			return "", usagef("--run %q is not a run name (letters, digits, '-' and '_')", run)
+		if err := checkRunName("--run", run); err != nil {
+			return "", err
 		}
 		return run, nil
 	}

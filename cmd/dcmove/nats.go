@@ -24,7 +24,7 @@ func natsFlags() []cli.Flag {
 		&cli.StringFlag{Name: "tlsca", EnvVars: []string{"DCMOVE_NATS_CA"}, Usage: "CA certificate to verify the NATS server with"},
 		&cli.StringFlag{Name: "tlscert", EnvVars: []string{"DCMOVE_NATS_CERT"}, Usage: "client certificate for TLS"},
 		&cli.StringFlag{Name: "tlskey", EnvVars: []string{"DCMOVE_NATS_KEY"}, Usage: "client key for TLS"},
-		&cli.IntFlag{Name: "replicas", Usage: "copies of each event when dcmove creates its streams on --server (default: 3 on a cluster, 1 on a lone server)"},
+		intFlag("replicas", 0, 0, maxReplicas, "copies of each event when dcmove creates its streams on --server (0, the default: 3 on a cluster, 1 on a lone server)"),
 	}
 }
 

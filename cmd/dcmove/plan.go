@@ -21,7 +21,7 @@ import (
 func (m *Main) planCommand() *cli.Command {
 	analysisFlags := func(extra ...cli.Flag) []cli.Flag {
 		return append([]cli.Flag{
-			&cli.IntFlag{Name: "samples", Value: 1000, Usage: "Monte Carlo samples of the step durations for the probability of fitting the window (0: none)"},
+			samplesFlag("Monte Carlo samples of the step durations for the probability of fitting the window (0: none)"),
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the scheduler and the Monte Carlo samples"},
 		}, extra...)
 	}
@@ -53,7 +53,7 @@ func (m *Main) planCommand() *cli.Command {
 				Flags: analysisFlags(
 					&cli.StringFlag{Name: "format", Value: "text", Usage: "text, mermaid, svg or html (svg and html are one self-contained file)"},
 					&cli.StringFlag{Name: "out", Usage: "write to this file instead of standard output"},
-					&cli.IntFlag{Name: "width", Value: 100, Usage: "columns of the text chart"},
+					intFlag("width", 100, minWidth, maxWidth, "columns of the text chart"),
 					&cli.BoolFlag{Name: "all", Usage: "also draw the steps before and after the window"}),
 				Action: m.planGantt,
 			},

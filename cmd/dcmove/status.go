@@ -30,13 +30,10 @@ func (m *Main) statusCommand() *cli.Command {
 		Flags: append(logFlags(), runFlag(),
 			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "keep showing the status as events arrive, until interrupted"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json for other tools (one line per change)"},
-			&cli.IntFlag{Name: "samples", Value: 1000, Usage: "Monte Carlo samples for the forecast's odds (0: the likely end only)"}),
+			samplesFlag("Monte Carlo samples for the forecast's odds (0: the likely end only)")),
 		Action: func(c *cli.Context) error {
 			if err := checkOutput(c, "text", "json"); err != nil {
 				return err
-			}
-			if c.Int("samples") < 0 {
-				return usagef("--samples %d: give 0 or more", c.Int("samples"))
 			}
 			l, run, err := openRun(c)
 			if err != nil {

@@ -129,6 +129,9 @@ func (m *Main) stepAction(c *cli.Context, cmd stepCommand) error {
 		return err
 	}
 	id := c.Args().First()
+	if err := checkIDArg("step id", id); err != nil {
+		return err
+	}
 	l, run, err := openRun(c)
 	if err != nil {
 		return err
