@@ -135,8 +135,9 @@ func (d *decoder) template(doc *yaml.Node) *Template {
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	if root.Kind == yaml.DocumentNode {
-		d.errorf(root, "the runbook template is empty; start with runbook: NAME, phases: and steps:")
+	if root.Kind == 0 || root.Kind == yaml.DocumentNode || isNull(root) {
+		d.errs = append(d.errs, &Error{Pos: Pos{File: d.file, Line: 1, Col: 1},
+			Msg: "the runbook template is empty; start with runbook: NAME, phases: and steps:"})
 		return t
 	}
 	f, ok := d.fields(root, "runbook template", templateFields)
