@@ -30,6 +30,7 @@ func (m *Main) serveCommand() *cli.Command {
 			}
 			fmt.Fprintf(m.Stdout, "serving data directory %s at %s\n", dir, l.Served())
 			fmt.Fprintf(m.Stdout, "dcmove commands with --data-dir %s connect here on their own, with the crew credential of %s (no stream delete, purge or update, no checkpoint write); Ctrl-C to stop\n", dir, jetstream.ServerFileName)
+			go keepCheckpoints(c.Context, l)
 			<-c.Context.Done()
 			fmt.Fprintln(m.Stdout, "stopped")
 			return nil
