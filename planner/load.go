@@ -172,13 +172,24 @@ func (d *decoder) syntaxError(data []byte, err error) *Error {
 			line = n
 		}
 		lines := bytes.SplitAfter(data, []byte("\n"))
-		for k := line; k <= len(lines); k++ {
+		failsAt := func(k int) bool {
 			var doc yaml.Node
-			prefix := bytes.Join(lines[:k], nil)
-			if perr := yaml.Unmarshal(prefix, &doc); perr != nil && perr.Error() == msg {
-				line = k
-				break
+			perr := yaml.Unmarshal(bytes.Join(lines[:k], nil), &doc)
+			return perr != nil && perr.Error() == msg
+		}
+		// The first prefix that fails as the whole file does: a prefix
+		// holding the mistake fails, a shorter one does not, so a binary
+		// search finds it in a few parses (a line-by-line search cost the
+		// square of the file).
+		if lo, hi := line, len(lines); lo <= hi && failsAt(hi) {
+			for lo < hi {
+				if mid := (lo + hi) / 2; failsAt(mid) {
+					hi = mid
+				} else {
+					lo = mid + 1
+				}
 			}
+			line = lo
 		}
 		msg = msg[len(m[0]):]
 	}
