@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
-	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/dcmove/dcmove/runbooks"
@@ -42,7 +41,7 @@ var calT0 = time.Date(2026, 12, 5, 7, 0, 0, 0, time.UTC)
 // plan started as run "r".
 func calibrationSetup(t *testing.T) (*runbooks.Cutover, *runbooks.ManualClock, events.Log) {
 	t.Helper()
-	l := calibrationLog(t)
+	l := openLog(t)
 	p, err := planner.Parse("small.yaml", []byte(smallPlan))
 	if err != nil {
 		t.Fatal(err)
@@ -128,16 +127,6 @@ func rehearse(t *testing.T, l events.Log, p *planner.Plan, run string, script ma
 	}
 }
 
-func calibrationLog(t *testing.T) events.Log {
-	t.Helper()
-	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
-}
-
 // copyFile copies the file at src into dir and returns the copy's path.
 func copyFile(t *testing.T, src, dir string) string {
 	t.Helper()
@@ -182,7 +171,7 @@ func TestCalibrateWeekend(t *testing.T) {
 	dir := t.TempDir()
 	path := copyFile(t, "../examples/weekend.yaml", dir)
 	p := mustLoad(t, path)
-	l := calibrationLog(t)
+	l := openLog(t)
 	rehearse(t, l, p, "rehearsal", weekendScript)
 
 	c, err := projections.Calibrate(context.Background(), l, "rehearsal", p)
@@ -340,7 +329,7 @@ func TestCalibrateTemplate(t *testing.T) {
 	if len(captures) != 23 {
 		t.Fatalf("%d capture-rule steps, want 23", len(captures))
 	}
-	l := calibrationLog(t)
+	l := openLog(t)
 	rehearse(t, l, p, "r1", script)
 
 	c, err := projections.Calibrate(context.Background(), l, "r1", p)
