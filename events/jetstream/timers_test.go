@@ -196,19 +196,7 @@ var oldEventStream = jsapi.StreamConfig{
 
 func TestOldEventStreamGetsTimerSource(t *testing.T) {
 	ctx := context.Background()
-	s, err := jetstream.StartServer(t.TempDir(), "", 0, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-	nc, err := nats.Connect("", nats.InProcessServer(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, err := jsapi.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc, js := inProcessServer(t)
 	if _, err := js.CreateStream(ctx, oldEventStream); err != nil {
 		t.Fatal(err)
 	}
@@ -245,19 +233,7 @@ func TestOldEventStreamGetsTimerSource(t *testing.T) {
 
 func TestTimersStreamGetsSchedules(t *testing.T) {
 	ctx := context.Background()
-	s, err := jetstream.StartServer(t.TempDir(), "", 0, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-	nc, err := nats.Connect("", nats.InProcessServer(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, err := jsapi.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc, js := inProcessServer(t)
 	// Made by hand, without schedules.
 	if _, err := js.CreateStream(ctx, jsapi.StreamConfig{Name: jetstream.TimersStreamName, Subjects: []string{jetstream.TimersSubjectPrefix + ".>"}}); err != nil {
 		t.Fatal(err)
@@ -275,4 +251,24 @@ func TestTimersStreamGetsSchedules(t *testing.T) {
 		t.Fatal(err)
 	}
 	await(t, l, "r1", e.ID)
+}
+
+// inProcessServer starts an embedded server with no log opened on it yet,
+// and returns a connection to it and its JetStream API.
+func inProcessServer(t *testing.T) (*nats.Conn, jsapi.JetStream) {
+	t.Helper()
+	s, err := jetstream.StartServer(t.TempDir(), "", 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+	nc, err := nats.Connect("", nats.InProcessServer(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := jsapi.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nc, js
 }
