@@ -66,10 +66,13 @@ func (m *Main) audit(c *cli.Context) error {
 		return usagef("--output %s is the report of the whole run and takes no filter; filters select events of the trail (--output text, jsonl or csv)", output)
 	case rehearsal != "" && !report:
 		return usagef("--rehearsal adds a rehearsal's durations to the report: give --output markdown or html too (or compare the runs: dcmove audit compare %s RUN)", rehearsal)
-	case rehearsal != "" && checkRunName("--rehearsal", rehearsal) != nil:
-		return checkRunName("--rehearsal", rehearsal)
 	case !report && c.String("key") != "":
 		return usagef("--key signs the head of the post-migration report: give --output markdown or html too")
+	}
+	if rehearsal != "" {
+		if err := checkRunName("--rehearsal", rehearsal); err != nil {
+			return err
+		}
 	}
 	var key nkeys.KeyPair
 	path, fromEnv := c.String("key"), false

@@ -34,11 +34,11 @@ func (m *Main) planCalibrate(c *cli.Context) error {
 		return err
 	}
 	run := c.String("from")
-	switch {
-	case run == "":
+	if run == "" {
 		return usagef("give the run to calibrate from: --from RUN (the run's name, as given to dcmove cutover start --run)")
-	case checkRunName("--from", run) != nil:
-		return checkRunName("--from", run)
+	}
+	if err := checkRunName("--from", run); err != nil {
+		return err
 	}
 	p, err := loadPlan(c)
 	if err != nil {
