@@ -54,11 +54,7 @@ func storedRun(t *testing.T, l events.Log, run string) []rawEvent {
 func copyRun(t *testing.T, msgs []rawEvent) events.Log {
 	t.Helper()
 	ctx := context.Background()
-	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l := openLog(t)
 	js, err := jsapi.New(l.Conn())
 	if err != nil {
 		t.Fatal(err)

@@ -32,16 +32,22 @@ steps:
 
 var t0 = time.Date(2026, 12, 5, 7, 0, 0, 0, time.UTC)
 
-// setup returns a cutover on a fresh embedded log with the small plan
-// started as run "r".
-func setup(t *testing.T) (*runbooks.Cutover, *runbooks.ManualClock, events.Log) {
+// openLog opens a fresh embedded log, closed when the test ends.
+func openLog(t *testing.T) *jetstream.Log {
 	t.Helper()
-	dir := t.TempDir()
-	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: dir})
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// setup returns a cutover on a fresh embedded log with the small plan
+// started as run "r".
+func setup(t *testing.T) (*runbooks.Cutover, *runbooks.ManualClock, events.Log) {
+	t.Helper()
+	l := openLog(t)
 	p, err := planner.Parse("small.yaml", []byte(smallPlan))
 	if err != nil {
 		t.Fatal(err)

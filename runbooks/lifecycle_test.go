@@ -37,11 +37,7 @@ var paris, _ = time.LoadLocation("Europe/Paris")
 // gated starts the gate plan as run "g" with the clock at at (Paris time).
 func gated(t *testing.T, at string) (*runbooks.Cutover, *runbooks.ManualClock) {
 	t.Helper()
-	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l := openLog(t)
 	p, err := planner.Parse("gated.yaml", []byte(gatePlan))
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/dcmove/dcmove/events"
-	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/dcmove/dcmove/runbooks"
@@ -21,11 +20,7 @@ func reference(t *testing.T) (*runbooks.Cutover, *runbooks.ManualClock, *planner
 		t.Fatal(err)
 	}
 	accept := acceptAll(t, p)
-	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l := openLog(t)
 	store, err := l.Checkpoints(context.Background())
 	if err != nil {
 		t.Fatal(err)

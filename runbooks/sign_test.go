@@ -61,11 +61,7 @@ func startSigned(t *testing.T) *signedCrew {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l := openLog(t)
 	clk := runbooks.NewManualClock(time.Date(2026, 12, 5, 8, 0, 0, 0, paris))
 	s := &signedCrew{
 		log: l, clock: clk, claireKey: ck, karimKey: kk,
