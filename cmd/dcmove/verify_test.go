@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"regexp"
@@ -13,7 +12,6 @@ import (
 	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/runbooks"
-	jsapi "github.com/nats-io/nats.go/jetstream"
 	"github.com/urfave/cli/v2"
 )
 
@@ -76,12 +74,6 @@ func TestAuditVerify(t *testing.T) {
 // chain, as a tool with write access to the stream could.
 func forge(t *testing.T, dir, run string, at time.Time) {
 	t.Helper()
-	ctx := context.Background()
-	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
 	e, err := events.New(at, events.Origin{Run: run, Plan: run, Actor: "Karim Haddad"}, "step/capture-fw-rules", events.StepCompleted{Step: "capture-fw-rules"})
 	if err != nil {
 		t.Fatal(err)
@@ -90,13 +82,7 @@ func forge(t *testing.T, dir, run string, at time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, err := jsapi.New(l.Conn())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := js.Publish(ctx, "dcmove."+run+"."+e.Topic(), data); err != nil {
-		t.Fatal(err)
-	}
+	publishJunk(t, dir, "dcmove."+run+"."+e.Topic(), data)
 }
 
 // headOf returns the head line audit verify printed in out, and its
