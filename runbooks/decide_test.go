@@ -57,6 +57,20 @@ func (m *model) do(d runbooks.Decision) ([]events.Envelope, error) {
 	return evs, nil
 }
 
+// doAll decides ds in turn, stopping at the first refusal, and returns the
+// events of the last.
+func (m *model) doAll(ds []runbooks.Decision) ([]events.Envelope, error) {
+	m.t.Helper()
+	var evs []events.Envelope
+	var err error
+	for _, d := range ds {
+		if evs, err = m.do(d); err != nil {
+			return nil, err
+		}
+	}
+	return evs, nil
+}
+
 // must decides d and fails the test on a refusal.
 func (m *model) must(d runbooks.Decision) []events.Envelope {
 	m.t.Helper()
@@ -199,17 +213,9 @@ func TestGateDecisions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newModel(t, "g", gatePlan, at, nil)
 			m.work("prep", "Karim")
-			var evs []events.Envelope
-			var err error
-			for _, d := range tt.signs {
-				if evs, err = m.do(d); err != nil {
-					break
-				}
-			}
+			evs, err := m.doAll(tt.signs)
 			if tt.err != "" {
-				if !errors.Is(err, runbooks.ErrRefused) || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want a refusal saying %q", err, tt.err)
-				}
+				refused(t, err, tt.err)
 				return
 			}
 			if err != nil {
@@ -285,16 +291,9 @@ func TestRunDecisions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newModel(t, "g", gatePlan, tt.at, nil)
-			var err error
-			for _, d := range tt.do {
-				if _, err = m.do(d); err != nil {
-					break
-				}
-			}
+			_, err := m.doAll(tt.do)
 			if tt.err != "" {
-				if !errors.Is(err, runbooks.ErrRefused) || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want a refusal saying %q", err, tt.err)
-				}
+				refused(t, err, tt.err)
 				return
 			}
 			if err != nil {
