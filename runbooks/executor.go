@@ -144,7 +144,7 @@ func (c *Cutover) Execute(ctx context.Context, run string, decide Decision) (*Ou
 		}
 		// Chained and signed before they are applied: a run that requires
 		// signatures applies only signed events.
-		head.Chain(pre)
+		tail := head.Chain(pre)
 		if err := c.sign(pre); err != nil {
 			return nil, err
 		}
@@ -164,11 +164,13 @@ func (c *Cutover) Execute(ctx context.Context, run string, decide Decision) (*Ou
 		if len(all) == 0 {
 			return &Outcome{Run: r}, nil
 		}
-		head.Chain(all)
-		if err := c.sign(all); err != nil {
+		// pre is chained and signed already (a signature does not change
+		// an event's hash): the command's events follow it.
+		evs = all[len(pre):]
+		tail.Chain(evs)
+		if err := c.sign(evs); err != nil {
 			return nil, err
 		}
-		evs = all[len(pre):]
 		seq, err := c.Log.Append(ctx, run, expect, all...)
 		if errors.Is(err, events.ErrConflict) && attempt == 0 {
 			continue
