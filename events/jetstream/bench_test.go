@@ -14,18 +14,6 @@ import (
 	"github.com/synadia-io/orbit.go/jetstreamext"
 )
 
-// benchLog opens an embedded log (synced writes, as in production) for a
-// benchmark.
-func benchLog(b *testing.B) *jetstream.Log {
-	b.Helper()
-	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { l.Close() })
-	return l
-}
-
 func benchEnvelope(b *testing.B, run string, i int) events.Envelope {
 	e, err := events.New(time.Now(), events.Origin{Run: run, Plan: "bench", Actor: "Karim Haddad"},
 		fmt.Sprintf("step/s%d", i%1000), events.StepStarted{Step: fmt.Sprintf("s%d", i%1000)})
@@ -41,7 +29,7 @@ func benchEnvelope(b *testing.B, run string, i int) events.Envelope {
 func BenchmarkAppend(b *testing.B) {
 	ctx := context.Background()
 	b.Run("dcmove-single", func(b *testing.B) {
-		l := benchLog(b)
+		l := openLog(b)
 		var seq uint64
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
@@ -52,7 +40,7 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	})
 	b.Run("raw-nats-single", func(b *testing.B) {
-		l := benchLog(b)
+		l := openLog(b)
 		js, _ := jsapi.New(l.Conn())
 		data := mustJSON(b, benchEnvelope(b, "r", 0))
 		b.ReportAllocs()
@@ -67,7 +55,7 @@ func BenchmarkAppend(b *testing.B) {
 	})
 	for _, n := range []int{100, 500} {
 		b.Run(fmt.Sprintf("dcmove-batch-%d", n), func(b *testing.B) {
-			l := benchLog(b)
+			l := openLog(b)
 			var seq uint64
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
@@ -83,7 +71,7 @@ func BenchmarkAppend(b *testing.B) {
 			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
 		})
 		b.Run(fmt.Sprintf("raw-nats-batch-%d", n), func(b *testing.B) {
-			l := benchLog(b)
+			l := openLog(b)
 			js, _ := jsapi.New(l.Conn())
 			data := mustJSON(b, benchEnvelope(b, "r", 0))
 			b.ReportAllocs()
@@ -108,7 +96,7 @@ func BenchmarkAppend(b *testing.B) {
 // with a raw ordered consumer over the same stream.
 func BenchmarkRead(b *testing.B) {
 	ctx := context.Background()
-	l := benchLog(b)
+	l := openLog(b)
 	const n = 10000
 	var seq uint64
 	for i := 0; i < n; i += 500 {

@@ -52,7 +52,7 @@ func TestCanonicalForm(t *testing.T) {
 // The hash of an envelope before it is stored is the hash of the record
 // read back, whatever its strings and data hold.
 func TestHashSurvivesTheLog(t *testing.T) {
-	l := openChainLog(t)
+	l := openLog(t)
 	e := chainEvent(t, "r1", "", events.CutoverStarted{Plan: "p<1> & \u2028 é", Title: "tab\there"})
 	e.Actor = "Zoë \xff <lead>"
 	f := chainEvent(t, "r1", "step/a", events.StepFailed{Step: "a"})
@@ -79,7 +79,7 @@ func TestHashSurvivesTheLog(t *testing.T) {
 // A timer the server fires lands unchained; the next command chains to it.
 func TestVerifyTimerFiredByTheServer(t *testing.T) {
 	ctx := context.Background()
-	l := openChainLog(t)
+	l := openLog(t)
 	evs := []events.Envelope{
 		chainEvent(t, "r1", "", events.CutoverStarted{Plan: "p"}),
 		chainEvent(t, "r1", "asset/web1", events.CooldownStarted{Asset: "web1"}),
@@ -395,7 +395,7 @@ func TestVerify(t *testing.T) {
 			orig := make([]events.Envelope, len(evs))
 			copy(orig, evs)
 			msgs := tt.build(t, evs)
-			l := openChainLog(t)
+			l := openLog(t)
 			publishRaw(t, l, msgs)
 			rep, err := events.Verify(ctx, l, "r1")
 			if err != nil {
@@ -516,13 +516,15 @@ func replaceOnce(t *testing.T, m []byte, old, new string) []byte {
 	return []byte(strings.Replace(string(m), old, new, 1))
 }
 
-func openChainLog(t *testing.T) *jetstream.Log {
-	t.Helper()
-	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: t.TempDir()})
+// openLog opens a fresh embedded log (synced writes, as in production),
+// closed when the test or benchmark ends.
+func openLog(tb testing.TB) *jetstream.Log {
+	tb.Helper()
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: tb.TempDir()})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
+	tb.Cleanup(func() { l.Close() })
 	return l
 }
 

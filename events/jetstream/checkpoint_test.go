@@ -119,11 +119,7 @@ func TestCheckpointStore(t *testing.T) {
 
 func TestLastSeq(t *testing.T) {
 	ctx := context.Background()
-	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := openLog(t)
 	if seq, err := l.LastSeq(ctx, "r1"); err != nil || seq != 0 {
 		t.Fatalf("last seq of an empty run: %d, %v", seq, err)
 	}

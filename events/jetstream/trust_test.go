@@ -58,11 +58,7 @@ func putRaw(t *testing.T, kv jsapi.KeyValue, key string, h map[string]any, state
 // scratch.
 func TestCheckpointAlteredInPlaceIsIgnored(t *testing.T) {
 	ctx := context.Background()
-	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := openLog(t)
 	for i := 0; i < 5; i++ {
 		if _, err := l.Append(ctx, "r1", events.AnySequence, started(t, "r1")); err != nil {
 			t.Fatal(err)
