@@ -9,9 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/dcmove/dcmove/events"
 	"io"
 
+	"github.com/dcmove/dcmove/events"
 	jsapi "github.com/nats-io/nats.go/jetstream"
 )
 
