@@ -66,16 +66,29 @@ type StartOptions struct {
 // step of the expanded runbook with its place in the schedule. It refuses a
 // plan whose analysis finds errors, or warnings not accepted.
 func (c *Cutover) StartWith(ctx context.Context, p *planner.Plan, o StartOptions) (*Outcome, error) {
-	if !events.ValidID(o.Run) {
-		return nil, refuse("run name %q is not valid: use letters, digits, '-' and '_'", o.Run)
+	if err := checkRunName(o.Run); err != nil {
+		return nil, err
 	}
 	rec, err := NewRecording(p, o)
 	if err != nil {
 		return nil, err
 	}
+	return c.startRecording(ctx, o.Run, rec)
+}
+
+// checkRunName refuses a run name that is not an id.
+func checkRunName(run string) error {
+	if !events.ValidID(run) {
+		return refuse("run name %q is not valid: use letters, digits, '-' and '_'", run)
+	}
+	return nil
+}
+
+// startRecording records rec as the start of run.
+func (c *Cutover) startRecording(ctx context.Context, run string, rec *Recording) (*Outcome, error) {
 	// Without server timers the clock is a simulated one (see Timers).
 	rec.Started.SimulatedClock = !c.Timers
-	return c.Execute(ctx, o.Run, func(r *Run, now time.Time) ([]events.Envelope, error) {
+	return c.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
 		return r.Record(now, rec)
 	})
 }
@@ -92,6 +105,12 @@ func NewRecording(p *planner.Plan, o StartOptions) (*Recording, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newRecording(p, rb, a, o)
+}
+
+// newRecording is [NewRecording] of a plan already expanded to rb and
+// analysed to a.
+func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o StartOptions) (*Recording, error) {
 	var errs, unaccepted []string
 	var accepted []planner.Finding
 	for _, f := range a.Findings {

@@ -131,7 +131,15 @@ func (d *Demo) Run(ctx context.Context, p *planner.Plan) (*DemoResult, error) {
 		}
 	}
 	cut.Clock = clock
-	out, err := cut.StartWith(ctx, p, StartOptions{Run: run, Actor: p.Lead, Accept: accept})
+	// Recorded from the expansion and analysis above, not a second one.
+	if err := checkRunName(run); err != nil {
+		return nil, err
+	}
+	rec, err := newRecording(p, rb, a, StartOptions{Run: run, Actor: p.Lead, Accept: accept})
+	if err != nil {
+		return nil, err
+	}
+	out, err := cut.startRecording(ctx, run, rec)
 	if err != nil {
 		return nil, err
 	}
