@@ -56,7 +56,7 @@ func (r *Run) CompleteStep(now time.Time, actor, id string) ([]events.Envelope, 
 	}
 	switch st.Kind {
 	case events.KindGrace:
-		end := st.Started.Add(st.Planned)
+		end, _ := graceEnd(st) // started: checked above
 		return nil, refuse("step %s is the grace period: nothing at the source may be destroyed before %s (%s left); it ends by itself then, and nobody can end it earlier",
 			id, end.In(r.Location()).Format("Mon 2 Jan 15:04"), planner.Span(max(end.Sub(now), 0)))
 	case events.KindCooldown:
