@@ -21,12 +21,7 @@ const CheckpointBucket = "DCMOVE_CHECKPOINTS"
 
 // KVCheckpoints is the [CheckpointStore] in the JetStream key-value
 // bucket [CheckpointBucket].
-type KVCheckpoints struct {
-	kv jsapi.KeyValue
-	// readOnly: the connection may not write checkpoints (the crew
-	// credential of the embedded server), so Save writes nothing.
-	readOnly bool
-}
+type KVCheckpoints struct{ l *Log }
 
 var _ events.CheckpointStore = (*KVCheckpoints)(nil)
 
@@ -40,13 +35,31 @@ var _ events.CheckpointStore = (*KVCheckpoints)(nil)
 // returns nil, and only the holder writes checkpoints. Such a connection
 // does not create the bucket either: the holder did when it started.
 func (l *Log) Checkpoints(ctx context.Context) (*KVCheckpoints, error) {
-	kv, err := l.js.KeyValue(ctx, CheckpointBucket)
-	if errors.Is(err, jsapi.ErrBucketNotFound) && !l.crew {
+	err := l.do(ctx, func(s *session) error {
+		_, err := s.checkpoints(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &KVCheckpoints{l: l}, nil
+}
+
+// checkpoints opens the session's checkpoint bucket, creating it unless the
+// session is the crew's.
+func (s *session) checkpoints(ctx context.Context) (jsapi.KeyValue, error) {
+	s.kvMu.Lock()
+	defer s.kvMu.Unlock()
+	if s.kv != nil {
+		return s.kv, nil
+	}
+	kv, err := s.js.KeyValue(ctx, CheckpointBucket)
+	if errors.Is(err, jsapi.ErrBucketNotFound) && !s.crew {
 		replicas := 1
-		if info := l.stream.CachedInfo(); info != nil && info.Config.Replicas > 0 {
+		if info := s.stream.CachedInfo(); info != nil && info.Config.Replicas > 0 {
 			replicas = info.Config.Replicas
 		}
-		kv, err = l.js.CreateKeyValue(ctx, jsapi.KeyValueConfig{
+		kv, err = s.js.CreateKeyValue(ctx, jsapi.KeyValueConfig{
 			Bucket:      CheckpointBucket,
 			Description: "dcmove projection checkpoints: state at a sequence of a run, by <projection>.<run>",
 			History:     1,
@@ -55,19 +68,23 @@ func (l *Log) Checkpoints(ctx context.Context) (*KVCheckpoints, error) {
 		})
 		if errors.Is(err, jsapi.ErrBucketExists) {
 			// Another process created it first.
-			kv, err = l.js.KeyValue(ctx, CheckpointBucket)
+			kv, err = s.js.KeyValue(ctx, CheckpointBucket)
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("events: checkpoint bucket %s: %w", CheckpointBucket, translate(err))
 	}
-	return &KVCheckpoints{kv: kv, readOnly: l.crew}, nil
+	s.kv = kv
+	return kv, nil
 }
 
 // CheckpointsWritable reports whether this connection may write checkpoints:
 // false for a process that joined the holder of an embedded data directory
 // with the crew credential.
-func (l *Log) CheckpointsWritable() bool { return !l.crew }
+func (l *Log) CheckpointsWritable() bool {
+	s := l.current()
+	return s != nil && !s.crew
+}
 
 // checkpointHeader is the first line of a stored checkpoint; the projection's
 // state follows the newline, gzipped if Encoding says so. The header is JSON
@@ -103,14 +120,26 @@ func (c *KVCheckpoints) Load(ctx context.Context, key string) (events.Checkpoint
 	if err := events.CheckKey(key); err != nil {
 		return events.Checkpoint{}, err
 	}
-	e, err := c.kv.Get(ctx, key)
+	var v []byte
+	err := c.l.do(ctx, func(s *session) error {
+		kv, err := s.checkpoints(ctx)
+		if err != nil {
+			return err
+		}
+		e, err := kv.Get(ctx, key)
+		if err != nil {
+			return translate(err)
+		}
+		v = e.Value()
+		return nil
+	})
 	if errors.Is(err, jsapi.ErrKeyNotFound) {
 		return events.Checkpoint{}, fmt.Errorf("%w for %s", events.ErrNoCheckpoint, key)
 	}
 	if err != nil {
-		return events.Checkpoint{}, fmt.Errorf("events: load checkpoint %s: %w", key, translate(err))
+		return events.Checkpoint{}, fmt.Errorf("events: load checkpoint %s: %w", key, err)
 	}
-	return decodeCheckpoint(key, e.Value())
+	return decodeCheckpoint(key, v)
 }
 
 func decodeCheckpoint(key string, v []byte) (events.Checkpoint, error) {
@@ -144,9 +173,6 @@ func (c *KVCheckpoints) Save(ctx context.Context, key string, cp events.Checkpoi
 	if err := events.CheckKey(key); err != nil {
 		return err
 	}
-	if c.readOnly {
-		return nil
-	}
 	if cp.Version == "" || cp.Seq == 0 {
 		return fmt.Errorf("events: save checkpoint %s: no version or sequence", key)
 	}
@@ -165,8 +191,19 @@ func (c *KVCheckpoints) Save(ctx context.Context, key string, cp events.Checkpoi
 	}
 	v := make([]byte, 0, len(head)+1+len(state))
 	v = append(append(append(v, head...), '\n'), state...)
-	if _, err := c.kv.Put(ctx, key, v); err != nil {
-		return fmt.Errorf("events: save checkpoint %s: %w", key, translate(err))
+	err = c.l.do(ctx, func(s *session) error {
+		if s.crew {
+			return nil // the holder writes checkpoints
+		}
+		kv, err := s.checkpoints(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = kv.Put(ctx, key, v)
+		return translate(err)
+	})
+	if err != nil {
+		return fmt.Errorf("events: save checkpoint %s: %w", key, err)
 	}
 	return nil
 }

@@ -75,6 +75,19 @@ func Open(ctx context.Context, o Options) (*Log, error) {
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("events: create data directory: %w", err)
 	}
+	l, err := openEmbedded(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	// When the process this one joined exits, the log opens the data
+	// directory again (see [Log.do]).
+	l.reopen = func(ctx context.Context) (*Log, error) { return openEmbedded(ctx, o) }
+	return l, nil
+}
+
+// openEmbedded serves the data directory o.DataDir in this process, or
+// joins the process that does.
+func openEmbedded(ctx context.Context, o Options) (*Log, error) {
 	wait := o.Wait
 	if wait == 0 {
 		wait = 10 * time.Second
@@ -100,7 +113,7 @@ func Open(ctx context.Context, o Options) (*Log, error) {
 			return l, nil
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("events: another dcmove process holds data directory %s but cannot be reached (%v); if it hangs, stop it and run again", o.DataDir, err)
+			return nil, fmt.Errorf("%w: another dcmove process holds data directory %s but does not answer (%v); if it hangs, stop it and run again", events.ErrUnavailable, o.DataDir, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -134,7 +147,7 @@ func openRemote(ctx context.Context, o Options) (*Log, error) {
 	// A crew member's user on a shared server may not write checkpoints
 	// (deploy/nats-server.conf): its commands read them and write none,
 	// rather than wait for a write the server drops.
-	l.crew = !mayPublish(nc, checkpointSubject)
+	l.s.crew = !mayPublish(nc, checkpointSubject)
 	return l, nil
 }
 
@@ -165,7 +178,7 @@ func joinEmbedded(ctx context.Context, o Options) (*Log, error) {
 		return nil, err
 	}
 	// The crew credential cannot write checkpoints: the holder does.
-	l.crew = true
+	l.s.crew = true
 	return l, nil
 }
 
@@ -216,8 +229,8 @@ func startEmbedded(ctx context.Context, o Options, unlock func()) (*Log, error) 
 		stop()
 		return nil, err
 	}
-	l.served = f.URL
-	l.closers = append(l.closers,
+	l.s.served = f.URL
+	l.s.closers = append(l.s.closers,
 		func() error { unlock(); return nil },
 		stop,
 		func() error { return removeIfOurs(path, f) },

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/dcmove/dcmove/events"
 	"iter"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -32,17 +33,12 @@ const (
 
 // Log is the [Log] on a NATS JetStream stream.
 type Log struct {
-	nc     *nats.Conn
-	js     jsapi.JetStream
-	stream jsapi.Stream
-	// closers run on Close, last first (the embedded server, its lock).
-	closers []func() error
-	// served is the address other processes reach the embedded server at,
-	// when this process runs it.
-	served string
-	// crew says the connection holds the embedded server's crew
-	// credential, which may not write checkpoints.
-	crew bool
+	mu sync.Mutex
+	s  *session
+	// reopen, on a log of an embedded data directory, opens the directory
+	// again: when the process that held it exits, the log goes on with
+	// whoever holds it next, or serves it (see [Log.do]).
+	reopen func(context.Context) (*Log, error)
 }
 
 var _ events.Log = (*Log)(nil)
@@ -59,7 +55,7 @@ func NewLog(ctx context.Context, nc *nats.Conn, replicas int) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Log{nc: nc, js: js, stream: st}, nil
+	return &Log{s: &session{nc: nc, js: js, stream: st}}, nil
 }
 
 func ensureStream(ctx context.Context, js jsapi.JetStream, replicas int) (jsapi.Stream, error) {
@@ -154,27 +150,30 @@ func (l *Log) Append(ctx context.Context, run string, after uint64, evs ...event
 		msgs[0].Header.Set(jsapi.ExpectedLastSubjSeqHeader, fmt.Sprint(after))
 	}
 	var last uint64
-	var err error
-	if len(msgs) == 1 {
-		var ack *jsapi.PubAck
-		if ack, err = l.js.PublishMsg(ctx, msgs[0]); err == nil {
-			last = ack.Sequence
+	err := l.do(ctx, func(s *session) error {
+		var err error
+		if len(msgs) == 1 {
+			var ack *jsapi.PubAck
+			if ack, err = s.js.PublishMsg(ctx, msgs[0]); err == nil {
+				last = ack.Sequence
+			}
+		} else {
+			var ack *jetstreamext.BatchAck
+			if ack, err = jetstreamext.PublishMsgBatch(ctx, s.js, msgs); err == nil {
+				last = ack.Sequence
+			}
 		}
-	} else {
-		var ack *jetstreamext.BatchAck
-		if ack, err = jetstreamext.PublishMsgBatch(ctx, l.js, msgs); err == nil {
-			last = ack.Sequence
-		}
-	}
+		return translate(err)
+	})
 	if err == nil {
 		return last, nil
 	}
-	err = translate(err)
 	if errors.Is(err, events.ErrConflict) || errors.Is(err, events.ErrDuplicate) {
 		// The server checks the expected sequence before it drops
 		// duplicates, and rejects a whole batch that repeats an id. Either
 		// way, if these very events are already stored this is a retry of
-		// an append that landed: report it as done.
+		// an append that landed (or an append repeated on the next holder
+		// of the data directory): report it as done.
 		if seq, found := l.stored(ctx, run, after, evs); found {
 			return seq, nil
 		}
@@ -219,6 +218,9 @@ func (l *Log) stored(ctx context.Context, run string, after uint64, evs []events
 // translate maps NATS errors onto the package's sentinels, keeping the
 // original text.
 func translate(err error) error {
+	if err == nil {
+		return nil
+	}
 	var apiErr *jsapi.APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode {
@@ -249,35 +251,76 @@ func (l *Log) Read(ctx context.Context, run string, from uint64) iter.Seq2[event
 		if last == 0 || last < from {
 			return
 		}
-		for r, err := range l.consume(ctx, run, from) {
-			if !yield(r, err) || err != nil || r.Seq >= last {
-				return
-			}
-		}
+		l.follow(ctx, run, from, last, yield)
 	}
 }
 
 // Follow implements [Log].
 func (l *Log) Follow(ctx context.Context, run string, from uint64) iter.Seq2[events.Record, error] {
-	return l.consume(ctx, run, from)
+	return func(yield func(events.Record, error) bool) {
+		l.follow(ctx, run, from, 0, yield)
+	}
+}
+
+// follow yields the run's records from sequence from on, up to sequence
+// until (0: until the caller stops or ctx ends). When the holder of an
+// embedded data directory exits, it goes on from the next record with
+// whoever holds the directory next.
+func (l *Log) follow(ctx context.Context, run string, from, until uint64, yield func(events.Record, error) bool) {
+	next := from
+	for rejoins := 0; ; rejoins++ {
+		s := l.current()
+		if s == nil {
+			yield(events.Record{}, errClosed)
+			return
+		}
+		var failed error
+		for r, err := range s.consume(ctx, run, next) {
+			if err != nil {
+				failed = err
+				break
+			}
+			next = r.Seq + 1
+			if !yield(r, nil) || (until != 0 && r.Seq >= until) {
+				return
+			}
+		}
+		if failed == nil {
+			return
+		}
+		if rejoins == maxRejoins || !l.lost(ctx, s, failed) {
+			yield(events.Record{}, failed)
+			return
+		}
+		if err := l.rejoin(ctx, s); err != nil {
+			yield(events.Record{}, err)
+			return
+		}
+	}
 }
 
 // lastSeq returns the sequence of the last message on subject, 0 if none.
 func (l *Log) lastSeq(ctx context.Context, subject string) (uint64, error) {
-	m, err := l.stream.GetLastMsgForSubject(ctx, subject)
-	if errors.Is(err, jsapi.ErrMsgNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("events: last sequence of %s: %w", subject, translate(err))
-	}
-	return m.Sequence, nil
+	var last uint64
+	err := l.do(ctx, func(s *session) error {
+		m, err := s.stream.GetLastMsgForSubject(ctx, subject)
+		switch {
+		case errors.Is(err, jsapi.ErrMsgNotFound):
+			last = 0
+		case err != nil:
+			return fmt.Errorf("events: last sequence of %s: %w", subject, translate(err))
+		default:
+			last = m.Sequence
+		}
+		return nil
+	})
+	return last, err
 }
 
 // consume yields the run's records from sequence from on, with an ordered
-// consumer (no server-side state to clean up), until the caller stops or ctx
-// ends.
-func (l *Log) consume(ctx context.Context, run string, from uint64) iter.Seq2[events.Record, error] {
+// consumer (no server-side state to clean up), until the caller stops, ctx
+// ends or the connection fails.
+func (l *session) consume(ctx context.Context, run string, from uint64) iter.Seq2[events.Record, error] {
 	return func(yield func(events.Record, error) bool) {
 		// The server keeps an ordered consumer for 5 minutes after its
 		// client stops, and a stream holds at most 1,000: every command
@@ -324,7 +367,7 @@ func (l *Log) consume(ctx context.Context, run string, from uint64) iter.Seq2[ev
 }
 
 // deleteConsumer removes a read's consumer from the server.
-func (l *Log) deleteConsumer(cons jsapi.Consumer) {
+func (l *session) deleteConsumer(cons jsapi.Consumer) {
 	info := cons.CachedInfo()
 	if info == nil || l.nc.IsClosed() {
 		return
@@ -349,12 +392,20 @@ func decodeMsg(m jsapi.Msg) events.Record {
 
 // LastRun implements [Log].
 func (l *Log) LastRun(ctx context.Context) (string, error) {
-	m, err := l.stream.GetLastMsgForSubject(ctx, SubjectPrefix+".*."+startedTopic)
-	if errors.Is(err, jsapi.ErrMsgNotFound) {
-		return "", events.ErrNoRun
-	}
+	var m *jsapi.RawStreamMsg
+	err := l.do(ctx, func(s *session) error {
+		var err error
+		m, err = s.stream.GetLastMsgForSubject(ctx, SubjectPrefix+".*."+startedTopic)
+		if err != nil && !errors.Is(err, jsapi.ErrMsgNotFound) {
+			return fmt.Errorf("events: find last run: %w", translate(err))
+		}
+		return nil
+	})
 	if err != nil {
-		return "", fmt.Errorf("events: find last run: %w", translate(err))
+		return "", err
+	}
+	if m == nil {
+		return "", events.ErrNoRun
 	}
 	var e events.Envelope
 	if err := json.Unmarshal(m.Data, &e); err != nil || !events.ValidID(e.Run) {
@@ -368,24 +419,30 @@ var startedTopic = events.Envelope{Type: events.TypeCutoverStarted}.Topic()
 
 // Served returns the address of the embedded server when this process runs
 // it, or "" when the log is a client of another process or server.
-func (l *Log) Served() string { return l.served }
+func (l *Log) Served() string {
+	if s := l.current(); s != nil {
+		return s.served
+	}
+	return ""
+}
 
-// Conn returns the NATS connection under the log.
-func (l *Log) Conn() *nats.Conn { return l.nc }
+// Conn returns the NATS connection under the log (the current one: on an
+// embedded data directory it changes when the holder does).
+func (l *Log) Conn() *nats.Conn {
+	if s := l.current(); s != nil {
+		return s.nc
+	}
+	return nil
+}
 
 // Close implements [Log].
 func (l *Log) Close() error {
-	var errs []error
-	if l.nc != nil {
-		// Every append waits for its acknowledgement, so nothing is in
-		// flight to drain.
-		l.nc.Close()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.s == nil {
+		return nil
 	}
-	for i := len(l.closers) - 1; i >= 0; i-- {
-		if err := l.closers[i](); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	l.closers = nil
-	return errors.Join(errs...)
+	err := l.s.close()
+	l.s = nil
+	return err
 }

@@ -141,13 +141,16 @@ func (l *Log) Schedule(ctx context.Context, e events.Envelope, at time.Time) err
 	topic := e.Run + "." + e.Topic()
 	m := nats.NewMsg(scheduledPrefix + topic + "." + timerToken(e.ID))
 	m.Data = data
-	_, err = l.js.PublishMsg(ctx, m,
-		jsapi.WithMsgID(e.ID),
-		jsapi.WithScheduleAt(fireTime(at)),
-		jsapi.WithScheduleTarget(firedPrefix+topic),
-	)
+	err = l.do(ctx, func(s *session) error {
+		_, err := s.js.PublishMsg(ctx, m,
+			jsapi.WithMsgID(e.ID),
+			jsapi.WithScheduleAt(fireTime(at)),
+			jsapi.WithScheduleTarget(firedPrefix+topic),
+		)
+		return translate(err)
+	})
 	if err != nil {
-		return fmt.Errorf("schedule %s at %s: %w", e.Type, at.UTC().Format(time.RFC3339), translate(err))
+		return fmt.Errorf("schedule %s at %s: %w", e.Type, at.UTC().Format(time.RFC3339), err)
 	}
 	return nil
 }
