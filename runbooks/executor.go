@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -120,7 +121,8 @@ func (c *Cutover) recall(run string) *Run {
 // and appends them with the run's last sequence as expectation, chained to
 // the run's last record (tamper evidence: see [events.Verify]). Timers due
 // by the clock are recorded first, in the same append. If another command
-// got in first it loads the run and decides once more. Then it hands the
+// got in first it loads the run and decides again (up to maxAttempts
+// times). Then it hands the
 // timers the command started to the server.
 func (c *Cutover) Execute(ctx context.Context, run string, decide Decision) (*Outcome, error) {
 	for attempt := 0; ; attempt++ {
@@ -172,11 +174,14 @@ func (c *Cutover) Execute(ctx context.Context, run string, decide Decision) (*Ou
 			return nil, err
 		}
 		seq, err := c.Log.Append(ctx, run, expect, all...)
-		if errors.Is(err, events.ErrConflict) && attempt == 0 {
+		if errors.Is(err, events.ErrConflict) && attempt < maxAttempts-1 {
+			if err := backOff(ctx, attempt); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if errors.Is(err, events.ErrConflict) {
-			return nil, fmt.Errorf("the run changed twice while this command was checked; run it again: %w", err)
+			return nil, fmt.Errorf("the run changed %d times while this command was checked; run it again: %w", maxAttempts, err)
 		}
 		if err != nil {
 			return nil, err
@@ -197,6 +202,24 @@ func (c *Cutover) Execute(ctx context.Context, run string, decide Decision) (*Ou
 			}
 		}
 		return out, nil
+	}
+}
+
+// maxAttempts is how many times a command is decided when other commands
+// keep changing the run first: each time it reads what they recorded and
+// checks its guards again.
+const maxAttempts = 8
+
+// backOff waits a little before a command decides again after a conflict,
+// longer after each, and at random so that commands that collided do not
+// collide again.
+func backOff(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(5*time.Millisecond) << attempt))
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
 	}
 }
 

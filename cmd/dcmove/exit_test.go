@@ -151,7 +151,7 @@ func TestExitCode(t *testing.T) {
 		{"no run, also refused", both(refusal, events.ErrNoRun), exitBadInput},
 		{"invalid plan, also refused", both(refusal, planner.ErrInvalid), exitBadInput},
 		{"refused", fmt.Errorf("step start go: %w", refusal), exitRefused},
-		{"conflict", fmt.Errorf("step start go: the run changed twice while this command was checked; run it again: %w",
+		{"conflict", fmt.Errorf("step start go: the run changed 8 times while this command was checked; run it again: %w",
 			fmt.Errorf("append: %w", events.ErrConflict)), exitConflict},
 		{"unavailable", fmt.Errorf("load run r: %w", events.ErrUnavailable), exitUnavailable},
 		{"tampered", fmt.Errorf("audit verify: run r: %w", events.ErrTampered), exitTampered},

@@ -30,6 +30,9 @@ const weekend = "../../examples/weekend.yaml"
 // once the first has parsed its command line (as the watcher and the server
 // below do).
 func TestMain(m *testing.M) {
+	if os.Getenv(asDcmove) != "" {
+		main() // a dcmove process of a test (see dcmoveProcess)
+	}
 	// A developer's own settings must not point the tests at their event
 	// log or server.
 	for _, v := range []string{"DCMOVE_DATA_DIR", "DCMOVE_SERVER", "DCMOVE_RUN", "DCMOVE_ACTOR"} {
