@@ -35,6 +35,11 @@ type View struct {
 	// degraded ones yellow, what is done green, with ANSI escapes: only for
 	// a terminal.
 	Color bool
+	// Lost, when not zero, is since when the event store has been out of
+	// reach (LostWhy says why): the status is as of then, and the first
+	// line says so.
+	Lost    time.Time
+	LostWhy string
 }
 
 // WriteStatus prints the status at now for a terminal, without forecast
@@ -72,6 +77,9 @@ func writeHeader(p *statusPrinter, b *Board, v View) {
 	kind := "run"
 	if b.Rehearsal {
 		kind = "rehearsal"
+	}
+	if !v.Lost.IsZero() {
+		p.line(toneRed, "CONNECTION LOST since %s (%s); retrying; what follows is as of then", v.Lost.In(p.loc).Format("15:04:05"), v.LostWhy)
 	}
 	p.line(toneNone, "%s %s: %s", kind, b.Run, title)
 	p.line(toneNone, "window %s – %s %s", clock(b.WindowStart, p.loc, true), clock(b.WindowEnd, p.loc, true), b.TimeZone)

@@ -21,6 +21,9 @@ const (
 	ChangeForecast Change = "forecast"
 	// ChangeTick follows the time passing (see WatchOptions.Tick).
 	ChangeTick Change = "tick"
+	// ChangeConnection follows the loss of the event store, or its return
+	// (Snapshot.Lost).
+	ChangeConnection Change = "connection"
 )
 
 // Snapshot is one state of a watched run, as [WatchStatus] yields it.
@@ -38,6 +41,11 @@ type Snapshot struct {
 	// computed or when it failed: ForecastErr then says why.
 	Forecast    *ETA
 	ForecastErr error
+	// Lost, when not zero, is since when the watch has been cut off from
+	// the event store (it is retrying): Status is as of then. LostWhy says
+	// why.
+	Lost    time.Time
+	LostWhy error
 }
 
 // WatchOptions tune [WatchStatus].
@@ -59,9 +67,20 @@ type WatchOptions struct {
 	// unavailable log ends the watch with its error.
 	Reopen     func(context.Context) (events.Log, error)
 	RetryEvery time.Duration
-	// Lost, if set, is told why the log was lost before it is reopened.
-	Lost func(error)
 }
+
+// A log that knows whether it reaches its store (the NATS one does):
+// WatchStatus asks it every checkEvery, and reports a loss that lasts
+// lostAfter (a shorter one, such as another process taking over an
+// embedded store, is not news).
+type connectionLog interface {
+	Lost() (since time.Time, why error)
+}
+
+const (
+	checkEvery = 100 * time.Millisecond
+	lostAfter  = 500 * time.Millisecond
+)
 
 // WatchStatus keeps the status s of run up to date and yields it: once at
 // once (ChangeStatus), then after every new event of the run (ChangeEvent),
@@ -86,9 +105,23 @@ func WatchStatus(ctx context.Context, l events.Log, run string, s *Status, o Wat
 			l.Close()
 		}
 	}()
-	w := &watcher{o: o, emit: emit}
+	w := &watcher{o: o, emit: emit, log: l}
 	defer w.stop()
 	w.changed(s, Snapshot{Change: ChangeStatus})
+	checking := make(chan struct{})
+	defer close(checking)
+	go func() {
+		t := time.NewTicker(checkEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-checking:
+				return
+			case <-t.C:
+				w.checkConnection()
+			}
+		}
+	}()
 	if o.Tick > 0 {
 		t := time.NewTicker(o.Tick)
 		done := make(chan struct{})
@@ -117,21 +150,21 @@ func WatchStatus(ctx context.Context, l events.Log, run string, s *Status, o Wat
 		if !errors.Is(err, events.ErrUnavailable) || o.Reopen == nil {
 			return err
 		}
-		if o.Lost != nil {
-			o.Lost(err)
-		}
+		w.down(err)
 		l.Close()
 		for {
 			if l, err = o.Reopen(ctx); err == nil {
 				break
 			}
 			l = nil
+			w.down(err)
 			select {
 			case <-ctx.Done():
 				return nil
 			case <-time.After(o.RetryEvery):
 			}
 		}
+		w.up(l)
 	}
 }
 
@@ -150,12 +183,69 @@ type watcher struct {
 	stale     bool // the status changed since that forecast started
 	stopped   bool
 	wg        sync.WaitGroup
+
+	// log is the log watched; nil while WatchStatus reopens it, since
+	// lostSince for lostWhy.
+	log       events.Log
+	lostSince time.Time
+	lostWhy   error
+	// shown is the loss the snapshots report (zero: none), shownWhy why.
+	shown    time.Time
+	shownWhy error
 }
 
 // yield emits the latest status after change; w.mu is held.
 func (w *watcher) yield(sn Snapshot) {
 	sn.Status, sn.Now, sn.Forecast, sn.ForecastErr = w.latest, w.o.Now(), w.eta, w.etaErr
+	sn.Lost, sn.LostWhy = w.shown, w.shownWhy
 	w.emit(sn)
+}
+
+// down records that the log was lost, why, while WatchStatus reopens it.
+func (w *watcher) down(why error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.log = nil
+	if w.lostSince.IsZero() {
+		w.lostSince = time.Now()
+	}
+	w.lostWhy = why
+}
+
+// up records the log WatchStatus reopened.
+func (w *watcher) up(l events.Log) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.log, w.lostSince, w.lostWhy = l, time.Time{}, nil
+}
+
+func errorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// checkConnection yields a ChangeConnection snapshot when the event store
+// has been out of reach for lostAfter, and when it is back.
+func (w *watcher) checkConnection() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	since, why := w.lostSince, w.lostWhy
+	if c, ok := w.log.(connectionLog); ok && since.IsZero() {
+		since, why = c.Lost()
+	}
+	if !since.IsZero() && time.Since(since) < lostAfter {
+		since, why = time.Time{}, nil
+	}
+	if since.Equal(w.shown) && errorText(why) == errorText(w.shownWhy) {
+		return
+	}
+	w.shown, w.shownWhy = since, why
+	if w.stopped || w.latest == nil {
+		return
+	}
+	w.yield(Snapshot{Change: ChangeConnection})
 }
 
 // changed yields a copy of s after sn's change, and asks for a forecast of

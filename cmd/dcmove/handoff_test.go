@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -220,4 +221,50 @@ func TestParallelCommandsSurviveHolderExits(t *testing.T) {
 		}
 	}
 	t.Logf("%d events stored, each once; %d step commands acknowledged, each stored once", total, len(succeeded))
+}
+
+// TestHolderThatDoesNotAnswer stops (SIGSTOP) the dcmove serve that holds
+// a data directory: a watch joined to it says within a moment that the
+// event store is lost, a command fails with exit status 5 and says why,
+// and once the holder runs again (SIGCONT) the watch is back on its own.
+func TestHolderThatDoesNotAnswer(t *testing.T) {
+	dir := t.TempDir()
+	clock := runbooks.NewManualClock(paris(t, 5, "06:30"))
+	mustRun(t, clock, "cutover", "start", weekend, "--data-dir", dir, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts")
+	var served syncBuffer
+	serve := dcmoveProcess(t.Context(), "serve", "--data-dir", dir)
+	serve.Stdout, serve.Stderr = &served, &served
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { serve.Process.Signal(syscall.SIGCONT); serve.Process.Kill(); serve.Wait() }()
+	waitFor(t, &served, "serving data directory")
+
+	var watch syncBuffer
+	stopWatch := background(t, &watch, clock, "status", "--watch", "--data-dir", dir)
+	waitFor(t, &watch, "progress 0/25 steps done")
+
+	if err := serve.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	stoppedAt := time.Now()
+	waitFor(t, &watch, "connection to the event store lost")
+	t.Logf("the watch said the holder was lost %v after it stopped", time.Since(stoppedAt).Round(10*time.Millisecond))
+
+	r := dcmove(t.Context(), clock, "status", "--data-dir", dir)
+	if code := exitCode(r.err); code != exitUnavailable {
+		t.Fatalf("status with a holder that does not answer: exit %d (%v), want %d", code, r.err, exitUnavailable)
+	}
+	wantContains(t, "stderr", r.errOut, "does not answer")
+
+	if err := serve.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, &watch, "connection to the event store back")
+	clock.Set(paris(t, 5, "07:00"))
+	mustRun(t, clock, "step", "start", "capture-fw-rules", "--data-dir", dir, "--as", "Karim Haddad")
+	waitFor(t, &watch, "1 started, 4 ready")
+	if err := stopWatch(); err != nil {
+		t.Fatalf("status --watch ended with %v; output:\n%s", err, watch.String())
+	}
 }

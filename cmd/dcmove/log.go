@@ -42,6 +42,9 @@ func openLog(c *cli.Context) (*jetstream.Log, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A watch stays open: it notices a store that stops answering, and
+	// waits for a --server to come back.
+	o.KeepAlive = c.Bool("watch")
 	return jetstream.Open(c.Context, o)
 }
 

@@ -29,7 +29,8 @@ type screen struct {
 // statusDocument is one line of status --output json.
 type statusDocument struct {
 	// Change is what the document follows: "status" (the first), "event",
-	// "forecast" (a new forecast finished) or "tick".
+	// "forecast" (a new forecast finished), "tick" or "connection" (the
+	// event store was lost, or is back).
 	Change string             `json:"change"`
 	Event  *eventBrief        `json:"event,omitempty"`
 	Status *projections.Board `json:"status"`
@@ -37,6 +38,25 @@ type statusDocument struct {
 	// is computed), ForecastError why it failed.
 	Forecast      *projections.ETA `json:"forecast"`
 	ForecastError string           `json:"forecast_error,omitempty"`
+	// Connection is set while the event store is out of reach: the status
+	// is as of then.
+	Connection *connectionLost `json:"connection_lost,omitempty"`
+}
+
+// connectionLost says since when the watch has been cut off from the
+// event store, and why.
+type connectionLost struct {
+	Since time.Time `json:"since"`
+	Error string    `json:"error"`
+}
+
+// lostWhy is why the event store is out of reach, for the screen: nats'
+// own words, masked of any secret.
+func lostWhy(err error) string {
+	if err == nil {
+		return "no answer"
+	}
+	return redact.String(err.Error())
 }
 
 // eventBrief names the event a document follows.
@@ -56,6 +76,9 @@ func (sc *screen) show(sn projections.Snapshot) error {
 	s, now, eta, err := sn.Status, sn.Now, sn.Forecast, sn.ForecastErr
 	if sc.json {
 		doc := statusDocument{Change: string(sn.Change), Status: s.Board(now), Forecast: eta}
+		if !sn.Lost.IsZero() {
+			doc.Connection = &connectionLost{Since: sn.Lost.UTC(), Error: lostWhy(sn.LostWhy)}
+		}
 		if sn.Change == projections.ChangeEvent {
 			r := sn.Record
 			doc.Event = &eventBrief{Seq: r.Seq, Time: r.Time, Actor: r.Actor, Type: r.Type, Subject: r.Subject}
@@ -65,7 +88,8 @@ func (sc *screen) show(sn projections.Snapshot) error {
 		}
 		return json.NewEncoder(sc.out).Encode(doc)
 	}
-	v := projections.View{Now: now, Local: sc.local, Forecast: eta, Color: sc.color, AsOf: sn.Change != projections.ChangeStatus}
+	v := projections.View{Now: now, Local: sc.local, Forecast: eta, Color: sc.color, AsOf: sn.Change != projections.ChangeStatus,
+		Lost: sn.Lost, LostWhy: lostWhy(sn.LostWhy)}
 	switch {
 	case err != nil:
 		v.ForecastNote = "unavailable: " + err.Error()
@@ -74,6 +98,16 @@ func (sc *screen) show(sn projections.Snapshot) error {
 	}
 	var b bytes.Buffer
 	loc := s.Location()
+	if sn.Change == projections.ChangeConnection && !sc.redraw {
+		// One line: nothing else changed.
+		if sn.Lost.IsZero() {
+			fmt.Fprintf(&b, "\n--- %s connection to the event store back\n", time.Now().In(loc).Format("15:04:05"))
+		} else {
+			fmt.Fprintf(&b, "\n--- %s connection to the event store lost (%s); retrying\n", sn.Lost.In(loc).Format("15:04:05"), v.LostWhy)
+		}
+		_, err := sc.out.Write(b.Bytes())
+		return err
+	}
 	switch {
 	case sc.redraw:
 		b.WriteString(clearScreen)
@@ -99,26 +133,23 @@ const tickEvery = 30 * time.Second
 // watch shows the status, then again after every new event of run and
 // every new forecast, until the command is interrupted (see
 // [projections.WatchStatus], which takes l over). When the dcmove process
-// that served the data directory exits, the log is reopened (served by
-// this process if nobody else does) and the watch goes on from the last
-// event applied; a --server that goes away ends it.
+// that served the data directory exits, the log follows the directory to
+// its next holder (this process, if nobody else serves it). When the event
+// store is out of reach for half a second (a --server that stopped, a
+// holder that does not answer) the screen says since when, and the watch
+// retries until the store is back.
 func (m *Main) watch(c *cli.Context, l events.Log, run string, s *projections.Status, sc *screen) error {
 	sc.redraw = sc.terminal
 	o := projections.WatchOptions{Now: m.Clock.Now, Samples: sc.samples, Seed: forecastSeed}
 	if sc.redraw {
 		o.Tick = tickEvery
 	}
-	if c.String("server") == "" {
-		o.Reopen = func(context.Context) (events.Log, error) {
-			l, err := openLog(c)
-			if err != nil {
-				return nil, err // not a nil *jetstream.Log in an interface
-			}
-			return l, nil
+	o.Reopen = func(context.Context) (events.Log, error) {
+		l, err := openLog(c)
+		if err != nil {
+			return nil, err // not a nil *jetstream.Log in an interface
 		}
-		o.Lost = func(err error) {
-			fmt.Fprintf(m.Stderr, "dcmove: lost the event store (%v); reconnecting\n", redact.Error(err))
-		}
+		return l, nil
 	}
 	return projections.WatchStatus(c.Context, l, run, s, o, func(sn projections.Snapshot) { sc.show(sn) })
 }

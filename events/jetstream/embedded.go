@@ -41,6 +41,10 @@ type Options struct {
 	// Wait is how long to wait for another dcmove process that is starting
 	// the embedded server on DataDir; zero means 10 s.
 	Wait time.Duration
+	// KeepAlive is for a log that stays open, such as a watch's: it
+	// notices a server that stops answering (see [keepAliveOptions] and
+	// [Log.Lost]), and reconnects to a ServerURL for as long as it takes.
+	KeepAlive bool
 }
 
 // ServerFileName is the file in the data directory that names the address of
@@ -75,19 +79,20 @@ func Open(ctx context.Context, o Options) (*Log, error) {
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("events: create data directory: %w", err)
 	}
-	l, err := openEmbedded(ctx, o)
+	l, err := openEmbedded(ctx, o, &health{})
 	if err != nil {
 		return nil, err
 	}
 	// When the process this one joined exits, the log opens the data
 	// directory again (see [Log.do]).
-	l.reopen = func(ctx context.Context) (*Log, error) { return openEmbedded(ctx, o) }
+	l.reopen = func(ctx context.Context, h *health) (*Log, error) { return openEmbedded(ctx, o, h) }
 	return l, nil
 }
 
 // openEmbedded serves the data directory o.DataDir in this process, or
-// joins the process that does.
-func openEmbedded(ctx context.Context, o Options) (*Log, error) {
+// joins the process that does; h follows the connection to the process
+// joined.
+func openEmbedded(ctx context.Context, o Options, h *health) (*Log, error) {
 	wait := o.Wait
 	if wait == 0 {
 		wait = 10 * time.Second
@@ -106,10 +111,14 @@ func openEmbedded(ctx context.Context, o Options) (*Log, error) {
 				unlock()
 				return nil, err
 			}
+			l.h = h
+			h.attach(l.s.nc)
 			return l, nil
 		}
-		l, err := joinEmbedded(ctx, o)
+		l, err := joinEmbedded(ctx, o, h)
 		if err == nil {
+			l.h = h
+			h.attach(l.s.nc)
 			return l, nil
 		}
 		if time.Now().After(deadline) {
@@ -124,7 +133,12 @@ func openEmbedded(ctx context.Context, o Options) (*Log, error) {
 }
 
 func openRemote(ctx context.Context, o Options) (*Log, error) {
-	opts := append([]nats.Option{nats.Name("dcmove"), nats.Timeout(5 * time.Second)}, o.NATSOptions...)
+	h := &health{}
+	opts := append([]nats.Option{nats.Name("dcmove"), nats.Timeout(5 * time.Second)}, watchHandlers(h)...)
+	if o.KeepAlive {
+		opts = append(opts, keepAliveOptions(h, true)...)
+	}
+	opts = append(opts, o.NATSOptions...)
 	nc, err := nats.Connect(o.ServerURL, opts...)
 	if err != nil {
 		// The URL and nats' own error (net/url quotes the URL it cannot
@@ -144,6 +158,8 @@ func openRemote(ctx context.Context, o Options) (*Log, error) {
 		nc.Close()
 		return nil, err
 	}
+	l.h = h
+	h.attach(nc)
 	// A crew member's user on a shared server may not write checkpoints
 	// (deploy/nats-server.conf): its commands read them and write none,
 	// rather than wait for a write the server drops.
@@ -152,7 +168,7 @@ func openRemote(ctx context.Context, o Options) (*Log, error) {
 }
 
 // joinEmbedded connects to the embedded server another process holds.
-func joinEmbedded(ctx context.Context, o Options) (*Log, error) {
+func joinEmbedded(ctx context.Context, o Options, h *health) (*Log, error) {
 	b, err := os.ReadFile(filepath.Join(o.DataDir, ServerFileName))
 	if err != nil {
 		return nil, err
@@ -168,7 +184,11 @@ func joinEmbedded(ctx context.Context, o Options) (*Log, error) {
 	if f.User == "" {
 		auth = nats.Token(f.Token)
 	}
-	nc, err := nats.Connect(f.URL, auth, nats.Name("dcmove"), nats.Timeout(2*time.Second), nats.NoReconnect())
+	opts := append([]nats.Option{auth, nats.Name("dcmove"), nats.Timeout(2 * time.Second), nats.NoReconnect()}, watchHandlers(h)...)
+	if o.KeepAlive {
+		opts = append(opts, keepAliveOptions(h, false)...)
+	}
+	nc, err := nats.Connect(f.URL, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to the server of pid %d at %s: %w", f.PID, f.URL, err)
 	}

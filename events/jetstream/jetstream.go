@@ -38,7 +38,9 @@ type Log struct {
 	// reopen, on a log of an embedded data directory, opens the directory
 	// again: when the process that held it exits, the log goes on with
 	// whoever holds it next, or serves it (see [Log.do]).
-	reopen func(context.Context) (*Log, error)
+	reopen func(context.Context, *health) (*Log, error)
+	// h says whether the log reaches its server (see [Log.Lost]).
+	h *health
 }
 
 var _ events.Log = (*Log)(nil)
@@ -55,7 +57,7 @@ func NewLog(ctx context.Context, nc *nats.Conn, replicas int) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Log{s: &session{nc: nc, js: js, stream: st}}, nil
+	return &Log{s: &session{nc: nc, js: js, stream: st}, h: &health{}}, nil
 }
 
 func ensureStream(ctx context.Context, js jsapi.JetStream, replicas int) (jsapi.Stream, error) {

@@ -119,12 +119,148 @@ func (l *Log) rejoin(ctx context.Context, old *session) error {
 	if l.s != old {
 		return nil
 	}
+	l.h.attach(nil)
 	old.close()
-	n, err := l.reopen(ctx)
+	l.h.lost(errors.New("the dcmove process that served the data directory exited"))
+	n, err := l.reopen(ctx, l.h)
 	if err != nil {
 		// old stays, closed: the next operation tries again.
+		l.h.lost(err)
 		return fmt.Errorf("%w: the dcmove process that served the data directory exited, and opening it again failed: %v (run dcmove serve --data-dir DIR in a terminal of its own, so that commands do not depend on one another)", events.ErrUnavailable, err)
 	}
 	l.s, n.s = n.s, nil
+	l.h.attach(l.s.nc)
+	l.h.found()
 	return nil
+}
+
+// health is whether a log reaches the server that holds the events: since
+// when it has not, and why (a zero time: it does).
+type health struct {
+	mu    sync.Mutex
+	since time.Time
+	why   error
+	// nc is the connection the log works on: what the handlers of an
+	// earlier one report (closed when the log moved on) is not news.
+	nc *nats.Conn
+	// silence is how long a server goes without answering before nats
+	// calls the connection stale (see [keepAliveOptions]).
+	silence time.Duration
+}
+
+// attach makes nc the connection h follows.
+func (h *health) attach(nc *nats.Conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.nc = nc
+}
+
+// current reports whether nc is the connection h follows.
+func (h *health) current(nc *nats.Conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.nc == nil || h.nc == nc
+}
+
+func (h *health) lost(why error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.since.IsZero() {
+		h.since = time.Now()
+		if errors.Is(why, nats.ErrStaleConnection) {
+			// The server stopped answering when the pings began to go
+			// unanswered, not when nats gave up on them.
+			h.since = h.since.Add(-h.silence)
+		}
+	}
+	if why != nil {
+		h.why = why
+	}
+}
+
+// explain says why the log is cut off, if it is.
+func (h *health) explain(why error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.since.IsZero() {
+		h.why = why
+	}
+}
+
+func (h *health) found() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.since, h.why = time.Time{}, nil
+}
+
+// Lost reports since when the log has been cut off from the server that
+// holds the events, and why; a zero time when it reaches it. A log that
+// follows the holder of an embedded data directory is cut off while it
+// opens the directory again; a log on a --server while nats reconnects.
+func (l *Log) Lost() (since time.Time, why error) {
+	l.h.mu.Lock()
+	defer l.h.mu.Unlock()
+	return l.h.since, l.h.why
+}
+
+// watchHandlers keep h up to date with the connection's state.
+func watchHandlers(h *health) []nats.Option {
+	return []nats.Option{
+		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if !h.current(nc) {
+				return
+			}
+			if err == nil {
+				err = errors.New("disconnected from the server")
+			}
+			h.lost(err)
+		}),
+		// nats prints asynchronous errors on stderr unless told otherwise:
+		// a server refusing the credentials while the log reconnects says
+		// why it is cut off.
+		nats.ErrorHandler(func(nc *nats.Conn, _ *nats.Subscription, err error) {
+			if h.current(nc) {
+				h.explain(err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			if h.current(nc) {
+				h.found()
+			}
+		}),
+		nats.ClosedHandler(func(nc *nats.Conn) {
+			if !h.current(nc) {
+				return
+			}
+			if err := nc.LastError(); err != nil {
+				h.lost(err)
+			} else {
+				h.lost(errors.New("connection closed"))
+			}
+		}),
+	}
+}
+
+// keepAliveOptions are the connection options of a log opened with
+// [Options.KeepAlive]; they set h.silence. A server that stops answering
+// (a holder stopped, a machine frozen) is noticed after two pings
+// unanswered: 300 ms apart on the embedded store, which is on this
+// machine, and a second apart on a --server, which may be at the end of a
+// slow link that must not be taken for a dead one. A --server is
+// reconnected to for as long as it takes, even when it first refuses the
+// credentials (it may come back with them).
+func keepAliveOptions(h *health, remote bool) []nats.Option {
+	ping := 300 * time.Millisecond
+	if remote {
+		ping = time.Second
+	}
+	const pings = 2
+	h.mu.Lock()
+	h.silence = pings * ping
+	h.mu.Unlock()
+	opts := []nats.Option{nats.PingInterval(ping), nats.MaxPingsOutstanding(pings)}
+	if remote {
+		opts = append(opts, nats.MaxReconnects(-1), nats.ReconnectWait(time.Second), nats.IgnoreAuthErrorAbort())
+	}
+	return opts
 }
