@@ -29,6 +29,8 @@ const (
 	codeWrongLastSeq           = 10071 // wrong last sequence
 	codeWrongLastSeqReplicated = 10164 // the same, on a replicated stream
 	codeBatchDuplicateID       = 10201 // atomic batch holds an id already stored
+	codeClusterNotAvailable    = 10008 // JetStream system temporarily unavailable
+	codeStreamOffline          = 10118 // stream is offline
 )
 
 // Log is the [Log] on a NATS JetStream stream.
@@ -230,6 +232,9 @@ func translate(err error) error {
 			return fmt.Errorf("%w (%s)", events.ErrConflict, apiErr.Description)
 		case codeBatchDuplicateID:
 			return fmt.Errorf("%w (%s)", events.ErrDuplicate, apiErr.Description)
+		case codeClusterNotAvailable, codeStreamOffline:
+			// A cluster without a leader for the stream, for now.
+			return fmt.Errorf("%w: %s", events.ErrUnavailable, apiErr.Description)
 		}
 		return err
 	}
@@ -270,7 +275,8 @@ func (l *Log) Follow(ctx context.Context, run string, from uint64) iter.Seq2[eve
 // whoever holds the directory next.
 func (l *Log) follow(ctx context.Context, run string, from, until uint64, yield func(events.Record, error) bool) {
 	next := from
-	for rejoins := 0; ; rejoins++ {
+	var t tries
+	for {
 		s := l.current()
 		if s == nil {
 			yield(events.Record{}, errClosed)
@@ -290,11 +296,7 @@ func (l *Log) follow(ctx context.Context, run string, from, until uint64, yield 
 		if failed == nil {
 			return
 		}
-		if rejoins == maxRejoins || !l.lost(ctx, s, failed) {
-			yield(events.Record{}, failed)
-			return
-		}
-		if err := l.rejoin(ctx, s); err != nil {
+		if err := l.again(ctx, s, failed, &t); err != nil {
 			yield(events.Record{}, err)
 			return
 		}

@@ -59,24 +59,75 @@ func (l *Log) current() *session {
 // embedded data directory from one process to the next.
 const maxRejoins = 10
 
-// do runs op on the current session. On an embedded data directory held by
-// another dcmove process, when that process exits (its server goes with it)
-// do opens the data directory again (this process serves it if nobody else
-// does) and runs op once more: op must be safe to repeat, which appends are
-// by their event ids (see [Log.Append]).
+// serverRetry is how long an operation on a --server keeps trying while
+// the server answers that it cannot (a cluster electing a stream leader,
+// a connection being re-established to another node).
+const serverRetry = 20 * time.Second
+
+// do runs op on the current session until it succeeds or [Log.again] says
+// to give up. op must be safe to repeat, which appends are by their event
+// ids (see [Log.Append]).
 func (l *Log) do(ctx context.Context, op func(*session) error) error {
-	for rejoins := 0; ; rejoins++ {
+	var t tries
+	for {
 		s := l.current()
 		if s == nil {
 			return errClosed
 		}
 		err := op(s)
-		if err == nil || rejoins == maxRejoins || !l.lost(ctx, s, err) {
+		if err == nil {
+			return nil
+		}
+		if err := l.again(ctx, s, err, &t); err != nil {
 			return err
 		}
-		if rerr := l.rejoin(ctx, s); rerr != nil {
-			return rerr
+	}
+}
+
+// tries counts what an operation went through.
+type tries struct {
+	rejoins int
+	waits   int
+	first   time.Time
+}
+
+// again decides, after op failed with err on session s, whether to try
+// again (it returns nil) or give up (it returns the error to report):
+//
+//   - On an embedded data directory held by another dcmove process, when
+//     that process exits (its server goes with it), it opens the data
+//     directory again (this process serves it if nobody else does).
+//   - On a --server that answers it is unavailable, it waits a little,
+//     longer each time, for up to serverRetry: a cluster that lost a node
+//     elects new leaders in a few seconds, and nats reconnects to another
+//     node by itself.
+func (l *Log) again(ctx context.Context, s *session, err error, t *tries) error {
+	if ctx.Err() != nil {
+		return err
+	}
+	if l.reopen != nil {
+		if t.rejoins == maxRejoins || !l.lost(ctx, s, err) {
+			return err
 		}
+		t.rejoins++
+		return l.rejoin(ctx, s)
+	}
+	if !errors.Is(err, events.ErrUnavailable) || s.nc.IsClosed() {
+		return err
+	}
+	if t.first.IsZero() {
+		t.first = time.Now()
+	}
+	if time.Since(t.first) > serverRetry {
+		return err
+	}
+	wait := min(50*time.Millisecond<<t.waits, time.Second)
+	t.waits++
+	select {
+	case <-ctx.Done():
+		return err
+	case <-time.After(wait):
+		return nil
 	}
 }
 
