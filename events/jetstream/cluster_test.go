@@ -20,6 +20,7 @@ import (
 	"github.com/dcmove/dcmove/runbooks"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	jsapi "github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
 )
 
@@ -39,6 +40,10 @@ type nodeSetup struct {
 	Routes      []int    `json:"routes"`
 	Store       string   `json:"store"`
 	Keys        []string `json:"keys"`
+	// NoSync leaves the file store's default (sync every 2 minutes) in
+	// place of the configuration's sync_interval: always, to measure what
+	// syncing costs.
+	NoSync bool `json:"no_sync,omitempty"`
 }
 
 // options reads the node's configuration file and applies the setup.
@@ -61,6 +66,9 @@ func (ns nodeSetup) options() (*server.Options, error) {
 		u.Nkey = ns.Keys[k]
 	}
 	o.NoLog, o.NoSigs = true, true
+	if ns.NoSync {
+		o.SyncAlways = false
+	}
 	return o, nil
 }
 
@@ -145,6 +153,11 @@ func loopbackPort(t testing.TB) int {
 // keys for the users of deploy/nats-server.conf on every node (the admin
 // first).
 func startCluster(t testing.TB) ([]*node, []person) {
+	return startClusterSynced(t, true)
+}
+
+// startClusterSynced is startCluster, with sync_interval: always if sync.
+func startClusterSynced(t testing.TB, sync bool) ([]*node, []person) {
 	t.Helper()
 	nodes := make([]*node, 3)
 	var people []person
@@ -168,7 +181,7 @@ func startCluster(t testing.TB) ([]*node, []person) {
 				people = append(people, person{kp, pub})
 			}
 		}
-		ns := nodeSetup{Conf: conf, Port: loopbackPort(t), HTTPPort: loopbackPort(t), ClusterPort: loopbackPort(t), Store: t.TempDir()}
+		ns := nodeSetup{Conf: conf, Port: loopbackPort(t), HTTPPort: loopbackPort(t), ClusterPort: loopbackPort(t), Store: t.TempDir(), NoSync: !sync}
 		for _, p := range people {
 			ns.Keys = append(ns.Keys, p.pub)
 		}
@@ -413,5 +426,88 @@ func leadFrom(t *testing.T, nc *nats.Conn, nodes []*node, n *node) {
 			t.Fatalf("%s does not become the event stream's leader", n.name)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// openCluster opens a dcmove log on a new three-node cluster as its admin.
+func openCluster(tb testing.TB, sync bool) *jetstream.Log {
+	tb.Helper()
+	nodes, people := startClusterSynced(tb, sync)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		l, err := jetstream.Open(tb.Context(), jetstream.Options{ServerURL: clientURL(nodes), NATSOptions: []nats.Option{people[0].option()}})
+		if err == nil {
+			tb.Cleanup(func() { l.Close() })
+			return l
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("the cluster is not ready after 30 s: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// openServer opens a dcmove log on a lone nats-server over TCP, as
+// --server does: the same file store settings as the embedded one.
+func openServer(tb testing.TB) *jetstream.Log {
+	tb.Helper()
+	s, err := jetstream.StartServer(tb.TempDir(), "127.0.0.1", -1, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
+	l, err := jetstream.Open(tb.Context(), jetstream.Options{ServerURL: s.ClientURL()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { l.Close() })
+	return l
+}
+
+// BenchmarkAppendDurability measures one event appended at a time, as a
+// crew's commands do, in each way dcmove can keep its log: the embedded
+// server (one copy, synced to disk before the acknowledgement), a lone
+// nats-server reached over TCP (the same), and the three-node cluster of
+// deploy/cluster (three copies, acknowledged once two nodes have it),
+// synced on every write as configured and with the file store's default
+// sync instead. Each next to a raw nats.go publish of the same bytes to
+// the same stream in the same run.
+func BenchmarkAppendDurability(b *testing.B) {
+	ctx := b.Context()
+	modes := []struct {
+		name string
+		open func(testing.TB) *jetstream.Log
+	}{
+		{"embedded-R1-sync", func(tb testing.TB) *jetstream.Log { return openLog(tb) }},
+		{"server-R1-sync", openServer},
+		{"cluster-R3-sync", func(tb testing.TB) *jetstream.Log { return openCluster(tb, true) }},
+		{"cluster-R3-nosync", func(tb testing.TB) *jetstream.Log { return openCluster(tb, false) }},
+	}
+	for _, m := range modes {
+		b.Run(m.name+"/dcmove", func(b *testing.B) {
+			l := m.open(b)
+			var seq uint64
+			for i := 0; b.Loop(); i++ {
+				var err error
+				if seq, err = l.Append(ctx, "r", seq, benchEnvelope(b, "r", i)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+		b.Run(m.name+"/raw-nats", func(b *testing.B) {
+			l := m.open(b)
+			js, _ := jsapi.New(l.Conn())
+			data := mustJSON(b, benchEnvelope(b, "r", 0))
+			for i := 0; b.Loop(); i++ {
+				msg := nats.NewMsg("dcmove.r.step.x")
+				msg.Data = data
+				msg.Header.Set(jsapi.MsgIDHeader, fmt.Sprint(i))
+				if _, err := js.PublishMsg(ctx, msg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
 	}
 }
