@@ -66,7 +66,9 @@ func fuzzCheckInvalid(t *testing.T, file string, data []byte, err error) {
 	if len(es) == 0 {
 		t.Fatal("planner.Errors with no problem in it")
 	}
-	lines := bytes.Count(data, []byte("\n")) + 1
+	// YAML breaks lines at \n, \r\n and a lone \r (old Mac files), as
+	// editors do.
+	lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) - bytes.Count(data, []byte("\r\n")) + 1
 	for i, e := range es {
 		if e == nil {
 			t.Fatalf("problem %d is nil", i)
