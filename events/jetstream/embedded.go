@@ -41,6 +41,12 @@ type Options struct {
 	// Wait is how long to wait for another dcmove process that is starting
 	// the embedded server on DataDir; zero means 10 s.
 	Wait time.Duration
+	// ReadOnly says the log will only be read (status, audit): when the
+	// data directory cannot be written (a read-only file system, an
+	// archive, a full disk) and nobody serves it, Open serves a copy of
+	// its store from a temporary directory instead (see
+	// [Log.ReadOnlyCopy]), and writes nothing in the data directory.
+	ReadOnly bool
 	// KeepAlive is for a log that stays open, such as a watch's: it
 	// notices a server that stops answering (see [keepAliveOptions] and
 	// [Log.Lost]), and reconnects to a ServerURL for as long as it takes.
@@ -79,14 +85,7 @@ func Open(ctx context.Context, o Options) (*Log, error) {
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("events: create data directory: %w", err)
 	}
-	l, err := openEmbedded(ctx, o, &health{})
-	if err != nil {
-		return nil, err
-	}
-	// When the process this one joined exits, the log opens the data
-	// directory again (see [Log.do]).
-	l.reopen = func(ctx context.Context, h *health) (*Log, error) { return openEmbedded(ctx, o, h) }
-	return l, nil
+	return openEmbedded(ctx, o, &health{})
 }
 
 // openEmbedded serves the data directory o.DataDir in this process, or
@@ -101,7 +100,11 @@ func openEmbedded(ctx context.Context, o Options, h *health) (*Log, error) {
 	for {
 		unlock, err := tryLock(filepath.Join(o.DataDir, "server.lock"))
 		if err != nil {
-			return nil, fmt.Errorf("events: lock data directory %s: %w", o.DataDir, err)
+			err = fmt.Errorf("events: lock data directory %s: %w", o.DataDir, err)
+			if o.ReadOnly && notWritable(err) {
+				return openReadOnlyCopy(ctx, o, err)
+			}
+			return nil, err
 		}
 		if unlock != nil {
 			// Nobody holds the data directory: any server file left is
@@ -109,6 +112,9 @@ func openEmbedded(ctx context.Context, o Options, h *health) (*Log, error) {
 			l, err := startEmbedded(ctx, o, unlock)
 			if err != nil {
 				unlock()
+				if o.ReadOnly && notWritable(err) {
+					return openReadOnlyCopy(ctx, o, err)
+				}
 				return nil, err
 			}
 			l.h = h
@@ -119,6 +125,9 @@ func openEmbedded(ctx context.Context, o Options, h *health) (*Log, error) {
 		if err == nil {
 			l.h = h
 			h.attach(l.s.nc)
+			// When the process this one joined exits, the log opens the
+			// data directory again (see [Log.do]).
+			l.reopen = func(ctx context.Context, h *health) (*Log, error) { return openEmbedded(ctx, o, h) }
 			return l, nil
 		}
 		if time.Now().After(deadline) {
@@ -202,62 +211,6 @@ func joinEmbedded(ctx context.Context, o Options, h *health) (*Log, error) {
 	return l, nil
 }
 
-// startEmbedded starts the server on o.DataDir in this process; unlock
-// releases the data directory's lock, which the caller holds.
-func startEmbedded(ctx context.Context, o Options, unlock func()) (*Log, error) {
-	adminPassword, err := randomToken()
-	if err != nil {
-		return nil, err
-	}
-	crewPassword, err := randomToken()
-	if err != nil {
-		return nil, err
-	}
-	host, port, err := ParseListen(o.Listen)
-	if err != nil {
-		return nil, err
-	}
-	s, err := StartCrewServer(filepath.Join(o.DataDir, "jetstream"), host, port, adminPassword, crewPassword)
-	if err != nil {
-		return nil, err
-	}
-	stop := func() error {
-		s.Shutdown()
-		s.WaitForShutdown()
-		return nil
-	}
-	nc, err := nats.Connect("", nats.InProcessServer(s), nats.UserInfo(AdminUser, adminPassword), nats.Name("dcmove"))
-	if err != nil {
-		stop()
-		return nil, fmt.Errorf("events: connect to embedded server: %w", err)
-	}
-	l, err := NewLog(ctx, nc, 1)
-	if err == nil {
-		// The crew cannot create the checkpoint bucket: the holder does,
-		// before anyone joins.
-		_, err = l.Checkpoints(ctx)
-	}
-	if err != nil {
-		nc.Close()
-		stop()
-		return nil, err
-	}
-	path := filepath.Join(o.DataDir, ServerFileName)
-	f := serverFile{URL: s.ClientURL(), User: CrewUser, Password: crewPassword, PID: os.Getpid(), Started: time.Now().UTC()}
-	if err := writeFileAtomic(path, f); err != nil {
-		l.Close()
-		stop()
-		return nil, err
-	}
-	l.s.served = f.URL
-	l.s.closers = append(l.s.closers,
-		func() error { unlock(); return nil },
-		stop,
-		func() error { return removeIfOurs(path, f) },
-	)
-	return l, nil
-}
-
 // ParseListen reads a listen address, host:port, for the embedded server.
 // An empty address, an empty host or port, and port 0 mean a free port on
 // 127.0.0.1 (port [server.RANDOM_PORT]: nats-server itself reads 0 as its
@@ -297,7 +250,7 @@ func ParseListen(addr string) (host string, port int, err error) {
 func StartServer(storeDir, host string, port int, token string) (*server.Server, error) {
 	opts := serverOptions(storeDir, host, port)
 	opts.Authorization = token
-	return startServer(opts, storeDir, port)
+	return startServer(opts, storeDir, port, newStartLog())
 }
 
 // StartCrewServer is [StartServer] with two users instead of a token:
@@ -306,6 +259,10 @@ func StartServer(storeDir, host string, port int, token string) (*server.Server,
 // message or write a checkpoint (see [CrewPublishAllow] and
 // [CrewPublishDeny]).
 func StartCrewServer(storeDir, host string, port int, adminPassword, crewPassword string) (*server.Server, error) {
+	return startCrewServer(storeDir, host, port, adminPassword, crewPassword, newStartLog())
+}
+
+func startCrewServer(storeDir, host string, port int, adminPassword, crewPassword string, log *startLog) (*server.Server, error) {
 	if adminPassword == "" || crewPassword == "" || adminPassword == crewPassword {
 		return nil, errors.New("events: embedded server: the admin and crew passwords must be set and differ")
 	}
@@ -314,7 +271,7 @@ func StartCrewServer(storeDir, host string, port int, adminPassword, crewPasswor
 		{Username: AdminUser, Password: adminPassword},
 		{Username: CrewUser, Password: crewPassword, Permissions: crewPermissions()},
 	}
-	return startServer(opts, storeDir, port)
+	return startServer(opts, storeDir, port, log)
 }
 
 func serverOptions(storeDir, host string, port int) *server.Options {
@@ -338,7 +295,7 @@ func serverOptions(storeDir, host string, port int) *server.Options {
 // reports no error.
 const startTimeout = 15 * time.Second
 
-func startServer(opts *server.Options, storeDir string, port int) (*server.Server, error) {
+func startServer(opts *server.Options, storeDir string, port int, log *startLog) (*server.Server, error) {
 	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("events: embedded server: %w", err)
@@ -347,7 +304,6 @@ func startServer(opts *server.Options, storeDir string, port int) (*server.Serve
 	// the machine does not have, a store it cannot write) only in its log,
 	// then leaves ReadyForConnections waiting: keep the log's errors and
 	// stop at the first fatal one.
-	log := newStartLog()
 	s.SetLogger(log, false, false)
 	go s.Start()
 	ready := make(chan bool, 1)
@@ -377,12 +333,14 @@ func startServer(opts *server.Options, storeDir string, port int) (*server.Serve
 }
 
 // startLog is the embedded server's logger: it keeps the last error line
-// and signals the first fatal one, and drops the rest.
+// and signals the first fatal one, tells onError of every error, and drops
+// the rest.
 type startLog struct {
-	mu    sync.Mutex
-	last  string
-	fatal chan struct{}
-	once  sync.Once
+	mu      sync.Mutex
+	last    string
+	fatal   chan struct{}
+	once    sync.Once
+	onError func(string)
 }
 
 func newStartLog() *startLog { return &startLog{fatal: make(chan struct{})} }
@@ -404,7 +362,12 @@ func (l *startLog) Fatalf(format string, v ...any) {
 	l.once.Do(func() { close(l.fatal) })
 }
 
-func (l *startLog) Errorf(format string, v ...any) { l.keep(format, v...) }
+func (l *startLog) Errorf(format string, v ...any) {
+	l.keep(format, v...)
+	if l.onError != nil {
+		l.onError(fmt.Sprintf(format, v...))
+	}
+}
 func (l *startLog) Noticef(string, ...any)         {}
 func (l *startLog) Warnf(string, ...any)           {}
 func (l *startLog) Debugf(string, ...any)          {}
@@ -425,9 +388,11 @@ func writeFileAtomic(path string, v any) error {
 	}
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		os.Remove(tmp) // a full disk leaves an empty file
 		return fmt.Errorf("events: write %s: %w", tmp, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("events: write %s: %w", path, err)
 	}
 	return nil

@@ -41,6 +41,12 @@ type Log struct {
 	// again: when the process that held it exits, the log goes on with
 	// whoever holds it next, or serves it (see [Log.do]).
 	reopen func(context.Context, *health) (*Log, error)
+	// closers run on Close, last first: the embedded server this process
+	// runs, its lock, its server file, a read-only copy's directory.
+	closers []func() error
+	// readOnlyCopy, when set, says why the log is a copy of a data
+	// directory that cannot be written (see [Options.ReadOnly]).
+	readOnlyCopy string
 	// h says whether the log reaches its server (see [Log.Lost]).
 	h *health
 }
@@ -180,6 +186,13 @@ func (l *Log) Append(ctx context.Context, run string, after uint64, evs ...event
 		// of the data directory): report it as done.
 		if seq, found := l.stored(ctx, run, after, evs); found {
 			return seq, nil
+		}
+	}
+	if errors.Is(err, events.ErrUnavailable) {
+		// The holder of an embedded store knows when its disk is full.
+		if h, herr := l.StoreHealth(ctx); herr == nil && h.Failing() {
+			return 0, fmt.Errorf("append %s: %w: the event store cannot write since %s (%s); nothing was recorded: free space on the disk of the data directory, and dcmove serve takes writes again by itself",
+				describe(evs), events.ErrUnavailable, h.FailingSince.Format(time.RFC3339), h.Error)
 		}
 	}
 	return 0, fmt.Errorf("append %s: %w", describe(evs), err)
@@ -443,10 +456,20 @@ func (l *Log) Conn() *nats.Conn {
 func (l *Log) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.s == nil {
-		return nil
+	if l.s != nil {
+		l.s.close()
+		l.s = nil
 	}
-	err := l.s.close()
-	l.s = nil
-	return err
+	var errs []error
+	for i := len(l.closers) - 1; i >= 0; i-- {
+		if err := l.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	l.closers = nil
+	return errors.Join(errs...)
 }
+
+// ReadOnlyCopy says, when the log is a copy of a data directory that
+// cannot be written (see [Options.ReadOnly]), why; "" otherwise.
+func (l *Log) ReadOnlyCopy() string { return l.readOnlyCopy }

@@ -24,6 +24,7 @@ func CrewPublishAllow() []string {
 	return []string{
 		SubjectPrefix + ".>",
 		scheduledPrefix + ">",
+		HealthSubject,
 		"$JS.API.INFO",
 		"$JS.API.STREAM.INFO.>",
 		"$JS.API.STREAM.NAMES",

@@ -19,8 +19,6 @@ type session struct {
 	nc     *nats.Conn
 	js     jsapi.JetStream
 	stream jsapi.Stream
-	// closers run on close, last first.
-	closers []func() error
 	// served is the address other processes reach the embedded server at,
 	// when this process runs it.
 	served string
@@ -32,20 +30,12 @@ type session struct {
 	kv   jsapi.KeyValue // the checkpoint bucket, once opened
 }
 
-func (s *session) close() error {
-	var errs []error
+func (s *session) close() {
 	if s.nc != nil {
 		// Every append waits for its acknowledgement, so nothing is in
 		// flight to drain.
 		s.nc.Close()
 	}
-	for i := len(s.closers) - 1; i >= 0; i-- {
-		if err := s.closers[i](); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	s.closers = nil
-	return errors.Join(errs...)
 }
 
 // current returns the session the log works on now.
@@ -150,8 +140,13 @@ func (l *Log) lost(ctx context.Context, s *session, err error) bool {
 	// connections: a request in between finds no one to answer ("no
 	// responders"), sometimes for more than a second on a busy machine.
 	// Give the connection time to close; a holder that is alive but does
-	// not answer keeps it open, and the error stands.
-	deadline := time.Now().Add(5 * time.Second)
+	// not answer (a request timed out) keeps it open, and the error
+	// stands.
+	wait := 500 * time.Millisecond
+	if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jsapi.ErrNoStreamResponse) {
+		wait = 5 * time.Second
+	}
+	deadline := time.Now().Add(wait)
 	for !s.nc.IsClosed() {
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return false
@@ -179,7 +174,12 @@ func (l *Log) rejoin(ctx context.Context, old *session) error {
 		l.h.lost(err)
 		return fmt.Errorf("%w: the dcmove process that served the data directory exited, and opening it again failed: %v (run dcmove serve --data-dir DIR in a terminal of its own, so that commands do not depend on one another)", events.ErrUnavailable, err)
 	}
+	// What the new session holds (the server, if this process serves the
+	// directory now) is released with the log, and the log reopens as
+	// the new session does.
 	l.s, n.s = n.s, nil
+	l.closers, n.closers = append(l.closers, n.closers...), nil
+	l.reopen = n.reopen
 	l.h.attach(l.s.nc)
 	l.h.found()
 	return nil
