@@ -368,10 +368,10 @@ func (l *startLog) Errorf(format string, v ...any) {
 		l.onError(fmt.Sprintf(format, v...))
 	}
 }
-func (l *startLog) Noticef(string, ...any)         {}
-func (l *startLog) Warnf(string, ...any)           {}
-func (l *startLog) Debugf(string, ...any)          {}
-func (l *startLog) Tracef(string, ...any)          {}
+func (l *startLog) Noticef(string, ...any) {}
+func (l *startLog) Warnf(string, ...any)   {}
+func (l *startLog) Debugf(string, ...any)  {}
+func (l *startLog) Tracef(string, ...any)  {}
 
 func randomToken() (string, error) {
 	b := make([]byte, 16)
