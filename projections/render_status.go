@@ -40,6 +40,10 @@ type View struct {
 	// line says so.
 	Lost    time.Time
 	LostWhy string
+	// Store, when set, is a line on the event store's health (writes
+	// failing, or failed and recovered); StoreFailing paints it red.
+	Store        string
+	StoreFailing bool
 }
 
 // WriteStatus prints the status at now for a terminal, without forecast
@@ -80,6 +84,13 @@ func writeHeader(p *statusPrinter, b *Board, v View) {
 	}
 	if !v.Lost.IsZero() {
 		p.line(toneRed, "CONNECTION LOST since %s (%s); retrying; what follows is as of then", v.Lost.In(p.loc).Format("15:04:05"), v.LostWhy)
+	}
+	if v.Store != "" {
+		t := toneNone
+		if v.StoreFailing {
+			t = toneRed
+		}
+		p.line(t, "%s", v.Store)
 	}
 	p.line(toneNone, "%s %s: %s", kind, b.Run, title)
 	p.line(toneNone, "window %s – %s %s", clock(b.WindowStart, p.loc, true), clock(b.WindowEnd, p.loc, true), b.TimeZone)

@@ -87,7 +87,7 @@ func (m *Main) audit(c *cli.Context) error {
 		defer key.Wipe()
 	}
 
-	l, run, err := openRun(c)
+	l, run, err := openReadRun(c)
 	if err != nil {
 		return err
 	}
@@ -215,7 +215,7 @@ func (m *Main) auditCompare(c *cli.Context) error {
 			return err
 		}
 	}
-	l, err := openLog(c)
+	l, err := openReadLog(c)
 	if err != nil {
 		return err
 	}

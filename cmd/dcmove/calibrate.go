@@ -44,7 +44,7 @@ func (m *Main) planCalibrate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := openLog(c)
+	l, err := openReadLog(c)
 	if err != nil {
 		return err
 	}

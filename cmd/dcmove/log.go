@@ -37,7 +37,14 @@ func actorFlag() cli.Flag {
 		Action: func(_ *cli.Context, name string) error { return checkActor(name) }}
 }
 
-func openLog(c *cli.Context) (*jetstream.Log, error) {
+func openLog(c *cli.Context) (*jetstream.Log, error) { return openLogFor(c, false) }
+
+// openReadLog opens the log for a command that only reads it (status,
+// audit): a data directory that cannot be written (read-only, an archive,
+// a full disk) is read from a copy, which the command notes on stderr.
+func openReadLog(c *cli.Context) (*jetstream.Log, error) { return openLogFor(c, true) }
+
+func openLogFor(c *cli.Context, readOnly bool) (*jetstream.Log, error) {
 	o, err := logOptions(c)
 	if err != nil {
 		return nil, err
@@ -45,12 +52,22 @@ func openLog(c *cli.Context) (*jetstream.Log, error) {
 	// A watch stays open: it notices a store that stops answering, and
 	// waits for a --server to come back.
 	o.KeepAlive = c.Bool("watch")
-	return jetstream.Open(c.Context, o)
+	o.ReadOnly = readOnly
+	l, err := jetstream.Open(c.Context, o)
+	if err == nil && l.ReadOnlyCopy() != "" {
+		fmt.Fprintln(c.App.ErrWriter, "dcmove: note:", l.ReadOnlyCopy())
+	}
+	return l, err
 }
 
 // openRun opens the log and picks the run the command acts on.
-func openRun(c *cli.Context) (*jetstream.Log, string, error) {
-	l, err := openLog(c)
+func openRun(c *cli.Context) (*jetstream.Log, string, error) { return openRunFor(c, false) }
+
+// openReadRun is openRun for a command that only reads (see openReadLog).
+func openReadRun(c *cli.Context) (*jetstream.Log, string, error) { return openRunFor(c, true) }
+
+func openRunFor(c *cli.Context, readOnly bool) (*jetstream.Log, string, error) {
+	l, err := openLogFor(c, readOnly)
 	if err != nil {
 		return nil, "", err
 	}

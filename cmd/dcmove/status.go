@@ -35,7 +35,7 @@ func (m *Main) statusCommand() *cli.Command {
 			if err := checkOutput(c, "text", "json"); err != nil {
 				return err
 			}
-			l, run, err := openRun(c)
+			l, run, err := openReadRun(c)
 			if err != nil {
 				return err
 			}
@@ -51,6 +51,7 @@ func (m *Main) statusCommand() *cli.Command {
 				return noEvents(c, l, run)
 			}
 			sc := m.screen(c)
+			sc.store = storeHealth(c, l)
 			if c.Bool("watch") {
 				return m.watch(c, l, run, s, sc) // the watch closes l
 			}

@@ -42,7 +42,7 @@ func (m *Main) auditVerifyCommand() *cli.Command {
 			if sig != "" && want.hash == "" {
 				return usagef("--head-signature checks the signature of a head: give the head signed with --head SEQ:HASH")
 			}
-			l, run, err := openRun(c)
+			l, run, err := openReadRun(c)
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/internal/redact"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/urfave/cli/v2"
@@ -24,6 +25,30 @@ type screen struct {
 	// redraw clears the terminal before each status (a watch on a
 	// terminal).
 	redraw bool
+	// store is the event store's health, when it has something to say
+	// (see storeHealth).
+	store *jetstream.StoreHealth
+}
+
+// storeHealth asks the holder of an embedded data directory how its
+// store's writes go; nil when all is well (or on a --server, where nobody
+// answers).
+func storeHealth(c *cli.Context, l *jetstream.Log) *jetstream.StoreHealth {
+	h, err := l.StoreHealth(c.Context)
+	if err != nil || (!h.Failing() && h.LastFailure.IsZero()) {
+		return nil
+	}
+	return &h
+}
+
+// storeLine is the status's line on the store's health, in loc.
+func storeLine(h *jetstream.StoreHealth, loc *time.Location) string {
+	if h.Failing() {
+		return fmt.Sprintf("STORE CANNOT WRITE since %s: %s; commands fail and record nothing until there is room on the data directory's disk (the holder then takes writes again by itself)",
+			h.FailingSince.In(loc).Format("Mon 15:04:05"), redact.String(h.Error))
+	}
+	return fmt.Sprintf("store: writes failed at %s (%s); they work again since %s",
+		h.LastFailure.In(loc).Format("Mon 15:04:05"), redact.String(h.LastError), h.RecoveredAt.In(loc).Format("Mon 15:04:05"))
 }
 
 // statusDocument is one line of status --output json.
@@ -41,6 +66,9 @@ type statusDocument struct {
 	// Connection is set while the event store is out of reach: the status
 	// is as of then.
 	Connection *connectionLost `json:"connection_lost,omitempty"`
+	// Store is the embedded store's health when its writes fail or
+	// failed (see jetstream.StoreHealth); absent when all is well.
+	Store *jetstream.StoreHealth `json:"store,omitempty"`
 }
 
 // connectionLost says since when the watch has been cut off from the
@@ -86,10 +114,14 @@ func (sc *screen) show(sn projections.Snapshot) error {
 		if err != nil {
 			doc.ForecastError = err.Error()
 		}
+		doc.Store = sc.store
 		return json.NewEncoder(sc.out).Encode(doc)
 	}
 	v := projections.View{Now: now, Local: sc.local, Forecast: eta, Color: sc.color, AsOf: sn.Change != projections.ChangeStatus,
 		Lost: sn.Lost, LostWhy: lostWhy(sn.LostWhy)}
+	if sc.store != nil {
+		v.Store, v.StoreFailing = storeLine(sc.store, s.Location()), sc.store.Failing()
+	}
 	switch {
 	case err != nil:
 		v.ForecastNote = "unavailable: " + err.Error()
@@ -145,7 +177,7 @@ func (m *Main) watch(c *cli.Context, l events.Log, run string, s *projections.St
 		o.Tick = tickEvery
 	}
 	o.Reopen = func(context.Context) (events.Log, error) {
-		l, err := openLog(c)
+		l, err := openReadLog(c)
 		if err != nil {
 			return nil, err // not a nil *jetstream.Log in an interface
 		}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,40 +15,8 @@ import (
 
 	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/events/jetstream"
+	"github.com/dcmove/dcmove/internal/disktest"
 )
-
-// smallDisk mounts a tmpfs of size bytes on a temp directory: a disk the
-// test can fill up, and remount read-only. It skips the test where the
-// process may not mount (not root, or a container without the right).
-func smallDisk(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a small disk to fill (needs root): %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
-
-// fill writes a file on dir's disk until it is full, and returns its path.
-func fill(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(b); err != nil {
-			if !strings.Contains(err.Error(), "no space left") {
-				t.Fatalf("filling the disk: %v", err)
-			}
-			return path
-		}
-	}
-}
 
 // TestFullDiskRecovers fills the disk of a data directory that a process
 // holds while another appends through it: the append fails with an error
@@ -58,7 +25,7 @@ func fill(t *testing.T, dir string) string {
 // the store by itself and the same append goes through, exactly once.
 func TestFullDiskRecovers(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(smallDisk(t, "16m"), "data")
+	dir := filepath.Join(disktest.Small(t, "16m"), "data")
 	holder, err := jetstream.Open(ctx, jetstream.Options{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +54,7 @@ func TestFullDiskRecovers(t *testing.T) {
 		}
 	}
 
-	filler := fill(t, dir)
+	filler := disktest.Fill(t, dir)
 	e := started(t, "disk")
 	var failed error
 	// A write can still land in a block the store had room in: append
@@ -158,7 +125,7 @@ func TestFullDiskRecovers(t *testing.T) {
 // directory; a log opened to write says why it cannot.
 func TestReadOnlyDataDirectory(t *testing.T) {
 	ctx := context.Background()
-	disk := smallDisk(t, "16m")
+	disk := disktest.Small(t, "16m")
 	dir := filepath.Join(disk, "data")
 	l, err := jetstream.Open(ctx, jetstream.Options{DataDir: dir})
 	if err != nil {
@@ -194,13 +161,11 @@ func TestReadOnlyDataDirectory(t *testing.T) {
 		}
 	}
 
-	filler := fill(t, disk)
+	filler := disktest.Fill(t, disk)
 	check("full disk")
 	os.Remove(filler)
 
-	if out, err := exec.Command("mount", "-o", "remount,ro", disk).CombinedOutput(); err != nil {
-		t.Fatalf("remount read-only: %v %s", err, out)
-	}
+	disktest.ReadOnly(t, disk)
 	check("read-only file system")
 }
 

@@ -113,6 +113,9 @@ func (h *holder) start() error {
 			m.Respond(b)
 		})
 	}
+	if err == nil {
+		err = nc.Flush() // the server knows the replier before anyone asks
+	}
 	if err != nil {
 		s.Shutdown()
 		return fmt.Errorf("events: embedded server: health replier: %w", err)
