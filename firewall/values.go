@@ -132,12 +132,12 @@ func parsePorts(list []string) (Ports, error) {
 		}
 		a, err := parsePort(strings.TrimSpace(from))
 		if err != nil {
-			return Ports{}, err
+			return Ports{}, fmt.Errorf("%q is not a port or a range of ports (22, 80,443, 30000-30100)", s)
 		}
 		b := a
 		if isRange {
 			if b, err = parsePort(strings.TrimSpace(to)); err != nil {
-				return Ports{}, err
+				return Ports{}, fmt.Errorf("%q is not a port or a range of ports (22, 80,443, 30000-30100)", s)
 			}
 			if b < a {
 				return Ports{}, fmt.Errorf("port range %q runs backwards", s)
