@@ -119,7 +119,7 @@ func parseCSV(file string, data []byte) ([]Rule, error) {
 		}
 		rules = append(rules, r)
 	}
-	return rules, errs.err()
+	return nonNil(rules), errs.err()
 }
 
 // negated strips a leading "!" from a CSV value.

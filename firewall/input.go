@@ -107,3 +107,12 @@ func shellWords(s string) ([]string, error) {
 	}
 	return words, nil
 }
+
+// nonNil returns rules, or an empty list for none, so that a parser never
+// returns no rules and no error alike.
+func nonNil(rules []Rule) []Rule {
+	if rules == nil {
+		return []Rule{}
+	}
+	return rules
+}

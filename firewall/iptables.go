@@ -105,7 +105,7 @@ func parseIPTables(file string, data []byte) ([]Rule, []Policy, error) {
 	if table != "" && len(errs) == 0 && len(rules)+len(policies) > 0 {
 		errs.add(Pos{File: file, Line: lineCount(data)}, "table %s has no COMMIT; the export is cut", table)
 	}
-	return rules, policies, errs.err()
+	return nonNil(rules), policies, errs.err()
 }
 
 // clip shortens s for an error message.

@@ -67,14 +67,17 @@ func FromPlan(p planner.FirewallRule) (Rule, error) {
 // Covers reports whether the captured rule c is the plan's rule p (made
 // by [FromPlan]): same protocol, source, destination, ports and kind of
 // action (ACCEPT, or DROP and REJECT alike). A plan's any matches only a
-// rule that does not restrict that field. The chain, interfaces and
-// conntrack states are not compared: the plan does not say them.
+// rule that does not restrict that field. The chain and interfaces are not
+// compared, the plan does not say them; a rule that matches conntrack
+// states other than new alone (established, invalid...) is not a plan
+// rule, which describes new connections.
 func (p Rule) Covers(c Rule) bool {
 	return p.Protocol == c.Protocol && p.NotProtocol == c.NotProtocol &&
 		p.Source.String() == c.Source.String() && p.Destination.String() == c.Destination.String() &&
 		p.DestinationPorts.String() == c.DestinationPorts.String() &&
 		p.SourcePorts.String() == c.SourcePorts.String() && p.ICMPType == c.ICMPType &&
-		verdict(p.Action) != "" && verdict(p.Action) == verdict(c.Action)
+		verdict(p.Action) != "" && verdict(p.Action) == verdict(c.Action) &&
+		(len(c.States) == 0 || (len(c.States) == 1 && c.States[0] == "new" && !c.NotStates))
 }
 
 // verdict returns allow or deny for the actions that decide a packet's

@@ -225,7 +225,7 @@ func parseNft(file string, data []byte) ([]Rule, []Policy, error) {
 	case depth == 1:
 		errs.add(Pos{File: file, Line: tblLin}, "table %s is not closed; the export is cut", table)
 	}
-	return rules, policies, errs.err()
+	return nonNil(rules), policies, errs.err()
 }
 
 // nftRule reads the tokens of one rule.

@@ -169,7 +169,7 @@ func parseNftJSON(file string, data []byte) ([]Rule, []Policy, error) {
 		}
 		rules = append(rules, r)
 	}
-	return rules, policies, errs.err()
+	return nonNil(rules), policies, errs.err()
 }
 
 // jsonRuleText writes a rule's expressions in nft's text syntax.
