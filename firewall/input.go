@@ -55,11 +55,24 @@ func lineCount(data []byte) int {
 // separates them, double quotes group words and take backslash escapes,
 // single quotes group words as written.
 func shellWords(s string) ([]string, error) {
-	var words []string
+	words := make([]string, 0, 32)
 	var cur strings.Builder
 	inWord := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		// A word without quotes or backslashes, the usual case, is a
+		// slice of s.
+		if !inWord && c != ' ' && c != '\t' {
+			j := i
+			for j < len(s) && s[j] != ' ' && s[j] != '\t' && s[j] != '"' && s[j] != '\'' && s[j] != '\\' {
+				j++
+			}
+			if j == len(s) || s[j] == ' ' || s[j] == '\t' {
+				words = append(words, s[i:j])
+				i = j
+				continue
+			}
+		}
 		switch {
 		case c == ' ' || c == '\t':
 			if inWord {

@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -48,6 +49,7 @@ func parseIPTables(file string, data []byte) ([]Rule, []Policy, error) {
 		policies []Policy
 		table    string
 	)
+	rules = make([]Rule, 0, bytes.Count(data, []byte("\n-A ")))
 	eachLine(file, data, &errs, func(n int, line string) {
 		pos := Pos{File: file, Line: n}
 		s := strings.TrimSpace(line)
