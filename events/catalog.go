@@ -64,6 +64,10 @@ type CutoverStarted struct {
 	// PointOfNoReturn is the last moment a back-out still ends inside the
 	// window, as planned; zero when the plan has no back-out steps.
 	PointOfNoReturn time.Time `json:"point_of_no_return,omitzero"`
+	// FirewallRules are the plan's firewall rules, which captured rules
+	// are matched against (added without a new version: older runs have
+	// none).
+	FirewallRules []FirewallRule `json:"firewall_rules,omitempty"`
 }
 
 // Service is a service as recorded when the cutover started.
@@ -134,6 +138,10 @@ type StepPlanned struct {
 	// PlannedStart and PlannedEnd are the schedule's times for the step.
 	PlannedStart time.Time `json:"planned_start,omitzero"`
 	PlannedEnd   time.Time `json:"planned_end,omitzero"`
+	// Rule is the plan's firewall rule the step is about (capture,
+	// review, verification). Added to version 2 without a new version:
+	// older payloads have none, and read as before.
+	Rule string `json:"rule,omitempty"`
 }
 
 // StepStarted records that a crew member started a step.
@@ -374,6 +382,9 @@ func init() {
 	register[DegradedEntered]()
 	register[DegradedLeft]()
 	register[BackoutStarted]()
+	register[FirewallRuleCaptured]()
+	register[FirewallCaptureCompleted]()
+	register[FirewallRuleReviewed]()
 
 	if err := RegisterUpcaster(TypeStepPlanned, 1, upcastStepPlannedV1); err != nil {
 		panic(err)

@@ -147,12 +147,17 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 	for i, sv := range p.Services {
 		services[i] = events.Service{ID: sv.ID, Title: sv.Title, Vital: sv.Vital, RTO: events.Duration(sv.RTO)}
 	}
+	var rules []events.FirewallRule
+	for _, r := range p.FirewallRules {
+		rules = append(rules, events.FirewallRule{ID: r.ID, Title: r.Title, Source: r.Source, Destination: r.Destination,
+			Ports: r.Ports, Protocol: r.Protocol, Action: r.Action, Obsolete: r.Obsolete})
+	}
 	rec := &Recording{
 		Started: events.CutoverStarted{
 			Plan: p.Name, Title: p.Title, File: p.File, Hash: p.Hash,
 			WindowStart: p.Window.Start, WindowEnd: p.Window.End, TimeZone: p.Window.TimeZone,
 			Steps: len(steps), Crew: crew, Lead: p.Lead, Rehearsal: o.Rehearsal, Services: services,
-			PointOfNoReturn: ponr(a),
+			PointOfNoReturn: ponr(a), FirewallRules: rules,
 		},
 		Actor: o.Actor,
 	}
@@ -170,7 +175,7 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 			Pessimistic: events.Duration(s.Duration.Pessimistic),
 			Timing:      s.Timing, Service: s.Service, Template: s.Template, Backout: s.Backout,
 			BackoutOnly: s.BackoutOnly, PlannedStart: s.Start, PlannedEnd: s.End,
-			Timer: timerOf(s.Kind), Cooldown: events.Duration(cooldowns[s.ID]),
+			Timer: timerOf(s.Kind), Cooldown: events.Duration(cooldowns[s.ID]), Rule: s.Rule,
 		})
 	}
 	return rec, nil

@@ -56,8 +56,8 @@ type Step struct {
 	// Timing is before, window or after the move window.
 	Timing events.Timing
 	// Service is the service the step is about; Template the runbook
-	// template step it was expanded from.
-	Service, Template string
+	// template step it was expanded from; Rule the plan's firewall rule.
+	Service, Template, Rule string
 	// BackoutOnly marks a step that runs only if the move backs out;
 	// Backout are the steps that undo this one.
 	BackoutOnly bool
@@ -188,6 +188,9 @@ type Run struct {
 	PointOfNoReturn time.Time
 	// Services are the plan's services with their downtime so far.
 	Services []*Service
+	// Firewall is what the run knows of the firewall rules: the plan's,
+	// those captured from real exports, and the team's reviews.
+	Firewall Firewall
 
 	activated map[string]bool // back-out steps to run
 	byID      map[string]*Step
@@ -296,10 +299,17 @@ func (r *Run) apply(rec events.Record, ev events.Event) bool {
 		for _, sv := range e.Services {
 			r.Services = append(r.Services, &Service{ID: sv.ID, Title: sv.Title, Vital: sv.Vital, RTO: time.Duration(sv.RTO)})
 		}
+		r.Firewall.Plan = e.FirewallRules
 	case events.WarningAccepted:
 		r.Accepted = append(r.Accepted, Acceptance{Lint: e.Lint, Message: e.Message, Reason: e.Reason, By: rec.Actor})
 	case events.StepPlanned:
 		return r.plan(e)
+	case events.FirewallRuleCaptured:
+		return r.Firewall.captured(e)
+	case events.FirewallCaptureCompleted:
+		return r.Firewall.completed(e, rec)
+	case events.FirewallRuleReviewed:
+		return r.Firewall.reviewed(e, rec)
 	case events.StepStarted:
 		st := r.byID[e.Step]
 		if st == nil || st.state != Pending {
@@ -439,7 +449,7 @@ func (r *Run) plan(e events.StepPlanned) bool {
 		After:   e.After,
 		Planned: time.Duration(e.Likely), Optimistic: time.Duration(e.Optimistic), Pessimistic: time.Duration(e.Pessimistic),
 		Timing: events.Timing(e.Timing), BackoutOnly: e.BackoutOnly, Backout: e.Backout, Cooldown: time.Duration(e.Cooldown),
-		Service: e.Service, Template: e.Template,
+		Service: e.Service, Template: e.Template, Rule: e.Rule,
 		PlannedStart: e.PlannedStart, PlannedEnd: e.PlannedEnd,
 		state: Pending, run: r,
 	}
@@ -715,6 +725,7 @@ func (r *Run) Clone() *Run {
 	c.Down = slices.Clone(r.Down)
 	c.Cooling = maps.Clone(r.Cooling)
 	c.activated = maps.Clone(r.activated)
+	c.Firewall = r.Firewall.clone()
 	c.Services = make([]*Service, len(r.Services))
 	for i, sv := range r.Services {
 		x := *sv

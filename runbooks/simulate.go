@@ -36,6 +36,11 @@ type Simulation struct {
 	Seed    uint64
 	// Report, if set, is called after every action.
 	Report func(Action)
+	// Exports, if set, reads the export of the firewall rules of the
+	// source (role source) or the destination (role destination) that the
+	// simulated crew captures; nil: exports that hold exactly the plan's
+	// rules (at the destination, the rules kept).
+	Exports func(role string) (FirewallCapture, error)
 }
 
 // Run executes every step of run, which must have been started from p,
@@ -144,6 +149,9 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 // finish completes a step; a go/no-go gate is finished by one go from a
 // crew member of each role, the last of which completes it.
 func (sim *Simulation) finish(ctx context.Context, p *planner.Plan, run string, s *Step, who string) (*Outcome, error) {
+	if s.Rule != "" && (s.Kind == events.KindCaptureRule || s.Kind == events.KindReviewRule || s.Kind == events.KindVerifyRule) {
+		return sim.firewallFact(ctx, run, s, who)
+	}
 	if !s.Gate {
 		return sim.Cutover.CompleteStep(ctx, run, s.ID, who)
 	}
@@ -201,4 +209,86 @@ func (sim *Simulation) free(p *planner.Plan, role string, busy map[string]bool) 
 		return "simulated-crew"
 	}
 	return best
+}
+
+// firewallFact does what completes a firewall rule's step: capture the
+// source's export, review the rule as the plan says (keep, or retire an
+// obsolete one), capture the destination's export. The facts complete the
+// step; if they do not, the step's refusal says why.
+func (sim *Simulation) firewallFact(ctx context.Context, run string, s *Step, who string) (*Outcome, error) {
+	r, err := sim.Cutover.Load(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	var out *Outcome
+	captured := func(role string) bool {
+		for _, c := range r.Firewall.Captures {
+			if c.Role == role {
+				return true
+			}
+		}
+		return false
+	}
+	capture := func(role string) error {
+		fc, err := sim.export(r, role)
+		if err == nil {
+			out, err = sim.Cutover.CaptureFirewall(ctx, run, who, fc)
+		}
+		return err
+	}
+	switch s.Kind {
+	case events.KindCaptureRule:
+		if !captured(events.FirewallRoleSource) {
+			err = capture(events.FirewallRoleSource)
+		}
+	case events.KindReviewRule:
+		decision, reason := events.FirewallDecisionKeep, "kept, as the plan says"
+		if pr, ok := r.Firewall.PlanRule(s.Rule); ok && pr.Obsolete {
+			decision, reason = events.FirewallDecisionRetire, "obsolete, as the plan says"
+		}
+		out, err = sim.Cutover.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
+			return r.ReviewFirewallRule(now, who, s.Rule, decision, reason)
+		})
+	case events.KindVerifyRule:
+		if !captured(events.FirewallRoleDestination) {
+			err = capture(events.FirewallRoleDestination)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r, err = sim.Cutover.Load(ctx, run); err != nil {
+		return nil, err
+	}
+	if st := r.Find(s.ID); st != nil && st.State() == Done {
+		if out == nil {
+			out = &Outcome{Run: r} // done by an earlier capture
+		}
+		return out, nil
+	}
+	return sim.Cutover.CompleteStep(ctx, run, s.ID, who)
+}
+
+// export is the firewall export the simulated crew reads.
+func (sim *Simulation) export(r *Run, role string) (FirewallCapture, error) {
+	if sim.Exports != nil {
+		return sim.Exports(role)
+	}
+	return PlanExport(r.Firewall.Plan, role), nil
+}
+
+// PlanExport is an export holding exactly the plan's rules (at the
+// destination, those the plan keeps), each with the plan rule's id as its
+// own: what a simulated crew captures when it has no real export.
+func PlanExport(plan []events.FirewallRule, role string) FirewallCapture {
+	fc := FirewallCapture{Site: "simulated-" + role, Role: role, Files: []string{"simulated export of the plan's rules"}}
+	for i, pr := range plan {
+		if role == events.FirewallRoleDestination && pr.Obsolete {
+			continue
+		}
+		meaning := fmt.Sprintf("%s %s -> %s ports %s %s", pr.Protocol, pr.Source, pr.Destination, pr.Ports, pr.Action)
+		fc.Rules = append(fc.Rules, events.FirewallRuleCaptured{Rule: "plan-" + pr.ID, Meaning: meaning, Text: meaning,
+			Format: "simulated", File: "plan", Line: i + 1, PlanRule: pr.ID})
+	}
+	return fc
 }
