@@ -54,6 +54,12 @@ type FirewallRuleCaptured struct {
 	// PlanRule is the plan's firewall rule this rule is, if any: a
 	// captured rule without one is not in the plan.
 	PlanRule string `json:"plan_rule,omitempty"`
+	// NotCompared marks a rule the plan's rules are not compared with
+	// (address translation, a jump, a log): kept unless reviewed.
+	NotCompared bool `json:"not_compared,omitempty"`
+	// Forms is the rule written in each export syntax dcmove writes
+	// (iptables-save, nft), to show a missing rule in the destination's.
+	Forms map[string]string `json:"forms,omitempty"`
 }
 
 // FirewallCaptureCompleted closes a capture: its Rules rules are all

@@ -495,3 +495,8 @@ func simpleName(s string, max int) bool {
 	}
 	return true
 }
+
+// Canonical returns the normalised form the rule's id is made from: the
+// fields as key=value, separated by spaces (table, chain, family, proto,
+// src, dst, sport, dport, in, out, state, icmp, action, target, to...).
+func (r Rule) Canonical() string { return r.canonical() }

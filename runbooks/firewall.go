@@ -27,15 +27,23 @@ type Firewall struct {
 	// Pending holds the rules of captures not completed yet.
 	Pending map[string][]events.FirewallRuleCaptured
 	// Destination is set once a capture of the destination completed:
-	// from then on, AtDestination of each rule is what the last one saw.
-	Destination bool
+	// from then on, AtDestination of each rule is what the last one saw,
+	// and DestinationFormat is the syntax of that export.
+	Destination       bool
+	DestinationFormat string
 }
 
 // CapturedRule is a rule seen in the exports, with the team's decision.
 type CapturedRule struct {
 	ID, Meaning, Text, Comment string
-	// PlanRule is the plan's rule this rule is ("" if not in the plan).
-	PlanRule string
+	// PlanRule is the plan's rule this rule is ("" if not in the plan);
+	// NotCompared marks a rule the plan is not compared with (a jump, a
+	// translation, a log).
+	PlanRule    string
+	NotCompared bool
+	// Forms is the rule in each export syntax (see
+	// [events.FirewallRuleCaptured]).
+	Forms map[string]string
 	// FromSource: a source capture had it; Where is where (file:line),
 	// Site which site.
 	FromSource  bool
@@ -101,11 +109,14 @@ func (f *Firewall) completed(e events.FirewallCaptureCompleted, rec events.Recor
 			r.AtDestination = false
 		}
 		f.Destination = true
+		if len(rules) > 0 {
+			f.DestinationFormat = rules[0].Format
+		}
 	}
 	for _, c := range rules {
 		r := f.Rules[c.Rule]
 		if r == nil {
-			r = &CapturedRule{ID: c.Rule, Meaning: c.Meaning, Text: c.Text, Comment: c.Comment, PlanRule: c.PlanRule, Format: c.Format}
+			r = &CapturedRule{ID: c.Rule, Meaning: c.Meaning, Text: c.Text, Comment: c.Comment, PlanRule: c.PlanRule, Format: c.Format, NotCompared: c.NotCompared, Forms: c.Forms}
 			f.Rules[c.Rule] = r
 		}
 		if r.PlanRule == "" {
@@ -178,6 +189,9 @@ func (f *Firewall) Kept(r *CapturedRule) (keep, ok bool) {
 	if p, found := f.PlanRule(r.PlanRule); found {
 		return !p.Obsolete, true
 	}
+	if r.NotCompared {
+		return true, true // nothing in the plan says otherwise
+	}
 	return false, false
 }
 
@@ -208,7 +222,7 @@ func (f *Firewall) Reconcile() Reconciliation {
 		}
 		keep, decided := f.Kept(r)
 		if r.FromSource {
-			if r.PlanRule == "" {
+			if r.PlanRule == "" && !r.NotCompared {
 				rc.NotInPlan = append(rc.NotInPlan, r)
 				if !decided {
 					rc.ToReview = append(rc.ToReview, r)

@@ -103,6 +103,7 @@ func (m *Main) Run(ctx context.Context, args []string) (err error) {
 			m.degradedCommand(),
 			m.cooldownCommand(),
 			m.backoutCommand(),
+			m.fwCommand(),
 			m.keysCommand(),
 			m.statusCommand(),
 			m.auditCommand(),

@@ -1,0 +1,349 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/firewall"
+	"github.com/dcmove/dcmove/planner"
+	"github.com/dcmove/dcmove/runbooks"
+	"github.com/urfave/cli/v2"
+)
+
+func (m *Main) fwCommand() *cli.Command {
+	siteFlag := func() cli.Flag {
+		return &cli.StringFlag{Name: "site", Required: true, Usage: "the site whose equipment the export comes from (e.g. PA2)"}
+	}
+	return &cli.Command{
+		Name:  "fw",
+		Usage: "firewall rules as facts: captured from real exports, reviewed, verified at the destination",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "capture",
+				Usage:     "record the source's rules from exports of its equipment (iptables-save, nft list ruleset, nft -j list ruleset, or dcmove CSV), all or nothing",
+				ArgsUsage: "FILE...",
+				Flags:     append(logFlags(), runFlag(), actorFlag(), keyFlag(), siteFlag()),
+				Action:    func(c *cli.Context) error { return m.fwCapture(c, events.FirewallRoleSource) },
+			},
+			{
+				Name:      "verify",
+				Usage:     "record the destination's rules from exports of its equipment, and reconcile them with the rules kept and retired",
+				ArgsUsage: "FILE...",
+				Flags:     append(logFlags(), runFlag(), actorFlag(), keyFlag(), siteFlag()),
+				Action:    func(c *cli.Context) error { return m.fwCapture(c, events.FirewallRoleDestination) },
+			},
+			{
+				Name:      "review",
+				Usage:     "keep or retire captured rules (by id, by the plan's rule id, or --match), with the reason: retired rules stay on the record",
+				ArgsUsage: "[RULE...]",
+				Flags: append(logFlags(), runFlag(), actorFlag(), keyFlag(),
+					&cli.BoolFlag{Name: "keep", Usage: "the rule is re-created at the destination"},
+					&cli.BoolFlag{Name: "retire", Usage: "the rule is obsolete: it must not be at the destination"},
+					&cli.StringFlag{Name: "reason", Required: true, Usage: "why (recorded with your name)"},
+					&cli.StringSliceFlag{Name: "match", Usage: "the captured rules whose normalised fields match, e.g. dport=21 or proto=tcp,dport=22 (all must match)"}),
+				Action: m.fwReview,
+			},
+			{
+				Name:   "status",
+				Usage:  "where the rules stand: captured, not in the plan, to review, kept, retired, and at the destination verified, missing, unexpected, reappeared",
+				Flags:  append(logFlags(), runFlag()),
+				Action: m.fwStatus,
+			},
+		},
+	}
+}
+
+// fwCapture reads the exports, matches their rules with the run's plan,
+// and records them as one capture of role.
+func (m *Main) fwCapture(c *cli.Context, role string) error {
+	if c.NArg() == 0 {
+		return usagef("give the export files, e.g. %s --site PA2 pa2-iptables-save.txt", c.Command.HelpName)
+	}
+	site := c.String("site")
+	if err := checkIDArg("--site", site); err != nil {
+		return err
+	}
+	rules, files, formats, err := readExports(c.Args().Slice())
+	if err != nil {
+		return err
+	}
+	l, run, err := openRun(c)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	cut, actor, err := m.actingCutover(c, l, run)
+	if err != nil {
+		return err
+	}
+	r, err := cut.Load(c.Context, run)
+	if err != nil {
+		return err
+	}
+	if !r.Exists() {
+		return noEvents(c, l, run)
+	}
+	fc := runbooks.FirewallCapture{Site: site, Role: role, Files: files}
+	match := firewall.Match(planRules(r.Firewall.Plan), rules)
+	planOf := map[string]string{}
+	for _, f := range match.Found {
+		for _, id := range f.IDs {
+			planOf[id] = f.Plan.ID
+		}
+	}
+	notCompared := map[string]bool{}
+	for _, nc := range match.NotCompared {
+		notCompared[nc.ID()] = true
+	}
+	seen := map[string]bool{}
+	for _, rule := range rules {
+		id := rule.ID()
+		if seen[id] {
+			continue // the same rule in two exports (or twice in one)
+		}
+		seen[id] = true
+		forms := map[string]string{}
+		for _, f := range []firewall.Format{firewall.IPTablesSave, firewall.Nft} {
+			if text, err := rule.Render(f); err == nil {
+				forms[string(f)] = text
+			}
+		}
+		fc.Rules = append(fc.Rules, events.FirewallRuleCaptured{Rule: id, Meaning: rule.Canonical(), Text: rule.Text, Comment: rule.Comment,
+			Format: string(formats[rule.Pos.File]), File: rule.Pos.File, Line: rule.Pos.Line, PlanRule: planOf[id], NotCompared: notCompared[id], Forms: forms})
+	}
+	if role == events.FirewallRoleSource {
+		for _, nf := range match.NotFound {
+			if !nf.Obsolete {
+				fc.Unmatched = append(fc.Unmatched, nf.ID)
+			}
+		}
+	}
+	out, err := cut.CaptureFirewall(c.Context, run, actor, fc)
+	if err != nil {
+		return fmt.Errorf("fw %s: %w", c.Command.Name, err)
+	}
+	w := m.Stdout
+	fmt.Fprintf(w, "captured %d rules of %s (%s) from %s in one capture\n", len(fc.Rules), site, role, strings.Join(c.Args().Slice(), ", "))
+	if role == events.FirewallRoleSource {
+		fmt.Fprintf(w, "%d of the plan's %d rules found in the export\n", len(match.Found), len(r.Firewall.Plan))
+		for _, u := range match.Unmatchable {
+			fmt.Fprintf(w, "  plan rule %s cannot be compared: %s\n", u.Plan.ID, strings.TrimPrefix(u.Err.Error(), ":0: "))
+		}
+		for _, nf := range match.NotFound {
+			fmt.Fprintf(w, "  plan rule %s is NOT in the export (%s %s -> %s ports %s)\n", nf.ID, nf.Protocol, nf.Source, nf.Destination, nf.Ports)
+		}
+		if len(match.Unplanned) > 0 {
+			fmt.Fprintf(w, "captured, not in the plan (%d): forgotten rules? review each: dcmove fw review RULE --keep|--retire --reason WHY\n", len(match.Unplanned))
+			for _, u := range match.Unplanned {
+				fmt.Fprintf(w, "  %s  %s:%d  %s\n", u.ID(), u.Pos.File, u.Pos.Line, u.Text)
+			}
+		}
+	}
+	m.printReconciliation(w, out.Run, role == events.FirewallRoleDestination)
+	return nil
+}
+
+// readExports parses each export file (bounded by the parser: 64 MiB a
+// file, 1 MiB a line), names each with its sha256, and says which format
+// each is in. Every malformed line of every file is reported, and nothing
+// is recorded.
+func readExports(paths []string) ([]firewall.Rule, []string, map[string]firewall.Format, error) {
+	var rules []firewall.Rule
+	var files []string
+	formats := map[string]firewall.Format{}
+	var errs firewall.Errors
+	for _, path := range paths {
+		data, err := planner.ReadFile("firewall export", path)
+		if err != nil {
+			return nil, nil, nil, usageError{err}
+		}
+		format, err := firewall.Detect(path, data)
+		if err != nil {
+			return nil, nil, nil, usageError{err}
+		}
+		formats[path] = format
+		rs, err := firewall.Parse(path, bytes.NewReader(data))
+		var fe firewall.Errors
+		switch {
+		case errors.As(err, &fe):
+			errs = append(errs, fe...)
+		case err != nil:
+			return nil, nil, nil, usageError{fmt.Errorf("%s: %w", path, err)}
+		}
+		rules = append(rules, rs...)
+		sum := sha256.Sum256(data)
+		files = append(files, path+" sha256:"+hex.EncodeToString(sum[:]))
+	}
+	if len(errs) > 0 {
+		return nil, nil, nil, usageError{fmt.Errorf("%w\nnothing was recorded: fix the export (or leave out what dcmove cannot read) and capture again", errs)}
+	}
+	if len(rules) == 0 {
+		return nil, nil, nil, usageError{fmt.Errorf("no rule in %s: is it the right export?", strings.Join(paths, ", "))}
+	}
+	return rules, files, formats, nil
+}
+
+// planRules turns the run's record of the plan's rules back into the
+// planner's, to match exports against.
+func planRules(rs []events.FirewallRule) []planner.FirewallRule {
+	out := make([]planner.FirewallRule, len(rs))
+	for i, r := range rs {
+		out[i] = planner.FirewallRule{ID: r.ID, Title: r.Title, Source: r.Source, Destination: r.Destination, Ports: r.Ports, Protocol: r.Protocol, Action: r.Action, Obsolete: r.Obsolete}
+	}
+	return out
+}
+
+func (m *Main) fwReview(c *cli.Context) error {
+	if c.Bool("keep") == c.Bool("retire") {
+		return usagef("give one of --keep or --retire")
+	}
+	decision := events.FirewallDecisionKeep
+	if c.Bool("retire") {
+		decision = events.FirewallDecisionRetire
+	}
+	for _, id := range c.Args().Slice() {
+		if err := checkIDArg("rule id", id); err != nil {
+			return err
+		}
+	}
+	l, run, err := openRun(c)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	cut, actor, err := m.actingCutover(c, l, run)
+	if err != nil {
+		return err
+	}
+	r, err := cut.Load(c.Context, run)
+	if err != nil {
+		return err
+	}
+	ids := c.Args().Slice()
+	if filters := c.StringSlice("match"); len(filters) > 0 {
+		for _, rule := range r.Firewall.Rules {
+			if rule.FromSource && fieldsMatch(rule.Meaning, filters) {
+				ids = append(ids, rule.ID)
+			}
+		}
+		if len(ids) == 0 {
+			return usagef("no captured rule matches --match %s (dcmove fw status lists them)", strings.Join(filters, " --match "))
+		}
+	}
+	if len(ids) == 0 {
+		return usagef("give the rules to review (ids from dcmove fw status, or the plan's rule ids), or --match FIELD=VALUE")
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var last *runbooks.Outcome
+	for _, id := range ids {
+		out, err := cut.ReviewFirewallRule(c.Context, run, actor, id, decision, c.String("reason"))
+		if err != nil {
+			return fmt.Errorf("fw review %s: %w", id, err)
+		}
+		last = out
+		fmt.Fprintf(m.Stdout, "%s: %s (%s)\n", id, decision, c.String("reason"))
+	}
+	m.printReconciliation(m.Stdout, last.Run, false)
+	return nil
+}
+
+// fieldsMatch reports whether a rule's normalised fields (key=value ...)
+// match every filter: key=value, the value one of the field's
+// comma-separated values (dport=21 matches dport=21,30000-30100).
+func fieldsMatch(meaning string, filters []string) bool {
+	fields := map[string]string{}
+	for _, f := range strings.Fields(meaning) {
+		if k, v, ok := strings.Cut(f, "="); ok {
+			fields[k] = v
+		}
+	}
+	for _, filter := range filters {
+		for _, cond := range strings.Split(filter, ",") {
+			k, v, ok := strings.Cut(strings.TrimSpace(cond), "=")
+			if !ok || !slices.Contains(strings.Split(fields[k], ","), v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (m *Main) fwStatus(c *cli.Context) error {
+	l, run, err := openReadRun(c)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	r, err := m.cutover(c.Context, l).Load(c.Context, run)
+	if err != nil {
+		return err
+	}
+	if !r.Exists() {
+		return noEvents(c, l, run)
+	}
+	m.printReconciliation(m.Stdout, r, true)
+	return nil
+}
+
+// printReconciliation says where the run's firewall rules stand.
+func (m *Main) printReconciliation(w io.Writer, r *runbooks.Run, detail bool) {
+	f := &r.Firewall
+	rc := f.Reconcile()
+	sources := 0
+	for _, rule := range f.Rules {
+		if rule.FromSource {
+			sources++
+		}
+	}
+	fmt.Fprintf(w, "firewall: %d plan rules; %d rules captured at the source; %d kept, %d retired, %d to review\n",
+		len(f.Plan), sources, rc.Kept, rc.Retired, len(rc.ToReview))
+	list := func(title string, rules []*runbooks.CapturedRule, render bool) {
+		if len(rules) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "%s (%d):\n", title, len(rules))
+		for _, rule := range rules {
+			name := rule.ID
+			if rule.PlanRule != "" {
+				name += " (" + rule.PlanRule + ")"
+			}
+			text := rule.Text
+			if render {
+				text = renderLike(rule, f)
+			}
+			fmt.Fprintf(w, "  %s  %s\n", name, text)
+		}
+	}
+	if len(rc.NotCaptured) > 0 {
+		fmt.Fprintf(w, "plan rules no captured rule was matched to (%d): %s\n", len(rc.NotCaptured), strings.Join(rc.NotCaptured, ", "))
+	}
+	list("captured, not in the plan, to review", rc.ToReview, false)
+	if !f.Destination {
+		if detail {
+			fmt.Fprintln(w, "destination: not captured yet (dcmove fw verify --site SITE FILE)")
+		}
+		return
+	}
+	fmt.Fprintf(w, "destination: %d verified, %d missing, %d unexpected, %d retired but back\n", len(rc.Verified), len(rc.Missing), len(rc.Unexpected), len(rc.Reappeared))
+	list("MISSING at the destination: add", rc.Missing, true)
+	list("at the destination, never captured at the source", rc.Unexpected, false)
+	list("retired, yet at the destination: remove", rc.Reappeared, false)
+}
+
+// renderLike shows a missing rule in the syntax of the destination's last
+// export, so that it can be pasted there; as the source wrote it
+// otherwise.
+func renderLike(rule *runbooks.CapturedRule, f *runbooks.Firewall) string {
+	if text, ok := rule.Forms[f.DestinationFormat]; ok {
+		return text
+	}
+	return rule.Text
+}
