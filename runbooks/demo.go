@@ -27,11 +27,14 @@ type Demo struct {
 	// Report, if set, is told of each thing that happens, in order: one
 	// of the Demo* types of this package.
 	Report func(DemoReport)
+	// Exports, if set, are the firewall exports the simulated crew
+	// captures (see [Simulation.Exports]).
+	Exports func(role string) (FirewallCapture, error)
 }
 
 // DemoReport is what [Demo.Report] is told: a [DemoPlanned],
-// [DemoStarted], [DemoRefused], [DemoStep], [DemoGroup] or
-// [DemoSwitched].
+// [DemoStarted], [DemoRefused], [DemoStep], [DemoGroup], [DemoSwitched]
+// or [DemoFirewall].
 type DemoReport interface{ demoReport() }
 
 // DemoPlanned is the plan's analysis, with the warnings the lead accepts
@@ -86,6 +89,14 @@ func (DemoRefused) demoReport()  {}
 func (DemoStep) demoReport()     {}
 func (DemoGroup) demoReport()    {}
 func (DemoSwitched) demoReport() {}
+func (DemoFirewall) demoReport() {}
+
+// DemoFirewall is what the simulated crew learned from the firewall
+// exports: a capture, a verification, rules added.
+type DemoFirewall struct {
+	At          time.Time
+	Actor, What string
+}
 
 // DemoResult is how a demo ended.
 type DemoResult struct {
@@ -164,7 +175,8 @@ func (d *Demo) Run(ctx context.Context, p *planner.Plan) (*DemoResult, error) {
 	}
 	started, finished := map[string]int{}, map[string]int{}
 	var switchErr error
-	sim := &Simulation{Cutover: cut, Clock: clock, Seed: d.Seed}
+	sim := &Simulation{Cutover: cut, Clock: clock, Seed: d.Seed, Exports: d.Exports}
+	sim.Note = func(at time.Time, who, what string) { d.report(DemoFirewall{At: at, Actor: who, What: what}) }
 	sim.Report = func(act Action) {
 		if g, ok := group[act.Step]; ok && size[g] > 1 {
 			if act.Started {

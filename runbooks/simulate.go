@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/dcmove/dcmove/events"
@@ -41,6 +42,9 @@ type Simulation struct {
 	// simulated crew captures; nil: exports that hold exactly the plan's
 	// rules (at the destination, the rules kept).
 	Exports func(role string) (FirewallCapture, error)
+	// Note, if set, is told what the simulated crew learned from the
+	// facts (a capture, a rule missing at the destination).
+	Note func(at time.Time, who, what string)
 }
 
 // Run executes every step of run, which must have been started from p,
@@ -231,10 +235,40 @@ func (sim *Simulation) firewallFact(ctx context.Context, run string, s *Step, wh
 	}
 	capture := func(role string) error {
 		fc, err := sim.export(r, role)
-		if err == nil {
-			out, err = sim.Cutover.CaptureFirewall(ctx, run, who, fc)
+		if err != nil {
+			return err
 		}
-		return err
+		if out, err = sim.Cutover.CaptureFirewall(ctx, run, who, fc); err != nil {
+			return err
+		}
+		r = out.Run
+		rc := r.Firewall.Reconcile()
+		if role == events.FirewallRoleSource {
+			var files []string
+			for _, f := range fc.Files {
+				name, _, _ := strings.Cut(f, " sha256:")
+				files = append(files, name)
+			}
+			sim.note(who, fmt.Sprintf("captured %d rules of %s from %s: %d not in the plan, %d plan rules not matched", len(fc.Rules), fc.Site, strings.Join(files, ", "), len(rc.NotInPlan), len(rc.NotCaptured)))
+			return nil
+		}
+		sim.note(who, fmt.Sprintf("captured %d rules of %s: %d verified, %d missing, %d unexpected, %d retired but back", len(fc.Rules), fc.Site, len(rc.Verified), len(rc.Missing), len(rc.Unexpected), len(rc.Reappeared)))
+		if len(rc.Missing) == 0 {
+			return nil
+		}
+		// The crew adds what is missing, exports again and verifies.
+		var names []string
+		for _, m := range rc.Missing {
+			names = append(names, m.ID+" ("+m.PlanRule+")")
+		}
+		sim.note(who, "adds the missing rules at "+fc.Site+" and exports again: "+strings.Join(names, ", "))
+		if out, err = sim.Cutover.CaptureFirewall(ctx, run, who, withMissing(r, fc)); err != nil {
+			return err
+		}
+		r = out.Run
+		rc = r.Firewall.Reconcile()
+		sim.note(who, fmt.Sprintf("verified again: %d verified, %d missing", len(rc.Verified), len(rc.Missing)))
+		return nil
 	}
 	switch s.Kind {
 	case events.KindCaptureRule:
@@ -242,13 +276,25 @@ func (sim *Simulation) firewallFact(ctx context.Context, run string, s *Step, wh
 			err = capture(events.FirewallRoleSource)
 		}
 	case events.KindReviewRule:
+		// The rules the plan forgot are reviewed with the first review:
+		// still in use, kept.
+		var kept []string
+		for _, f := range r.Firewall.Reconcile().ToReview {
+			if _, err := sim.Cutover.ReviewFirewallRule(ctx, run, who, f.ID, events.FirewallDecisionKeep, "not in the plan, but still in use"); err != nil {
+				return nil, err
+			}
+			kept = append(kept, f.ID)
+		}
+		if len(kept) > 0 {
+			sim.note(who, fmt.Sprintf("reviews the %d rules the plan forgot: still in use, kept (%s)", len(kept), strings.Join(kept, ", ")))
+		}
 		decision, reason := events.FirewallDecisionKeep, "kept, as the plan says"
 		if pr, ok := r.Firewall.PlanRule(s.Rule); ok && pr.Obsolete {
 			decision, reason = events.FirewallDecisionRetire, "obsolete, as the plan says"
 		}
-		out, err = sim.Cutover.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
-			return r.ReviewFirewallRule(now, who, s.Rule, decision, reason)
-		})
+		if len(r.Firewall.OfPlan(s.Rule)) > 0 {
+			out, err = sim.Cutover.ReviewFirewallRule(ctx, run, who, s.Rule, decision, reason)
+		}
 	case events.KindVerifyRule:
 		if !captured(events.FirewallRoleDestination) {
 			err = capture(events.FirewallRoleDestination)
@@ -265,6 +311,17 @@ func (sim *Simulation) firewallFact(ctx context.Context, run string, s *Step, wh
 			out = &Outcome{Run: r} // done by an earlier capture
 		}
 		return out, nil
+	}
+	if len(r.Firewall.OfPlan(s.Rule)) == 0 && r.Lead != "" {
+		// A plan rule no export can show (written with names, not
+		// addresses): the lead checks it by hand and skips the step, on
+		// the record.
+		why := "rule " + s.Rule + " is written with names, not addresses: no export can show it"
+		if _, err := sim.Cutover.FailStep(ctx, run, s.ID, who, why); err != nil {
+			return nil, err
+		}
+		sim.note(r.Lead, "skips "+s.ID+": "+why+"; checked by hand")
+		return sim.Cutover.SkipStep(ctx, run, s.ID, r.Lead, why+"; checked by hand against the export")
 	}
 	return sim.Cutover.CompleteStep(ctx, run, s.ID, who)
 }
@@ -291,4 +348,27 @@ func PlanExport(plan []events.FirewallRule, role string) FirewallCapture {
 			Format: "simulated", File: "plan", Line: i + 1, PlanRule: pr.ID})
 	}
 	return fc
+}
+
+func (sim *Simulation) note(who, what string) {
+	if sim.Note != nil {
+		sim.Note(sim.Clock.Now(), who, what)
+	}
+}
+
+// withMissing is the destination's export fc once the crew added the kept
+// rules its capture lacked, written in its syntax.
+func withMissing(r *Run, fc FirewallCapture) FirewallCapture {
+	fixed := fc
+	fixed.Rules = slices.Clone(fc.Rules)
+	fixed.Files = append(slices.Clone(fc.Files), "the rules added by hand")
+	for _, m := range r.Firewall.Reconcile().Missing {
+		text := m.Text
+		if t, ok := m.Forms[r.Firewall.DestinationFormat]; ok {
+			text = t
+		}
+		fixed.Rules = append(fixed.Rules, events.FirewallRuleCaptured{Rule: m.ID, Meaning: m.Meaning, Text: text, Comment: m.Comment,
+			Format: r.Firewall.DestinationFormat, File: "added by hand", PlanRule: m.PlanRule, NotCompared: m.NotCompared, Forms: m.Forms})
+	}
+	return fixed
 }

@@ -56,6 +56,20 @@ func (m *Main) demo(c *cli.Context) error {
 	fmt.Fprintf(w, "event store: embedded NATS JetStream in %s\n\n", dir)
 
 	demo := &runbooks.Demo{Log: l, Checkpoints: m.checkpoints(c.Context, l), Seed: c.Uint64("seed"), Report: func(r runbooks.DemoReport) { printDemo(w, loc, r) }}
+	if name == examples.Demo {
+		// The reference move's crew captures the real exports of PA2's
+		// and PA3's equipment.
+		demo.Exports = func(role string) (runbooks.FirewallCapture, error) {
+			file := examples.Exports[role]
+			data, err := examples.FS.ReadFile(file)
+			if err != nil {
+				return runbooks.FirewallCapture{}, err
+			}
+			site := map[string]string{events.FirewallRoleSource: "PA2", events.FirewallRoleDestination: "PA3"}[role]
+			fc, _, err := captureFrom([]export{{"examples/" + file, data}}, planFirewall(p), site, role)
+			return fc, err
+		}
+	}
 	res, err := demo.Run(c.Context, p)
 	if err != nil {
 		return err
@@ -114,9 +128,20 @@ func printDemo(w io.Writer, loc *time.Location, r runbooks.DemoReport) {
 			note = fmt.Sprintf(", %s over", planner.Span(d))
 		}
 		fmt.Fprintf(w, "%s  done   %-26s took %s, planned %s%s\n", at(r.At), r.Step, planner.Span(r.Took), planner.Span(r.Planned), note)
+	case runbooks.DemoFirewall:
+		fmt.Fprintf(w, "%s  %s %s\n", at(r.At), r.Actor, r.What)
 	case runbooks.DemoSwitched:
 		out := r.Outcome
 		ev, _ := out.Appended[len(out.Appended)-1].Decode()
 		fmt.Fprintf(w, "%s  %s\n", at(r.At), projections.Describe(r.Actor, ev, out.Run.StepTitle))
 	}
+}
+
+// planFirewall is the plan's firewall rules as a run records them.
+func planFirewall(p *planner.Plan) []events.FirewallRule {
+	out := make([]events.FirewallRule, len(p.FirewallRules))
+	for i, r := range p.FirewallRules {
+		out[i] = events.FirewallRule{ID: r.ID, Title: r.Title, Source: r.Source, Destination: r.Destination, Ports: r.Ports, Protocol: r.Protocol, Action: r.Action, Obsolete: r.Obsolete}
+	}
+	return out
 }

@@ -70,7 +70,7 @@ func (m *Main) fwCapture(c *cli.Context, role string) error {
 	if err := checkIDArg("--site", site); err != nil {
 		return err
 	}
-	rules, files, formats, err := readExports(c.Args().Slice())
+	exports, err := readExports(c.Args().Slice())
 	if err != nil {
 		return err
 	}
@@ -90,8 +90,92 @@ func (m *Main) fwCapture(c *cli.Context, role string) error {
 	if !r.Exists() {
 		return noEvents(c, l, run)
 	}
-	fc := runbooks.FirewallCapture{Site: site, Role: role, Files: files}
-	match := firewall.Match(planRules(r.Firewall.Plan), rules)
+	fc, match, err := captureFrom(exports, r.Firewall.Plan, site, role)
+	if err != nil {
+		return err
+	}
+	out, err := cut.CaptureFirewall(c.Context, run, actor, fc)
+	if err != nil {
+		return fmt.Errorf("fw %s: %w", c.Command.Name, err)
+	}
+	w := m.Stdout
+	fmt.Fprintf(w, "captured %d rules of %s (%s) from %s in one capture\n", len(fc.Rules), site, role, strings.Join(c.Args().Slice(), ", "))
+	if role == events.FirewallRoleSource {
+		fmt.Fprintf(w, "%d of the plan's %d rules found in the export\n", len(match.Found), len(r.Firewall.Plan))
+		for _, u := range match.Unmatchable {
+			fmt.Fprintf(w, "  plan rule %s cannot be compared: %s\n", u.Plan.ID, strings.TrimPrefix(u.Err.Error(), ":0: "))
+		}
+		for _, nf := range match.NotFound {
+			fmt.Fprintf(w, "  plan rule %s is NOT in the export (%s %s -> %s ports %s)\n", nf.ID, nf.Protocol, nf.Source, nf.Destination, nf.Ports)
+		}
+		if len(match.Unplanned) > 0 {
+			fmt.Fprintf(w, "captured, not in the plan (%d): forgotten rules? review each: dcmove fw review RULE --keep|--retire --reason WHY\n", len(match.Unplanned))
+			for _, u := range match.Unplanned {
+				fmt.Fprintf(w, "  %s  %s:%d  %s\n", u.ID(), u.Pos.File, u.Pos.Line, u.Text)
+			}
+		}
+	}
+	m.printReconciliation(w, out.Run, role == events.FirewallRoleDestination)
+	return nil
+}
+
+// export is an export file's name and content.
+type export struct {
+	name string
+	data []byte
+}
+
+// readExports reads the export files, each up to the parser's limit.
+func readExports(paths []string) ([]export, error) {
+	var out []export
+	for _, path := range paths {
+		data, err := planner.ReadFile("firewall export", path)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		out = append(out, export{path, data})
+	}
+	return out, nil
+}
+
+// captureFrom parses the exports (every malformed line of every file is
+// reported, and then nothing is captured), names each with its sha256,
+// matches their rules with the plan's, and makes them one capture of site
+// in role.
+func captureFrom(exports []export, plan []events.FirewallRule, site, role string) (runbooks.FirewallCapture, firewall.MatchResult, error) {
+	fc := runbooks.FirewallCapture{Site: site, Role: role}
+	var rules []firewall.Rule
+	formats := map[string]firewall.Format{}
+	var errs firewall.Errors
+	for _, e := range exports {
+		format, err := firewall.Detect(e.name, e.data)
+		if err != nil {
+			return fc, firewall.MatchResult{}, usageError{err}
+		}
+		formats[e.name] = format
+		rs, err := firewall.Parse(e.name, bytes.NewReader(e.data))
+		var fe firewall.Errors
+		switch {
+		case errors.As(err, &fe):
+			errs = append(errs, fe...)
+		case err != nil:
+			return fc, firewall.MatchResult{}, usageError{fmt.Errorf("%s: %w", e.name, err)}
+		}
+		rules = append(rules, rs...)
+		sum := sha256.Sum256(e.data)
+		fc.Files = append(fc.Files, e.name+" sha256:"+hex.EncodeToString(sum[:]))
+	}
+	if len(errs) > 0 {
+		return fc, firewall.MatchResult{}, usageError{fmt.Errorf("%w\nnothing was recorded: fix the export (or leave out what dcmove cannot read) and capture again", errs)}
+	}
+	if len(rules) == 0 {
+		var names []string
+		for _, e := range exports {
+			names = append(names, e.name)
+		}
+		return fc, firewall.MatchResult{}, usageError{fmt.Errorf("no rule in %s: is it the right export?", strings.Join(names, ", "))}
+	}
+	match := firewall.Match(planRules(plan), rules)
 	planOf := map[string]string{}
 	for _, f := range match.Found {
 		for _, id := range f.IDs {
@@ -125,69 +209,7 @@ func (m *Main) fwCapture(c *cli.Context, role string) error {
 			}
 		}
 	}
-	out, err := cut.CaptureFirewall(c.Context, run, actor, fc)
-	if err != nil {
-		return fmt.Errorf("fw %s: %w", c.Command.Name, err)
-	}
-	w := m.Stdout
-	fmt.Fprintf(w, "captured %d rules of %s (%s) from %s in one capture\n", len(fc.Rules), site, role, strings.Join(c.Args().Slice(), ", "))
-	if role == events.FirewallRoleSource {
-		fmt.Fprintf(w, "%d of the plan's %d rules found in the export\n", len(match.Found), len(r.Firewall.Plan))
-		for _, u := range match.Unmatchable {
-			fmt.Fprintf(w, "  plan rule %s cannot be compared: %s\n", u.Plan.ID, strings.TrimPrefix(u.Err.Error(), ":0: "))
-		}
-		for _, nf := range match.NotFound {
-			fmt.Fprintf(w, "  plan rule %s is NOT in the export (%s %s -> %s ports %s)\n", nf.ID, nf.Protocol, nf.Source, nf.Destination, nf.Ports)
-		}
-		if len(match.Unplanned) > 0 {
-			fmt.Fprintf(w, "captured, not in the plan (%d): forgotten rules? review each: dcmove fw review RULE --keep|--retire --reason WHY\n", len(match.Unplanned))
-			for _, u := range match.Unplanned {
-				fmt.Fprintf(w, "  %s  %s:%d  %s\n", u.ID(), u.Pos.File, u.Pos.Line, u.Text)
-			}
-		}
-	}
-	m.printReconciliation(w, out.Run, role == events.FirewallRoleDestination)
-	return nil
-}
-
-// readExports parses each export file (bounded by the parser: 64 MiB a
-// file, 1 MiB a line), names each with its sha256, and says which format
-// each is in. Every malformed line of every file is reported, and nothing
-// is recorded.
-func readExports(paths []string) ([]firewall.Rule, []string, map[string]firewall.Format, error) {
-	var rules []firewall.Rule
-	var files []string
-	formats := map[string]firewall.Format{}
-	var errs firewall.Errors
-	for _, path := range paths {
-		data, err := planner.ReadFile("firewall export", path)
-		if err != nil {
-			return nil, nil, nil, usageError{err}
-		}
-		format, err := firewall.Detect(path, data)
-		if err != nil {
-			return nil, nil, nil, usageError{err}
-		}
-		formats[path] = format
-		rs, err := firewall.Parse(path, bytes.NewReader(data))
-		var fe firewall.Errors
-		switch {
-		case errors.As(err, &fe):
-			errs = append(errs, fe...)
-		case err != nil:
-			return nil, nil, nil, usageError{fmt.Errorf("%s: %w", path, err)}
-		}
-		rules = append(rules, rs...)
-		sum := sha256.Sum256(data)
-		files = append(files, path+" sha256:"+hex.EncodeToString(sum[:]))
-	}
-	if len(errs) > 0 {
-		return nil, nil, nil, usageError{fmt.Errorf("%w\nnothing was recorded: fix the export (or leave out what dcmove cannot read) and capture again", errs)}
-	}
-	if len(rules) == 0 {
-		return nil, nil, nil, usageError{fmt.Errorf("no rule in %s: is it the right export?", strings.Join(paths, ", "))}
-	}
-	return rules, files, formats, nil
+	return fc, match, nil
 }
 
 // planRules turns the run's record of the plan's rules back into the

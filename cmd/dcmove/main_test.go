@@ -201,7 +201,13 @@ func TestDemo(t *testing.T) {
 		"degraded mode off",
 		"done   grace-period",
 		"done   decommission-ftp-1",
-		"304/304 steps done (100%)",
+		"captured 46 rules of PA2 from examples/pa2-iptables-save.txt: 13 not in the plan",
+		"reviews the 13 rules the plan forgot",
+		"skips capture-rule-in-probes: rule in-probes is written with names",
+		"captured 42 rules of PA3: 42 verified, 1 missing",
+		"adds the missing rules at PA3 and exports again: fw-13acb56f1db1 (in-ssh-noc)",
+		"verified again: 43 verified, 0 missing",
+		"298/304 steps done (98%): 0 started, 0 ready, 0 waiting, 0 failed, 6 skipped",
 		"the move ended Sun 6 Dec",
 		"20 cool-downs (20 ended by their timer)")
 	if strings.Contains(out, "replay it:") {
