@@ -28,11 +28,14 @@
 // REJECT [--reject-with], LOG [--log-prefix, --log-level], DNAT
 // --to-destination, SNAT --to-source, MASQUERADE, -j CHAIN and -g CHAIN;
 // "!" before -p, -s, -d, -i, -o, the port, state and range options.
-// Refused: every other match module (-m limit, -m set, -m recent, -m mark,
-// -m owner, -m string, -m time...), other target extensions (MARK,
-// CONNMARK, CT, NOTRACK, TCPMSS, REDIRECT, NFQUEUE, TPROXY...), -f, the
-// NAT options --random and --persistent, and the iptables commands (-I,
-// -N, -P...) of a script, which is not iptables-save output.
+// Every other match module (-m limit, -m set, -m recent, -m mark, -m
+// owner, -m addrtype, -m physdev...) and target extension (MARK, CONNMARK,
+// CT, NOTRACK, TCPMSS, REDIRECT, NFQUEUE, TPROXY...) is kept as written,
+// with its options, in [Rule.Extra]: part of the rule's id (in any order),
+// written back in iptables-save form, never in nft, and the rule is not
+// compared with the plan. Refused: options outside a module (-f, the NAT
+// options --random and --persistent), and the iptables commands (-I, -N,
+// -P...) of a script, which is not iptables-save output.
 //
 // nft list ruleset output ([Nft]), with or without -a handles: tables of
 // any family; base chains (type, hook, policy) and regular chains; rules

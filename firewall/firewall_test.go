@@ -196,8 +196,10 @@ func TestMalformed(t *testing.T) {
 		rules int
 		lines []string // the start of each error, in order
 	}{
-		{"bad-iptables-save.txt", 3, []string{":2: rule outside a table", ":7: match -m limit", ":8: \"10.10.300.0/24\"", ":9: --dport needs a value",
-			":11: target -j MARK", ":12: ports without a protocol", ":13: -I is an iptables command", ":14: a double quote", ":15: not an iptables-save line", ":16: \"70000\""}},
+		// Lines 7 (-m limit) and 11 (-j MARK) are read: the options dcmove
+		// does not read are kept as written (Rule.Extra).
+		{"bad-iptables-save.txt", 5, []string{":2: rule outside a table", ":8: \"10.10.300.0/24\"", ":9: --dport needs a value",
+			":12: ports without a protocol", ":13: -I is an iptables command", ":14: a double quote", ":15: not an iptables-save line", ":16: \"70000\""}},
 		{"bad-nft.txt", 2, []string{":10: nft match tcp flags", ":11: named set @blocked", ":12: \"203.0.113.999\"", ":13: drop after log",
 			":14: a double quote", ":15: nft expression \"limit\"", ":17: ip saddr with IPv6", ":20: add is an nft command"}},
 		{"bad-nft.json", 1, []string{":6: rule 2: nft JSON statement \"limit\"", ":7: rule 3: rule of chain inet filter nowhere", ":8: rule 4: \"10.10.300.1\""}},
@@ -438,5 +440,44 @@ func TestRenderRoundTrip(t *testing.T) {
 	}
 	if _, err := all[0].Render("fortigate"); err == nil {
 		t.Errorf("rendering as fortigate: no error")
+	}
+}
+
+// Match modules and target extensions dcmove does not read are kept as
+// written: the rule is captured with them in its id (the same conditions in
+// another order give the same id, other values another), is not compared
+// with the plan, and is written back in iptables-save form with them.
+func TestUnreadOptionsKeptAsWritten(t *testing.T) {
+	read := func(text string) firewall.Rule {
+		t.Helper()
+		rules, err := firewall.ParseIPTablesSave("x", strings.NewReader("*filter\n"+text+"\nCOMMIT\n"))
+		if err != nil || len(rules) != 1 {
+			t.Fatalf("%s: %v, %d rules", text, err, len(rules))
+		}
+		return rules[0]
+	}
+	a := read("-A INPUT -p tcp -m tcp --dport 22 -m limit --limit 5/min -m set --match-set admins src -j ACCEPT")
+	b := read("-A INPUT -m set --match-set admins src -p tcp -m limit --limit 5/min -m tcp --dport 22 -j ACCEPT")
+	c := read("-A INPUT -p tcp -m tcp --dport 22 -m limit --limit 9/min -m set --match-set admins src -j ACCEPT")
+	if len(a.Extra) != 2 || a.ID() != b.ID() || a.ID() == c.ID() {
+		t.Fatalf("extras %q; ids %s %s %s: want the first two equal, the third different", a.Extra, a.ID(), b.ID(), c.ID())
+	}
+	if a.DestinationPorts.String() != "22" || a.Protocol != "tcp" || a.Action != "ACCEPT" {
+		t.Errorf("the conditions dcmove reads were lost: %s", a)
+	}
+	m := read("-A PREROUTING -p tcp -j MARK --set-mark 0x1")
+	if m.Action != "EXTENSION" || len(m.Extra) != 1 || m.Extra[0] != "-j MARK --set-mark 0x1" {
+		t.Errorf("target extension: action %q, extra %q", m.Action, m.Extra)
+	}
+	text, err := a.Render(firewall.IPTablesSave)
+	if err != nil || read(text).ID() != a.ID() {
+		t.Errorf("written back as %q (%v): another rule", text, err)
+	}
+	if _, err := a.Render(firewall.Nft); err == nil {
+		t.Error("a rule with iptables-only conditions was written as nft")
+	}
+	match := firewall.Match([]planner.FirewallRule{{ID: "ssh", Source: "any", Destination: "any", Ports: "22", Protocol: "tcp", Action: "allow"}}, []firewall.Rule{a})
+	if len(match.Found) != 0 {
+		t.Errorf("a rule with conditions dcmove does not read was matched with the plan: %+v", match.Found)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -147,6 +148,24 @@ func parseIPTablesRule(line string) (Rule, error) {
 			}
 		}
 		opt := w[i]
+		// A match module or a target extension dcmove does not read: its
+		// options are kept as written (see Rule.Extra).
+		if (opt == "-m" || opt == "--match") && i+1 < len(w) && !matchModules[w[i+1]] && !not {
+			j := extraEnd(w, i+2, false)
+			r.Extra = append(r.Extra, joinWords(w[i:j]))
+			i = j - 1
+			continue
+		}
+		if (opt == "-j" || opt == "--jump") && i+1 < len(w) && refusedTargets[w[i+1]] && !not {
+			if err := once("target"); err != nil {
+				return r, err
+			}
+			j := extraEnd(w, i+2, true)
+			r.Action, r.Target = "EXTENSION", w[i+1]
+			r.Extra = append(r.Extra, joinWords(w[i:j]))
+			i = j - 1
+			continue
+		}
 		// value returns the option's value, or an error if there is none.
 		value := func() (string, error) {
 			free := opt == "--comment" || opt == "--log-prefix"
@@ -282,7 +301,42 @@ func parseIPTablesRule(line string) (Rule, error) {
 	if err := targetOptions(r); err != nil {
 		return r, err
 	}
+	slices.Sort(r.Extra)
 	return r, nil
+}
+
+// joinWords writes words back as iptables-save would: a word that is
+// empty or holds a blank, a quote or a backslash is quoted.
+func joinWords(w []string) string {
+	out := make([]string, len(w))
+	for i, x := range w {
+		if x == "" || strings.ContainsAny(x, " \t\"'\\") {
+			x = quote(x)
+		}
+		out[i] = x
+	}
+	return strings.Join(out, " ")
+}
+
+// topLevel are the iptables options that end the options of a match
+// module or target extension dcmove keeps as written.
+var topLevel = map[string]bool{"-p": true, "--protocol": true, "-s": true, "--source": true, "--src": true, "-d": true,
+	"--destination": true, "--dst": true, "-i": true, "--in-interface": true, "-o": true, "--out-interface": true,
+	"-m": true, "--match": true, "-j": true, "--jump": true, "-g": true, "--goto": true}
+
+// extraEnd returns where the options of an unread module (or, target, of
+// an unread target extension, which runs to the end of the rule) starting
+// at w[from] end: at the next top-level option, or "!" before one.
+func extraEnd(w []string, from int, target bool) int {
+	if target {
+		return len(w)
+	}
+	for j := from; j < len(w); j++ {
+		if topLevel[w[j]] || (w[j] == "!" && j+1 < len(w) && topLevel[w[j+1]]) {
+			return j
+		}
+	}
+	return len(w)
 }
 
 // targetOptions checks that the options of targets go with the rule's

@@ -158,8 +158,9 @@ func Match(plan []planner.FirewallRule, captured []Rule) MatchResult {
 	return m
 }
 
-// compared reports whether a captured rule is compared with the plan.
-func compared(c Rule) bool { return c.Table == "filter" && verdict(c.Action) != "" }
+// compared reports whether a captured rule is compared with the plan: a
+// rule with conditions dcmove does not read (Rule.Extra) is not.
+func compared(c Rule) bool { return c.Table == "filter" && verdict(c.Action) != "" && len(c.Extra) == 0 }
 
 // Split divides the captured rules into those kept (re-created at the
 // destination) and those retired: the rules found for plan rules marked

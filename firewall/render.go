@@ -111,8 +111,26 @@ func (r Rule) renderIPTables() (string, error) {
 	if r.Comment != "" {
 		b.WriteString(" -m comment --comment " + quote(r.Comment))
 	}
+	// Unread modules as written, then an unread target extension.
+	for _, x := range r.Extra {
+		if !strings.HasPrefix(x, "-j ") && !strings.HasPrefix(x, "--jump ") {
+			b.WriteString(" " + x)
+		}
+	}
+	if r.Action == "JUMP" || r.Action == "GOTO" {
+		switch t := r.Target; {
+		case t == "ACCEPT" || t == "DROP" || t == "REJECT" || t == "RETURN" || t == "LOG" || t == "DNAT" || t == "SNAT" || t == "MASQUERADE" || refusedTargets[t]:
+			return "", fmt.Errorf("firewall: a jump to a chain named %s cannot be written in iptables, where %s is a target", t, t)
+		}
+	}
 	switch r.Action {
 	case "":
+	case "EXTENSION":
+		for _, x := range r.Extra {
+			if strings.HasPrefix(x, "-j ") || strings.HasPrefix(x, "--jump ") {
+				b.WriteString(" " + x)
+			}
+		}
 	case "JUMP":
 		b.WriteString(" -j " + r.Target)
 	case "GOTO":
@@ -168,6 +186,9 @@ func nftOp(b bool) string {
 }
 
 func (r Rule) renderNft() (string, error) {
+	if len(r.Extra) > 0 {
+		return "", fmt.Errorf("firewall: the rule has iptables conditions dcmove keeps as written (%s): it cannot be written in nft", strings.Join(r.Extra, "; "))
+	}
 	var parts []string
 	add := func(s ...string) { parts = append(parts, strings.Join(s, "")) }
 	if r.In.Name != "" {

@@ -37,6 +37,12 @@ type Rule struct {
 	// related, invalid, untracked), sorted; empty is any.
 	States    []string
 	NotStates bool
+	// Extra are the conditions and target options of iptables match
+	// modules and target extensions dcmove does not read (-m limit ...,
+	// -m set ..., -j MARK ...), each kept as written, sorted: they are part
+	// of the rule's id, so the same rule at the destination is
+	// recognised, but a rule with any is not compared with the plan.
+	Extra []string
 	// ICMPType is the ICMP type matched, by name (echo-request).
 	ICMPType string
 	// Action is what the rule does: ACCEPT, DROP, REJECT, RETURN, LOG,
@@ -337,6 +343,9 @@ func (r *Rule) normalise() error {
 	if r.NotProtocol && (!r.SourcePorts.Any() || !r.DestinationPorts.Any()) {
 		return fmt.Errorf("ports with a negated protocol")
 	}
+	if r.ICMPType != "" && (r.NotProtocol || (r.Protocol != "icmp" && r.Protocol != "icmpv6")) {
+		return fmt.Errorf("an ICMP type without the protocol icmp (or icmpv6)")
+	}
 	switch r.Action {
 	case "JUMP", "GOTO":
 		if r.Target == "" {
@@ -387,6 +396,9 @@ func (r Rule) canonical() string {
 	field("reject", r.RejectWith)
 	field("logprefix", strconv.Quote(r.LogPrefix))
 	field("loglevel", r.LogLevel)
+	if len(r.Extra) > 0 {
+		field("extra", strconv.Quote(strings.Join(r.Extra, " ; ")))
+	}
 	return strings.TrimSuffix(b.String(), " ")
 }
 
