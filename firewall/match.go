@@ -160,7 +160,9 @@ func Match(plan []planner.FirewallRule, captured []Rule) MatchResult {
 
 // compared reports whether a captured rule is compared with the plan: a
 // rule with conditions dcmove does not read (Rule.Extra) is not.
-func compared(c Rule) bool { return c.Table == "filter" && verdict(c.Action) != "" && len(c.Extra) == 0 }
+func compared(c Rule) bool {
+	return c.Table == "filter" && verdict(c.Action) != "" && len(c.Extra) == 0
+}
 
 // Split divides the captured rules into those kept (re-created at the
 // destination) and those retired: the rules found for plan rules marked
