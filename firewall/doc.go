@@ -33,9 +33,11 @@
 // CT, NOTRACK, TCPMSS, REDIRECT, NFQUEUE, TPROXY...) is kept as written,
 // with its options, in [Rule.Extra]: part of the rule's id (in any order),
 // written back in iptables-save form, never in nft, and the rule is not
-// compared with the plan. Refused: options outside a module (-f, the NAT
-// options --random and --persistent), and the iptables commands (-I, -N,
-// -P...) of a script, which is not iptables-save output.
+// compared with the plan; so is an option of a module dcmove reads that it
+// does not read itself (-m tcp --tcp-flags ...), with its module. Refused:
+// options outside a module (-f, the NAT options --random and
+// --persistent), and the iptables commands (-I, -N, -P...) of a script,
+// which is not iptables-save output.
 //
 // nft list ruleset output ([Nft]), with or without -a handles: tables of
 // any family; base chains (type, hook, policy) and regular chains; rules

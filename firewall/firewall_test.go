@@ -481,3 +481,33 @@ func TestUnreadOptionsKeptAsWritten(t *testing.T) {
 		t.Errorf("a rule with conditions dcmove does not read was matched with the plan: %+v", match.Found)
 	}
 }
+
+// A Docker host's export, with rate limits, an ipset, TCP flags, address
+// types, a mark and an MSS clamp, is captured whole: every rule read,
+// the conditions dcmove does not read kept as written.
+func TestDockerHostExport(t *testing.T) {
+	rules, err := parseFile(t, firewall.Parse, "docker-host-iptables-save.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 25 {
+		t.Fatalf("%d rules, want 25", len(rules))
+	}
+	extras := 0
+	for _, r := range rules {
+		if len(r.Extra) > 0 {
+			extras++
+			text, err := r.Render(firewall.IPTablesSave)
+			if err != nil {
+				t.Fatalf("%s: %v", r.Text, err)
+			}
+			back, err := firewall.ParseIPTablesSave("back", strings.NewReader("*"+r.Table+"\n"+text+"\nCOMMIT\n"))
+			if err != nil || len(back) != 1 || back[0].ID() != r.ID() {
+				t.Errorf("%s written back as %s: %v", r.Text, text, err)
+			}
+		}
+	}
+	if extras != 7 {
+		t.Errorf("%d rules with conditions kept as written, want 7", extras)
+	}
+}

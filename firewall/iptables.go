@@ -138,6 +138,7 @@ func parseIPTablesRule(line string) (Rule, error) {
 		seen[opt] = true
 		return nil
 	}
+	module := "" // the last -m read
 	for i := 2; i < len(w); i++ {
 		not := false
 		if w[i] == "!" {
@@ -187,7 +188,23 @@ func parseIPTablesRule(line string) (Rule, error) {
 				return r, err
 			}
 		default:
-			return r, fmt.Errorf("option %s is not read by dcmove (refused rather than ignored; see the firewall package doc for what is read)", opt)
+			if !strings.HasPrefix(opt, "--") || module == "" {
+				return r, fmt.Errorf("option %s is not read by dcmove (refused rather than ignored; see the firewall package doc for what is read)", opt)
+			}
+			// An option of a module dcmove reads that it does not read
+			// itself (-m tcp --tcp-flags ...): kept as written, with its
+			// module, like an unread module.
+			j := i + 1
+			for j < len(w) && !strings.HasPrefix(w[j], "-") && w[j] != "!" {
+				j++
+			}
+			words := append([]string{"-m", module}, w[i:j]...)
+			if not {
+				words = append([]string{"-m", module, "!"}, w[i:j]...)
+			}
+			r.Extra = append(r.Extra, joinWords(words))
+			i = j - 1
+			continue
 		}
 		switch opt {
 		case "-p", "--protocol":
@@ -218,6 +235,7 @@ func parseIPTablesRule(line string) (Rule, error) {
 			}
 		case "-m", "--match":
 			negatable = false
+			module = v
 			if !matchModules[v] {
 				err = fmt.Errorf("match -m %s is not read by dcmove (refused rather than ignored; see the firewall package doc for what is read)", v)
 			}
