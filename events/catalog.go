@@ -68,6 +68,9 @@ type CutoverStarted struct {
 	// are matched against (added without a new version: older runs have
 	// none).
 	FirewallRules []FirewallRule `json:"firewall_rules,omitempty"`
+	// Checks are the plan's validation checks (added without a new
+	// version: older runs have none).
+	Checks []CheckDef `json:"checks,omitempty"`
 }
 
 // Service is a service as recorded when the cutover started.
@@ -385,6 +388,7 @@ func init() {
 	register[FirewallRuleCaptured]()
 	register[FirewallCaptureCompleted]()
 	register[FirewallRuleReviewed]()
+	register[CheckRan]()
 
 	if err := RegisterUpcaster(TypeStepPlanned, 1, upcastStepPlannedV1); err != nil {
 		panic(err)

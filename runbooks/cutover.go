@@ -152,12 +152,23 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 		rules = append(rules, events.FirewallRule{ID: r.ID, Title: r.Title, Source: r.Source, Destination: r.Destination,
 			Ports: r.Ports, Protocol: r.Protocol, Action: r.Action, Obsolete: r.Obsolete})
 	}
+	var checks []events.CheckDef
+	for _, sv := range p.Services {
+		for _, c := range sv.Checks {
+			checks = append(checks, events.CheckDef{ID: c.ID, Of: sv.ID, Kind: c.Kind, Target: c.Target, Expect: c.Expect, From: c.From})
+		}
+	}
+	for _, as := range p.Assets {
+		for _, c := range as.Checks {
+			checks = append(checks, events.CheckDef{ID: c.ID, Of: as.ID, Kind: c.Kind, Target: c.Target, Expect: c.Expect, From: c.From})
+		}
+	}
 	rec := &Recording{
 		Started: events.CutoverStarted{
 			Plan: p.Name, Title: p.Title, File: p.File, Hash: p.Hash,
 			WindowStart: p.Window.Start, WindowEnd: p.Window.End, TimeZone: p.Window.TimeZone,
 			Steps: len(steps), Crew: crew, Lead: p.Lead, Rehearsal: o.Rehearsal, Services: services,
-			PointOfNoReturn: ponr(a), FirewallRules: rules,
+			PointOfNoReturn: ponr(a), FirewallRules: rules, Checks: checks,
 		},
 		Actor: o.Actor,
 	}

@@ -62,6 +62,11 @@ func (r *Run) CompleteStep(now time.Time, actor, id string) ([]events.Envelope, 
 	case events.KindCooldown:
 		return nil, refuse("step %s is a timer: %s cools down until %s, then it ends by itself; the lead may cut it short: dcmove cooldown force %s --reason WHY",
 			id, st.Asset, r.Cooling[st.Asset].In(r.Location()).Format("Mon 15:04"), st.Asset)
+	case events.KindValidate:
+		// A validation is done when its checks passed, not by a tick.
+		if ok, missing := r.validationFact(st); !ok {
+			return nil, refuse("step %s is done by the facts, not by a tick: %s", id, missing)
+		}
 	case events.KindCaptureRule, events.KindReviewRule, events.KindVerifyRule:
 		// A firewall rule's capture, review and verification are facts
 		// from real exports, not ticks.

@@ -191,6 +191,8 @@ type Run struct {
 	// Firewall is what the run knows of the firewall rules: the plan's,
 	// those captured from real exports, and the team's reviews.
 	Firewall Firewall
+	// Validation is the plan's checks and their last results.
+	Validation Validation
 
 	activated map[string]bool // back-out steps to run
 	byID      map[string]*Step
@@ -300,6 +302,7 @@ func (r *Run) apply(rec events.Record, ev events.Event) bool {
 			r.Services = append(r.Services, &Service{ID: sv.ID, Title: sv.Title, Vital: sv.Vital, RTO: time.Duration(sv.RTO)})
 		}
 		r.Firewall.Plan = e.FirewallRules
+		r.Validation.Checks = e.Checks
 	case events.WarningAccepted:
 		r.Accepted = append(r.Accepted, Acceptance{Lint: e.Lint, Message: e.Message, Reason: e.Reason, By: rec.Actor})
 	case events.StepPlanned:
@@ -310,6 +313,8 @@ func (r *Run) apply(rec events.Record, ev events.Event) bool {
 		return r.Firewall.completed(e, rec)
 	case events.FirewallRuleReviewed:
 		return r.Firewall.reviewed(e, rec)
+	case events.CheckRan:
+		return r.Validation.ran(e, rec)
 	case events.StepStarted:
 		st := r.byID[e.Step]
 		if st == nil || st.state != Pending {
@@ -726,6 +731,7 @@ func (r *Run) Clone() *Run {
 	c.Cooling = maps.Clone(r.Cooling)
 	c.activated = maps.Clone(r.activated)
 	c.Firewall = r.Firewall.clone()
+	c.Validation = r.Validation.clone()
 	c.Services = make([]*Service, len(r.Services))
 	for i, sv := range r.Services {
 		x := *sv

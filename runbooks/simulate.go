@@ -45,6 +45,10 @@ type Simulation struct {
 	// Note, if set, is told what the simulated crew learned from the
 	// facts (a capture, a rule missing at the destination).
 	Note func(at time.Time, who, what string)
+	// Check, if set, runs a validation check from a vantage point for the
+	// simulated crew; nil: every check passes, recorded as simulated
+	// (there is no service behind a simulation).
+	Check func(c events.CheckDef, from string) events.CheckRan
 }
 
 // Run executes every step of run, which must have been started from p,
@@ -155,6 +159,11 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 func (sim *Simulation) finish(ctx context.Context, p *planner.Plan, run string, s *Step, who string) (*Outcome, error) {
 	if s.Rule != "" && (s.Kind == events.KindCaptureRule || s.Kind == events.KindReviewRule || s.Kind == events.KindVerifyRule) {
 		return sim.firewallFact(ctx, run, s, who)
+	}
+	if s.Kind == events.KindValidate {
+		if err := sim.runChecks(ctx, run, s, who); err != nil {
+			return nil, err
+		}
 	}
 	if !s.Gate {
 		return sim.Cutover.CompleteStep(ctx, run, s.ID, who)
@@ -371,4 +380,41 @@ func withMissing(r *Run, fc FirewallCapture) FirewallCapture {
 			Format: r.Firewall.DestinationFormat, File: "added by hand", PlanRule: m.PlanRule, NotCompared: m.NotCompared, Forms: m.Forms})
 	}
 	return fixed
+}
+
+// runChecks records, before a validate step is finished, a result of each
+// of its checks from each vantage point that has none passing yet.
+func (sim *Simulation) runChecks(ctx context.Context, run string, s *Step, who string) error {
+	r, err := sim.Cutover.Load(ctx, run)
+	if err != nil {
+		return err
+	}
+	of := s.Service
+	if of == "" {
+		of = s.Asset
+	}
+	var results []events.CheckRan
+	for _, c := range r.Validation.Of(of) {
+		from := c.From
+		if len(from) == 0 {
+			from = []string{"local"}
+		}
+		for _, f := range from {
+			if last, ok := r.Validation.Last[c.ID][f]; ok && last.OK {
+				continue
+			}
+			res := events.CheckRan{Check: c.ID, From: f, OK: true, Expected: c.Kind + " " + c.Target + " " + c.Expect, Seen: "simulated: no service behind a simulation", Attempts: 1}
+			if sim.Check != nil {
+				res = sim.Check(c, f)
+			}
+			results = append(results, res)
+		}
+	}
+	if len(results) == 0 {
+		return nil
+	}
+	_, err = sim.Cutover.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
+		return r.RecordChecks(now, who, results)
+	})
+	return err
 }

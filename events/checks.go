@@ -1,0 +1,37 @@
+package events
+
+// TypeCheckRan is the wire type of a validation check's result.
+const TypeCheckRan = "dcmove.check.ran"
+
+// CheckDef is a validation check of the plan as recorded when the cutover
+// started: what it tests (Kind, Target, Expect), for which service or
+// asset (Of), and from which vantage points it must pass (From).
+type CheckDef struct {
+	ID     string   `json:"id"`
+	Of     string   `json:"of"`
+	Kind   string   `json:"kind"`
+	Target string   `json:"target"`
+	Expect string   `json:"expect,omitempty"`
+	From   []string `json:"from,omitempty"`
+}
+
+// CheckRan records one run of a validation check from a vantage point:
+// what it expected, what it saw, and whether that passed. Error is set
+// when the check could not tell (a resolver that did not answer, a
+// timeout): a check that could not run is not a check that failed.
+type CheckRan struct {
+	Check    string   `json:"check"`
+	From     string   `json:"from"`
+	OK       bool     `json:"ok"`
+	Expected string   `json:"expected"`
+	Seen     string   `json:"seen,omitempty"`
+	Error    string   `json:"error,omitempty"`
+	Latency  Duration `json:"latency"`
+	Attempts int      `json:"attempts"`
+}
+
+func (CheckRan) EventType() string { return TypeCheckRan }
+func (CheckRan) EventVersion() int { return 1 }
+
+// CheckSubject is the subject of a check's results.
+func CheckSubject(check string) string { return "check/" + check }
