@@ -2,9 +2,9 @@ package checks_test
 
 import (
 	"context"
+	"crypto/x509"
 	"io"
 	"log"
-	"crypto/x509"
 	"net"
 	"net/http"
 	"net/http/httptest"
