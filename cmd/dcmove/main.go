@@ -104,6 +104,7 @@ func (m *Main) Run(ctx context.Context, args []string) (err error) {
 			m.cooldownCommand(),
 			m.backoutCommand(),
 			m.fwCommand(),
+			m.checkCommand(),
 			m.keysCommand(),
 			m.statusCommand(),
 			m.auditCommand(),

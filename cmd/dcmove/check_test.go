@@ -1,0 +1,118 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dcmove/dcmove/runbooks"
+	"github.com/miekg/dns"
+)
+
+// dnsServer answers A questions for name with addr on loopback: what one
+// vantage point's resolver sees.
+func dnsServer(t *testing.T, name, addr string) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := dns.NewServeMux()
+	mux.HandleFunc(".", func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		if strings.EqualFold(q.Question[0].Name, dns.Fqdn(name)) {
+			rr, _ := dns.NewRR(dns.Fqdn(name) + " 300 IN A " + addr)
+			m.Answer = append(m.Answer, rr)
+		}
+		w.WriteMsg(m)
+	})
+	srv := &dns.Server{PacketConn: pc, Handler: mux}
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
+	return pc.LocalAddr().String()
+}
+
+// TestChecksAsFacts: a plan's service has an HTTP, a TCP and a DNS check,
+// to pass from two vantage points. Its validation cannot be ticked; the
+// checks run from the first vantage point pass; from the second, whose
+// resolver still sees the old address, the DNS check fails and says what
+// it saw; once that resolver sees the move, the validation is done.
+func TestChecksAsFacts(t *testing.T) {
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("workit dashboard: ok")) }))
+	defer web.Close()
+	db, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	go func() {
+		for {
+			c, err := db.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	moved := dnsServer(t, "www.workit.fr", "203.0.113.10")
+	stale := dnsServer(t, "www.workit.fr", "198.51.100.7")
+
+	b, err := os.ReadFile(weekend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Replace(string(b), "steps:\n", `services:
+  - id: web
+    title: Dashboard
+    rto: 4h
+    checks:
+      - {id: web-http, kind: http, target: `+web.URL+`/health, expect: "dashboard: ok", from: [pa3, outside-uk]}
+      - {id: web-db, kind: tcp, target: `+db.Addr().String()+`, from: [pa3, outside-uk]}
+      - {id: web-dns, kind: dns, target: www.workit.fr, expect: 203.0.113.10, from: [pa3, outside-uk]}
+
+steps:
+  - id: validate-web
+    kind: validate
+    service: web
+    title: Validate the dashboard from every vantage point
+    phase: before
+    duration: 10m
+    role: app
+`, 1)
+	path := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(path, []byte(plan), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	clock := runbooks.NewManualClock(paris(t, 5, "06:30"))
+	mustRun(t, clock, "cutover", "start", path, "--data-dir", dir, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts")
+	clock.Set(paris(t, 5, "07:00"))
+	hugo := []string{"--data-dir", dir, "--as", "Hugo Leroy"}
+	mustRun(t, clock, append([]string{"step", "start", "validate-web"}, hugo...)...)
+	wantContains(t, "a validation ticked", mustFail(t, clock, exitRefused, append([]string{"step", "done", "validate-web"}, hugo...)...),
+		"done by the facts, not by a tick", "web-http from pa3: not run")
+
+	out := mustRun(t, clock, append([]string{"check", "run", "--from", "pa3", "--resolver", moved}, hugo...)...)
+	wantContains(t, "from pa3", out, "ran 3 checks from pa3, recorded: 3 passed, 0 did not", `"dashboard: ok" in the body`, "web: still to pass: web-http from outside-uk: not run")
+
+	out = mustRun(t, clock, append([]string{"check", "run", "--from", "outside-uk", "--resolver", stale, "--retries", "0"}, hugo...)...)
+	wantContains(t, "from outside-uk, stale resolver", out, "recorded: 2 passed, 1 did not", "FAILED", "saw 198.51.100.7")
+	wantContains(t, "still refused", mustFail(t, clock, exitRefused, append([]string{"step", "done", "validate-web"}, hugo...)...),
+		"web-dns from outside-uk: failed: expected www.workit.fr A from "+stale+": 203.0.113.10")
+
+	mustRun(t, clock, append([]string{"check", "run", "web-dns", "--from", "outside-uk", "--resolver", moved}, hugo...)...)
+	mustRun(t, clock, append([]string{"step", "done", "validate-web"}, hugo...)...)
+	wantContains(t, "check status", mustRun(t, clock, "check", "status", "--data-dir", dir), "web: up: every check passed from every vantage point")
+
+	// Bad input: a vantage point the plan does not name, an unknown check.
+	wantContains(t, "unknown vantage point", mustFail(t, clock, exitBadInput, append([]string{"check", "run", "--from", "mars"}, hugo...)...), "the plan's vantage points are: outside-uk, pa3")
+	wantContains(t, "unknown check", mustFail(t, clock, exitBadInput, append([]string{"check", "run", "nope", "--from", "pa3"}, hugo...)...), "has no check nope")
+}
