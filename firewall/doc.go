@@ -31,7 +31,8 @@
 // Every other match module (-m limit, -m set, -m recent, -m mark, -m
 // owner, -m addrtype, -m physdev...) and target extension (MARK, CONNMARK,
 // CT, NOTRACK, TCPMSS, REDIRECT, NFQUEUE, TPROXY...) is kept as written,
-// with its options, in [Rule.Extra]: part of the rule's id (in any order),
+// with its options, in [Rule.Extra]: part of the rule's id (in the order
+// written, which matters for modules that act, like -m recent --set),
 // written back in iptables-save form, never in nft, and the rule is not
 // compared with the plan; so is an option of a module dcmove reads that it
 // does not read itself (-m tcp --tcp-flags ...), with its module. Refused:

@@ -444,8 +444,8 @@ func TestRenderRoundTrip(t *testing.T) {
 }
 
 // Match modules and target extensions dcmove does not read are kept as
-// written: the rule is captured with them in its id (the same conditions in
-// another order give the same id, other values another), is not compared
+// written: the rule is captured with them in its id (in the order written;
+// other values give another id), is not compared
 // with the plan, and is written back in iptables-save form with them.
 func TestUnreadOptionsKeptAsWritten(t *testing.T) {
 	read := func(text string) firewall.Rule {
@@ -457,10 +457,11 @@ func TestUnreadOptionsKeptAsWritten(t *testing.T) {
 		return rules[0]
 	}
 	a := read("-A INPUT -p tcp -m tcp --dport 22 -m limit --limit 5/min -m set --match-set admins src -j ACCEPT")
-	b := read("-A INPUT -m set --match-set admins src -p tcp -m limit --limit 5/min -m tcp --dport 22 -j ACCEPT")
+	b := read("-A INPUT -p tcp -m limit --limit 5/min -m tcp --dport 22 -m set --match-set admins src -j ACCEPT")
 	c := read("-A INPUT -p tcp -m tcp --dport 22 -m limit --limit 9/min -m set --match-set admins src -j ACCEPT")
-	if len(a.Extra) != 2 || a.ID() != b.ID() || a.ID() == c.ID() {
-		t.Fatalf("extras %q; ids %s %s %s: want the first two equal, the third different", a.Extra, a.ID(), b.ID(), c.ID())
+	d := read("-A INPUT -p tcp -m tcp --dport 22 -m set --match-set admins src -m limit --limit 5/min -j ACCEPT")
+	if len(a.Extra) != 2 || a.ID() != b.ID() || a.ID() == c.ID() || a.ID() == d.ID() {
+		t.Fatalf("extras %q; ids %s %s %s %s: want the first two equal (the read options move freely), the others different (other values; the unread ones in another order)", a.Extra, a.ID(), b.ID(), c.ID(), d.ID())
 	}
 	if a.DestinationPorts.String() != "22" || a.Protocol != "tcp" || a.Action != "ACCEPT" {
 		t.Errorf("the conditions dcmove reads were lost: %s", a)

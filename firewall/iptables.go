@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 )
 
@@ -319,7 +318,8 @@ func parseIPTablesRule(line string) (Rule, error) {
 	if err := targetOptions(r); err != nil {
 		return r, err
 	}
-	slices.Sort(r.Extra)
+	// Extra stays in the order written: some modules act (-m recent --set,
+	// -m quota), and their order changes what the rule does.
 	return r, nil
 }
 

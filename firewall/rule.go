@@ -39,9 +39,10 @@ type Rule struct {
 	NotStates bool
 	// Extra are the conditions and target options of iptables match
 	// modules and target extensions dcmove does not read (-m limit ...,
-	// -m set ..., -j MARK ...), each kept as written, sorted: they are part
-	// of the rule's id, so the same rule at the destination is
-	// recognised, but a rule with any is not compared with the plan.
+	// -m set ..., -j MARK ...), each kept as written, in the order written
+	// (some modules act, and their order matters): they are part of the
+	// rule's id, so the same rule at the destination is recognised, but a
+	// rule with any is not compared with the plan.
 	Extra []string
 	// ICMPType is the ICMP type matched, by name (echo-request).
 	ICMPType string

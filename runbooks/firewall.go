@@ -268,6 +268,19 @@ type FirewallCapture struct {
 	Unmatched []string
 }
 
+// foresee applies to r the events a command decided, before they are
+// signed (the executor signs them after the decision): what the model will
+// be once they are recorded.
+func (r *Run) foresee(evs []events.Envelope) {
+	for _, e := range evs {
+		ev, err := e.Decode()
+		if err != nil {
+			continue
+		}
+		r.apply(events.Record{Envelope: e, Seq: r.LastSeq}, ev)
+	}
+}
+
 // captureChunk is how many rules one append of a capture holds: a
 // capture larger than one atomic append is recorded in several, and counts
 // only once its last (the completion) is recorded.
@@ -298,30 +311,32 @@ func (c *Cutover) CaptureFirewall(ctx context.Context, run, actor string, fc Fir
 			return nil, err
 		}
 	}
-	return c.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
+	out, err := c.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
 		evs, err := r.captureEvents(now, actor, rules)
 		if err != nil {
 			return nil, err
 		}
 		done, err := r.event(now, actor, events.FirewallCaptureSubject(fc.Site), events.FirewallCaptureCompleted{
 			Capture: id, Site: fc.Site, Role: fc.Role, Rules: len(fc.Rules), Files: fc.Files, Unmatched: fc.Unmatched})
-		if err != nil {
-			return nil, err
-		}
-		evs = append(evs, done)
-		// The steps the facts complete, decided on the model as it will
-		// be once the capture is applied.
-		after := r.Clone()
-		for _, e := range evs {
-			after.Apply(events.Record{Envelope: e, Seq: after.LastSeq})
-		}
-		kind := events.KindCaptureRule
-		if fc.Role == events.FirewallRoleDestination {
-			kind = events.KindVerifyRule
-		}
-		steps, err := after.completeByFacts(now, actor, kind)
-		return append(evs, steps...), err
+		return append(evs, done), err
 	})
+	if err != nil {
+		return nil, err
+	}
+	// The steps the facts now complete, in an append of their own (a
+	// capture's last append is full): if this one fails, the capture
+	// stands, and the steps can be finished by hand, the facts being there.
+	kind := events.KindCaptureRule
+	if fc.Role == events.FirewallRoleDestination {
+		kind = events.KindVerifyRule
+	}
+	steps, err := c.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
+		return r.completeByFacts(now, actor, kind)
+	})
+	if err != nil {
+		return out, fmt.Errorf("the capture is recorded, but completing its steps failed (finish them by hand): %w", err)
+	}
+	return steps, nil
 }
 
 func (r *Run) captureEvents(now time.Time, actor string, rules []events.FirewallRuleCaptured) ([]events.Envelope, error) {
@@ -369,9 +384,7 @@ func (r *Run) ReviewFirewallRule(now time.Time, actor, rule, decision, reason st
 		evs = append(evs, e)
 	}
 	after := r.Clone()
-	for _, e := range evs {
-		after.Apply(events.Record{Envelope: e, Seq: after.LastSeq})
-	}
+	after.foresee(evs)
 	steps, err := after.completeByFacts(now, who, events.KindReviewRule)
 	return append(evs, steps...), err
 }
@@ -435,6 +448,9 @@ func (r *Run) completeByFacts(now time.Time, actor string, kind events.StepKind)
 	for _, st := range r.Steps {
 		if st.Kind != kind || st.Rule == "" || st.State() != Started {
 			continue
+		}
+		if st.Role != "" && len(r.Crew) > 0 && !slices.Contains(r.roles(actor), st.Role) {
+			continue // someone of the step's role finishes it
 		}
 		if ok, _ := r.firewallFact(st); !ok {
 			continue

@@ -168,7 +168,9 @@ func captureFrom(exports []export, plan []events.FirewallRule, site, role string
 	if len(errs) > 0 {
 		return fc, firewall.MatchResult{}, usageError{fmt.Errorf("%w\nnothing was recorded: fix the export (or leave out what dcmove cannot read) and capture again", errs)}
 	}
-	if len(rules) == 0 {
+	if len(rules) == 0 && role == events.FirewallRoleSource {
+		// A destination still empty is a fact to record: every kept
+		// rule is missing there.
 		var names []string
 		for _, e := range exports {
 			names = append(names, e.name)
@@ -249,14 +251,25 @@ func (m *Main) fwReview(c *cli.Context) error {
 		return err
 	}
 	ids := c.Args().Slice()
+	// Every rule named is checked before anything is recorded.
+	for _, id := range ids {
+		if r.Firewall.Rules[id] == nil && len(r.Firewall.OfPlan(id)) == 0 {
+			return runbooks.Refuse("no captured rule %s: a rule is reviewed once an export had it (dcmove fw capture --site SITE FILE); dcmove fw status lists the captured rules and their ids", id)
+		}
+	}
 	if filters := c.StringSlice("match"); len(filters) > 0 {
+		if err := checkFilters(filters); err != nil {
+			return err
+		}
+		matched := 0
 		for _, rule := range r.Firewall.Rules {
 			if rule.FromSource && fieldsMatch(rule.Meaning, filters) {
 				ids = append(ids, rule.ID)
+				matched++
 			}
 		}
-		if len(ids) == 0 {
-			return usagef("no captured rule matches --match %s (dcmove fw status lists them)", strings.Join(filters, " --match "))
+		if matched == 0 {
+			return usagef("no captured rule matches --match %s (dcmove fw status lists them); nothing was recorded", strings.Join(filters, " --match "))
 		}
 	}
 	if len(ids) == 0 {
@@ -274,6 +287,23 @@ func (m *Main) fwReview(c *cli.Context) error {
 		fmt.Fprintf(m.Stdout, "%s: %s (%s)\n", id, decision, c.String("reason"))
 	}
 	m.printReconciliation(m.Stdout, last.Run, false)
+	return nil
+}
+
+// matchFields are the normalised fields --match may name.
+var matchFields = []string{"table", "chain", "family", "proto", "src", "dst", "sport", "dport", "in", "out", "state", "icmp", "action", "target", "to"}
+
+// checkFilters refuses a --match that is not field=value with a known
+// field and a value: an empty value would match every rule without it.
+func checkFilters(filters []string) error {
+	for _, filter := range filters {
+		for _, cond := range strings.Split(filter, ",") {
+			k, v, ok := strings.Cut(strings.TrimSpace(cond), "=")
+			if !ok || v == "" || !slices.Contains(matchFields, k) {
+				return usagef("--match %q: write FIELD=VALUE[,FIELD=VALUE], FIELD one of %s, e.g. dport=21 or proto=tcp,dport=22", filter, strings.Join(matchFields, ", "))
+			}
+		}
+	}
 	return nil
 }
 

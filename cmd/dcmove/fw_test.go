@@ -68,7 +68,14 @@ func TestFirewallFromExports(t *testing.T) {
 	mustRun(t, clock, append([]string{"step", "start", "capture-rule-in-probes"}, karim...)...)
 	wantContains(t, "an unmatched rule ticked", mustFail(t, clock, exitRefused, append([]string{"step", "done", "capture-rule-in-probes"}, karim...)...), "no export captured so far has rule in-probes")
 
+	// Nothing recorded for a review naming a rule no export had, nor for
+	// a filter that would match every rule without the field.
 	mustFail(t, clock, exitRefused, append([]string{"fw", "review", "fw-000000000000", "--keep", "--reason", "x"}, karim...)...)
+	mustFail(t, clock, exitRefused, append([]string{"fw", "review", "in-https", "fw-000000000000", "--keep", "--reason", "x"}, karim...)...)
+	wantContains(t, "an empty match", mustFail(t, clock, exitBadInput, append([]string{"fw", "review", "--match", "to=", "--retire", "--reason", "x"}, karim...)...), "write FIELD=VALUE")
+	if got := fwRun(t, dir, run).Firewall.OfPlan("in-https"); len(got) != 1 || got[0].Decision != "" {
+		t.Fatalf("a refused review recorded a decision on in-https: %+v", got)
+	}
 	out = mustRun(t, clock, append([]string{"fw", "review", "--match", "proto=icmp", "--keep", "--reason", "monitoring probes and ping stay"}, karim...)...)
 	wantContains(t, "review by match", out, "keep (monitoring probes and ping stay)")
 	var ids []string

@@ -109,7 +109,7 @@ func openEmbedded(ctx context.Context, o Options, h *health) (*Log, error) {
 		if unlock != nil {
 			// Nobody holds the data directory: any server file left is
 			// stale (its process died), and this process serves.
-			l, err := startEmbedded(ctx, o, unlock)
+			l, err := startEmbedded(ctx, o, unlock, h)
 			if err != nil {
 				unlock()
 				if o.ReadOnly && notWritable(err) {
@@ -127,7 +127,11 @@ func openEmbedded(ctx context.Context, o Options, h *health) (*Log, error) {
 			h.attach(l.s.nc)
 			// When the process this one joined exits, the log opens the
 			// data directory again (see [Log.do]).
-			l.reopen = func(ctx context.Context, h *health) (*Log, error) { return openEmbedded(ctx, o, h) }
+			// Opened again to work on, never as a read-only copy: a copy
+			// would not follow the directory's next holder.
+			again := o
+			again.ReadOnly = false
+			l.reopen = func(ctx context.Context, h *health) (*Log, error) { return openEmbedded(ctx, again, h) }
 			return l, nil
 		}
 		if time.Now().After(deadline) {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dcmove/dcmove/events"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
@@ -53,9 +54,12 @@ type holder struct {
 	port        int // the port bound at the first start, kept on restarts
 	admin, crew string
 
-	mu     sync.Mutex
-	s      *server.Server // nil while restarting
-	health StoreHealth
+	mu sync.Mutex     // guards s, ready, replier; held across a restart
+	s  *server.Server // nil while restarting
+	// healthMu guards health alone: the server's logger reports write
+	// errors while a shutdown under mu waits for the server.
+	healthMu sync.Mutex
+	health   StoreHealth
 	// ready is closed when s is set again after a restart.
 	ready chan struct{}
 	// replier answers HealthSubject on s.
@@ -68,6 +72,9 @@ type holder struct {
 // recoverEvery is how often a holder whose store refuses writes checks
 // whether the disk has room again.
 const recoverEvery = time.Second
+
+// restartWait is how long a log waits for its holder's server to restart.
+const restartWait = 10 * time.Second
 
 // probeSize is how much room a holder needs on the store's disk before it
 // restarts the store: a few blocks of events and their index.
@@ -107,9 +114,9 @@ func (h *holder) start() error {
 	nc, err := nats.Connect("", nats.InProcessServer(s), nats.UserInfo(AdminUser, h.admin), nats.Name("dcmove-health"))
 	if err == nil {
 		_, err = nc.Subscribe(HealthSubject, func(m *nats.Msg) {
-			h.mu.Lock()
+			h.healthMu.Lock()
 			b, _ := json.Marshal(h.health)
-			h.mu.Unlock()
+			h.healthMu.Unlock()
 			m.Respond(b)
 		})
 	}
@@ -128,6 +135,7 @@ func (h *holder) start() error {
 // writeFailure reports whether a line of the server's log says the store
 // failed to write.
 func writeFailure(line string) bool {
+	line = strings.ToLower(line)
 	for _, s := range []string{"no space left", "critical write error", "failed to store a msg", "disk quota exceeded", "read-only file system"} {
 		if strings.Contains(line, s) {
 			return true
@@ -141,8 +149,8 @@ func (h *holder) noteError(line string) {
 	if !writeFailure(line) {
 		return
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	h.healthMu.Lock()
+	defer h.healthMu.Unlock()
 	now := time.Now().UTC()
 	if h.health.FailingSince.IsZero() {
 		h.health.FailingSince = now
@@ -163,9 +171,9 @@ func (h *holder) watch() {
 			return
 		case <-t.C:
 		}
-		h.mu.Lock()
+		h.healthMu.Lock()
 		failing := h.health.Failing()
-		h.mu.Unlock()
+		h.healthMu.Unlock()
 		if failing && h.roomOnDisk() == nil {
 			h.restart()
 		}
@@ -206,21 +214,32 @@ func (h *holder) restart() {
 		old.Shutdown()
 		old.WaitForShutdown()
 	}
+	h.healthMu.Lock()
 	failing := h.health
 	h.health.FailingSince, h.health.Error = time.Time{}, ""
+	h.healthMu.Unlock()
 	if err := h.start(); err != nil {
 		// Still no good: the next tick tries again.
+		h.healthMu.Lock()
 		h.health = failing
 		h.health.Error = err.Error()
+		h.healthMu.Unlock()
 		h.s, h.replier = nil, nil
 		return
 	}
+	h.healthMu.Lock()
 	h.health.RecoveredAt = time.Now().UTC()
+	h.healthMu.Unlock()
 }
 
-// server returns the running server, waiting for a restart under way.
+// server returns the running server, waiting for a restart under way (at
+// most restartWait: the log's lock is held meanwhile, see [Log.rejoin]).
 func (h *holder) server(ctx context.Context) (*server.Server, error) {
+	deadline := time.Now().Add(restartWait)
 	for {
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%w: the embedded server is restarting after a disk full, and is not back after %s", events.ErrUnavailable, restartWait)
+		}
 		h.mu.Lock()
 		s, ready := h.s, h.ready
 		h.mu.Unlock()
@@ -281,7 +300,7 @@ func (h *holder) connect(ctx context.Context, hl *health) (*Log, error) {
 
 // startEmbedded starts the server on o.DataDir in this process; unlock
 // releases the data directory's lock, which the caller holds.
-func startEmbedded(ctx context.Context, o Options, unlock func()) (*Log, error) {
+func startEmbedded(ctx context.Context, o Options, unlock func(), hl *health) (*Log, error) {
 	host, port, err := ParseListen(o.Listen)
 	if err != nil {
 		return nil, err
@@ -290,7 +309,7 @@ func startEmbedded(ctx context.Context, o Options, unlock func()) (*Log, error) 
 	if err != nil {
 		return nil, err
 	}
-	l, err := h.connect(ctx, &health{})
+	l, err := h.connect(ctx, hl)
 	if err == nil {
 		// The crew cannot create the checkpoint bucket: the holder does,
 		// before anyone joins.

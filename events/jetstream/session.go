@@ -45,6 +45,14 @@ func (l *Log) current() *session {
 	return l.s
 }
 
+// reopener returns how the log opens its data directory again (nil: it
+// does not).
+func (l *Log) reopener() func(context.Context, *health) (*Log, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.reopen
+}
+
 // maxRejoins is how many times one operation follows the holder of an
 // embedded data directory from one process to the next.
 const maxRejoins = 10
@@ -95,7 +103,7 @@ func (l *Log) again(ctx context.Context, s *session, err error, t *tries) error 
 	if ctx.Err() != nil {
 		return err
 	}
-	if l.reopen != nil {
+	if l.reopener() != nil {
 		if t.rejoins == maxRejoins || !l.lost(ctx, s, err) {
 			return err
 		}
@@ -127,7 +135,7 @@ var errClosed = errors.New("events: the event log is closed")
 // directory: the connection to it closed (a joiner never reconnects to a
 // holder's address: the next holder listens elsewhere).
 func (l *Log) lost(ctx context.Context, s *session, err error) bool {
-	if l.reopen == nil || ctx.Err() != nil {
+	if l.reopener() == nil || ctx.Err() != nil {
 		return false
 	}
 	if s.nc.IsClosed() {
@@ -206,11 +214,14 @@ func (h *health) attach(nc *nats.Conn) {
 	h.nc = nc
 }
 
-// current reports whether nc is the connection h follows.
+// current reports whether nc is the connection h follows. Before the
+// first attach, and while a rejoin replaces the connection (which reports
+// the loss itself), no connection's news is h's: a join attempt that
+// failed, or the connection left behind, closes later.
 func (h *health) current(nc *nats.Conn) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.nc == nil || h.nc == nc
+	return h.nc != nil && h.nc == nc
 }
 
 func (h *health) lost(why error) {
