@@ -40,7 +40,7 @@ var (
 
 // The closed sets of values some fields take.
 var (
-	checkKinds     = []string{"dns", "tcp", "http"}
+	checkKinds     = []string{"dns", "tcp", "http", "tls"}
 	procedureWhens = []string{"enter", "exit"}
 	ruleActions    = []string{"allow", "deny"}
 )
@@ -793,10 +793,10 @@ func (d *decoder) checkTarget(n *yaml.Node, kind string) {
 		if strings.ContainsAny(t, ":/ ") {
 			d.errorf(n, "dns check target %q is not a host name; write the name to resolve, e.g. target: www.workit.fr", t)
 		}
-	case "tcp":
+	case "tcp", "tls":
 		i := strings.LastIndex(t, ":")
-		if port, err := strconv.Atoi(t[i+1:]); i <= 0 || err != nil || port < 1 || port > 65535 {
-			d.errorf(n, "tcp check target %q needs host:port; write e.g. target: db-1.workit.internal:5432", t)
+		if port, err := strconv.Atoi(t[i+1:]); i <= 0 || err != nil || port < 1 || port > 65535 || strings.Contains(t, "/") {
+			d.errorf(n, "%s check target %q needs host:port; write e.g. target: db-1.workit.internal:5432", kind, t)
 		}
 	case "http":
 		if !strings.HasPrefix(t, "http://") && !strings.HasPrefix(t, "https://") {

@@ -220,11 +220,14 @@ type Service struct {
 // response.
 type Check struct {
 	ID string
-	// Kind is dns, tcp or http.
+	// Kind is dns, tcp, http or tls.
 	Kind string
-	// Target is a host name, host:port or URL.
+	// Target is a host name (dns), host:port (tcp, tls) or URL (http).
 	Target string
-	// Expect is what must be seen: an address, a status code, a text.
+	// Expect is what must be seen: the addresses or names a dns answer
+	// holds (comma-separated), an http status (three digits) or a text
+	// of the body; for tls, the fewest days the certificate must still be
+	// valid (14 if empty).
 	Expect string
 	// From are the vantage points the check runs from (yaml "from").
 	From []string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,7 +28,8 @@ func (m *Main) checkCommand() *cli.Command {
 				Usage:     "run checks of the plan from this vantage point (--from) and record each result; a validate step is done once its checks passed from every vantage point the plan names",
 				ArgsUsage: "[CHECK...]",
 				Flags: append(logFlags(), runFlag(), actorFlag(), keyFlag(),
-					&cli.StringFlag{Name: "from", Required: true, Usage: "the vantage point this machine is, as the plan's checks name it (from: [...])"},
+					&cli.StringFlag{Name: "from", Usage: "the vantage point this machine is, as the plan's checks name it (from: [...])"},
+					&cli.BoolFlag{Name: "agents", Usage: "ask the agent of every vantage point (dcmove agent --site NAME) to run its checks, instead of running them here"},
 					&cli.StringFlag{Name: "of", Usage: "only the checks of this service or asset"},
 					&cli.StringFlag{Name: "resolver", Usage: "DNS resolver to ask, host[:port] (default: the first nameserver of /etc/resolv.conf)"},
 					&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "per attempt"},
@@ -48,8 +50,14 @@ func (m *Main) checkCommand() *cli.Command {
 // records every result in one append.
 func (m *Main) checkRun(c *cli.Context) error {
 	from := c.String("from")
-	if err := checkIDArg("--from", from); err != nil {
-		return err
+	agents := c.Bool("agents")
+	if (from == "") == !agents {
+		return usagef("give --from VANTAGE (run the checks here) or --agents (ask the agents of the vantage points)")
+	}
+	if !agents {
+		if err := checkIDArg("--from", from); err != nil {
+			return err
+		}
 	}
 	for _, id := range c.Args().Slice() {
 		if err := checkIDArg("check id", id); err != nil {
@@ -75,19 +83,33 @@ func (m *Main) checkRun(c *cli.Context) error {
 	if !r.Exists() {
 		return noEvents(c, l, run)
 	}
-	defs, err := selectChecks(r, c.Args().Slice(), c.String("of"), from)
-	if err != nil {
-		return err
-	}
-	resolver := c.String("resolver")
-	if resolver == "" && slices.ContainsFunc(defs, func(d events.CheckDef) bool { return d.Kind == "dns" }) {
-		conf, err := dns.ClientConfigFromFile("/etc/resolv.conf")
-		if err != nil || len(conf.Servers) == 0 {
-			return usagef("no resolver: give --resolver HOST[:PORT] (reading /etc/resolv.conf: %v)", err)
+	var results []events.CheckRan
+	var silent map[string]string
+	where := from
+	if agents {
+		defs, err := selectChecks(r, c.Args().Slice(), c.String("of"), "")
+		if err != nil {
+			return err
 		}
-		resolver = conf.Servers[0]
+		results, silent = askAgents(c.Context, l.Conn(), defs, c.Duration("timeout"), c.Int("retries"))
+		where = "the agents"
+	} else {
+		defs, err := selectChecks(r, c.Args().Slice(), c.String("of"), from)
+		if err != nil {
+			return err
+		}
+		resolver, err := resolverFor(c.String("resolver"), defs)
+		if err != nil {
+			return err
+		}
+		results = runChecks(c.Context, defs, from, resolver, c.Duration("timeout"), c.Int("retries"))
 	}
-	results := runChecks(c.Context, defs, from, resolver, c.Duration("timeout"), c.Int("retries"))
+	for _, f := range slices.Sorted(maps.Keys(silent)) {
+		fmt.Fprintf(m.Stdout, "%s: nothing recorded: %s\n", f, silent[f])
+	}
+	if len(results) == 0 {
+		return fmt.Errorf("%w: no agent answered: start one on each vantage point (dcmove agent --site NAME)", events.ErrUnavailable)
+	}
 	out, err := cut.Execute(c.Context, run, func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) {
 		return r.RecordChecks(now, actor, results)
 	})
@@ -100,9 +122,15 @@ func (m *Main) checkRun(c *cli.Context) error {
 			failed++
 		}
 	}
-	fmt.Fprintf(m.Stdout, "ran %d checks from %s, recorded: %d passed, %d did not\n", len(results), from, len(results)-failed, failed)
+	fmt.Fprintf(m.Stdout, "ran %d checks from %s, recorded: %d passed, %d did not\n", len(results), where, len(results)-failed, failed)
 	writeResults(m.Stdout, results)
-	for _, of := range checkOwners(defs) {
+	var owners []string
+	for _, res := range results {
+		if d, ok := out.Run.Validation.Check(res.Check); ok && !slices.Contains(owners, d.Of) {
+			owners = append(owners, d.Of)
+		}
+	}
+	for _, of := range owners {
 		if pending := out.Run.Validation.Pending(of); len(pending) > 0 {
 			fmt.Fprintf(m.Stdout, "%s: still to pass: %s\n", of, strings.Join(pending, "; "))
 		} else {
@@ -112,13 +140,27 @@ func (m *Main) checkRun(c *cli.Context) error {
 	return nil
 }
 
+// resolverFor is the DNS resolver for checks run here: given, or the
+// first nameserver of /etc/resolv.conf when a dns check needs one.
+func resolverFor(given string, defs []events.CheckDef) (string, error) {
+	if given != "" || !slices.ContainsFunc(defs, func(d events.CheckDef) bool { return d.Kind == "dns" }) {
+		return given, nil
+	}
+	conf, err := dns.ClientConfigFromFile("/etc/resolv.conf")
+	if err != nil || len(conf.Servers) == 0 {
+		return "", usagef("no resolver: give --resolver HOST[:PORT] (reading /etc/resolv.conf: %v)", err)
+	}
+	return conf.Servers[0], nil
+}
+
 // selectChecks picks the run's checks to run from vantage point from: the
 // ids given, or those of one service or asset, or all; each must name
-// from among its vantage points (or name none, for "local").
+// from among its vantage points (or name none, for "local"). An empty
+// from picks them whatever their vantage points (the agents run them).
 func selectChecks(r *runbooks.Run, ids []string, of, from string) ([]events.CheckDef, error) {
 	var out []events.CheckDef
 	runsFrom := func(d events.CheckDef) bool {
-		return slices.Contains(d.From, from) || (len(d.From) == 0 && from == "local")
+		return from == "" || slices.Contains(d.From, from) || (len(d.From) == 0 && from == "local")
 	}
 	if len(ids) > 0 {
 		for _, id := range ids {
@@ -194,6 +236,10 @@ func toCheck(d events.CheckDef, resolver string, timeout time.Duration, retries 
 			c.Status = n
 		} else {
 			c.Body = d.Expect
+		}
+	case checks.TLS:
+		if n, err := strconv.Atoi(d.Expect); err == nil && n > 0 {
+			c.MinDays = n
 		}
 	}
 	return c

@@ -40,19 +40,20 @@ func dnsServer(t *testing.T, name, addr string) string {
 	return pc.LocalAddr().String()
 }
 
-// TestChecksAsFacts: a plan's service has an HTTP, a TCP and a DNS check,
-// to pass from two vantage points. Its validation cannot be ticked; the
-// checks run from the first vantage point pass; from the second, whose
-// resolver still sees the old address, the DNS check fails and says what
-// it saw; once that resolver sees the move, the validation is done.
-func TestChecksAsFacts(t *testing.T) {
+// checkWorld starts what a service's checks look at, on loopback: a web
+// server, a database port, and two DNS resolvers, one seeing the move
+// (moved) and one still the old address (stale). It writes a plan whose
+// service web has an HTTP, a TCP and a DNS check, to pass from the
+// vantage points given, and a validate step; it returns the plan's path.
+func checkWorld(t *testing.T, from string) (plan, moved, stale string) {
+	t.Helper()
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("workit dashboard: ok")) }))
-	defer web.Close()
+	t.Cleanup(web.Close)
 	db, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	go func() {
 		for {
 			c, err := db.Accept()
@@ -62,21 +63,20 @@ func TestChecksAsFacts(t *testing.T) {
 			c.Close()
 		}
 	}()
-	moved := dnsServer(t, "www.workit.fr", "203.0.113.10")
-	stale := dnsServer(t, "www.workit.fr", "198.51.100.7")
-
+	moved = dnsServer(t, "www.workit.fr", "203.0.113.10")
+	stale = dnsServer(t, "www.workit.fr", "198.51.100.7")
 	b, err := os.ReadFile(weekend)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan := strings.Replace(string(b), "steps:\n", `services:
+	text := strings.Replace(string(b), "steps:\n", `services:
   - id: web
     title: Dashboard
     rto: 4h
     checks:
-      - {id: web-http, kind: http, target: `+web.URL+`/health, expect: "dashboard: ok", from: [pa3, outside-uk]}
-      - {id: web-db, kind: tcp, target: `+db.Addr().String()+`, from: [pa3, outside-uk]}
-      - {id: web-dns, kind: dns, target: www.workit.fr, expect: 203.0.113.10, from: [pa3, outside-uk]}
+      - {id: web-http, kind: http, target: `+web.URL+`/health, expect: "dashboard: ok", from: [`+from+`]}
+      - {id: web-db, kind: tcp, target: `+db.Addr().String()+`, from: [`+from+`]}
+      - {id: web-dns, kind: dns, target: www.workit.fr, expect: 203.0.113.10, from: [`+from+`]}
 
 steps:
   - id: validate-web
@@ -87,10 +87,20 @@ steps:
     duration: 10m
     role: app
 `, 1)
-	path := filepath.Join(t.TempDir(), "plan.yaml")
-	if err := os.WriteFile(path, []byte(plan), 0o600); err != nil {
+	plan = filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(plan, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return plan, moved, stale
+}
+
+// TestChecksAsFacts: a plan's service has an HTTP, a TCP and a DNS check,
+// to pass from two vantage points. Its validation cannot be ticked; the
+// checks run from the first vantage point pass; from the second, whose
+// resolver still sees the old address, the DNS check fails and says what
+// it saw; once that resolver sees the move, the validation is done.
+func TestChecksAsFacts(t *testing.T) {
+	path, moved, stale := checkWorld(t, "pa3, outside-uk")
 	dir := t.TempDir()
 	clock := runbooks.NewManualClock(paris(t, 5, "06:30"))
 	mustRun(t, clock, "cutover", "start", path, "--data-dir", dir, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts")
@@ -115,4 +125,35 @@ steps:
 	// Bad input: a vantage point the plan does not name, an unknown check.
 	wantContains(t, "unknown vantage point", mustFail(t, clock, exitBadInput, append([]string{"check", "run", "--from", "mars"}, hugo...)...), "the plan's vantage points are: outside-uk, pa3")
 	wantContains(t, "unknown check", mustFail(t, clock, exitBadInput, append([]string{"check", "run", "nope", "--from", "pa3"}, hugo...)...), "has no check nope")
+}
+
+// TestAgents: two agents, for pa3 and outside-uk, run the checks when
+// asked over NATS; outside-uk's resolver still sees the old address. A
+// third vantage point has no agent: it is reported, and nothing is
+// recorded for it.
+func TestAgents(t *testing.T) {
+	path, moved, stale := checkWorld(t, "pa3, outside-uk, outside-de")
+	dir := t.TempDir()
+	clock := runbooks.NewManualClock(paris(t, 5, "06:30"))
+	var served syncBuffer
+	stopServe := background(t, &served, clock, "serve", "--data-dir", dir)
+	defer stopServe()
+	waitFor(t, &served, "serving data directory")
+	mustRun(t, clock, "cutover", "start", path, "--data-dir", dir, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts")
+	wantContains(t, "an agent of no vantage point", mustFail(t, clock, exitBadInput, "agent", "--site", "mars", "--data-dir", dir), "the plan's vantage points are")
+
+	var pa3, uk syncBuffer
+	defer background(t, &pa3, clock, "agent", "--site", "pa3", "--resolver", moved, "--data-dir", dir)()
+	defer background(t, &uk, clock, "agent", "--site", "outside-uk", "--resolver", stale, "--data-dir", dir)()
+	waitFor(t, &pa3, "agent for pa3")
+	waitFor(t, &uk, "agent for outside-uk")
+
+	out := mustRun(t, clock, "check", "run", "--agents", "--retries", "0", "--data-dir", dir, "--as", "Hugo Leroy")
+	wantContains(t, "check run --agents", out,
+		"outside-de: nothing recorded: no agent is running for it (dcmove agent --site outside-de)",
+		"ran 6 checks from the agents, recorded: 5 passed, 1 did not",
+		"web-dns                  from outside-uk",
+		"saw 198.51.100.7",
+		"web-http from outside-de: not run")
+	wantContains(t, "check status", mustRun(t, clock, "check", "status", "--data-dir", dir), "web: not validated", "web-dns from outside-uk: failed")
 }

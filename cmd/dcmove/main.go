@@ -105,6 +105,7 @@ func (m *Main) Run(ctx context.Context, args []string) (err error) {
 			m.backoutCommand(),
 			m.fwCommand(),
 			m.checkCommand(),
+			m.agentCommand(),
 			m.keysCommand(),
 			m.statusCommand(),
 			m.auditCommand(),

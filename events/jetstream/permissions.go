@@ -2,6 +2,7 @@ package jetstream
 
 import (
 	"github.com/nats-io/nats-server/v2/server"
+	"time"
 )
 
 // The users of the embedded server. The admin creates and upgrades the
@@ -25,6 +26,7 @@ func CrewPublishAllow() []string {
 		SubjectPrefix + ".>",
 		scheduledPrefix + ">",
 		HealthSubject,
+		AgentSubjectPrefix + ">",
 		"$JS.API.INFO",
 		"$JS.API.STREAM.INFO.>",
 		"$JS.API.STREAM.NAMES",
@@ -41,6 +43,10 @@ func CrewPublishAllow() []string {
 		"$SYS.REQ.USER.INFO",
 	}
 }
+
+// AgentSubjectPrefix starts the subjects dcmove's check agents answer on:
+// dcmove-agent.<vantage point>.run.
+const AgentSubjectPrefix = "dcmove-agent."
 
 // CrewPublishDeny lists what the crew user may never publish, whatever the
 // allow list says: removing, emptying, reconfiguring or replacing a stream
@@ -67,5 +73,8 @@ func CrewPublishDeny() []string {
 func crewPermissions() *server.Permissions {
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{Allow: CrewPublishAllow(), Deny: CrewPublishDeny()},
+		// An agent answers the checks it is asked to run (and nats'
+		// service discovery) on the asker's reply subject.
+		Response: &server.ResponsePermission{MaxMsgs: 1, Expires: time.Minute},
 	}
 }
