@@ -142,10 +142,11 @@ func TestAgents(t *testing.T) {
 	mustRun(t, clock, "cutover", "start", path, "--data-dir", dir, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts")
 	wantContains(t, "an agent of no vantage point", mustFail(t, clock, exitBadInput, "agent", "--site", "mars", "--data-dir", dir), "the plan's vantage points are")
 
+	// One Main at a time parses its command line (see TestMain).
 	var pa3, uk syncBuffer
 	defer background(t, &pa3, clock, "agent", "--site", "pa3", "--resolver", moved, "--data-dir", dir)()
-	defer background(t, &uk, clock, "agent", "--site", "outside-uk", "--resolver", stale, "--data-dir", dir)()
 	waitFor(t, &pa3, "agent for pa3")
+	defer background(t, &uk, clock, "agent", "--site", "outside-uk", "--resolver", stale, "--data-dir", dir)()
 	waitFor(t, &uk, "agent for outside-uk")
 
 	out := mustRun(t, clock, "check", "run", "--agents", "--retries", "0", "--data-dir", dir, "--as", "Hugo Leroy")
