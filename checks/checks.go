@@ -290,8 +290,10 @@ func (rn Runner) http(ctx context.Context, c Check) Result {
 	if c.Body != "" {
 		r.Expected += fmt.Sprintf(" and %q in the body", c.Body)
 	}
+	// A fresh connection for each check, closed after it: an agent runs
+	// checks for a whole weekend.
 	client := &http.Client{
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: rn.RootCAs}, Proxy: http.ProxyFromEnvironment},
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: rn.RootCAs}, Proxy: http.ProxyFromEnvironment, DisableKeepAlives: true},
 		// A redirect is an answer of its own: the check says which.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -301,6 +303,7 @@ func (rn Runner) http(ctx context.Context, c Check) Result {
 		return r
 	}
 	req.Header.Set("User-Agent", "dcmove-check")
+	defer client.CloseIdleConnections()
 	resp, err := client.Do(req)
 	if err != nil {
 		r.Error = err.Error()

@@ -208,3 +208,71 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTCPCheck runs a TCP check against a loopback listener, next to
+// a raw net.Dial of the same address: what a check adds to the work.
+func BenchmarkTCPCheck(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	addr := ln.Addr().String()
+	b.Run("check", func(b *testing.B) {
+		c := checks.Check{ID: "t", Kind: checks.TCP, Target: addr}
+		for b.Loop() {
+			if r := (checks.Runner{}).Run(context.Background(), c); !r.OK {
+				b.Fatal(r)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+	})
+	b.Run("raw-dial", func(b *testing.B) {
+		for b.Loop() {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.Close()
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+	})
+}
+
+// BenchmarkHTTPCheck is the same for an HTTP check (status and body), next
+// to a raw GET on a fresh connection each time, as a check makes.
+func BenchmarkHTTPCheck(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	defer srv.Close()
+	b.Run("check", func(b *testing.B) {
+		c := checks.Check{ID: "h", Kind: checks.HTTP, Target: srv.URL, Body: "ok"}
+		for b.Loop() {
+			if r := (checks.Runner{}).Run(context.Background(), c); !r.OK {
+				b.Fatal(r)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+	})
+	b.Run("raw-get", func(b *testing.B) {
+		for b.Loop() {
+			// A fresh connection each time, as a check makes.
+			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			resp, err := client.Get(srv.URL)
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+	})
+}
