@@ -345,9 +345,15 @@ func (l *Log) StoreHealth(ctx context.Context) (StoreHealth, error) {
 	if s == nil {
 		return StoreHealth{}, errClosed
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	m, err := s.nc.RequestWithContext(ctx, HealthSubject, nil)
+	if errors.Is(err, nats.ErrNoResponders) && l.reopener() != nil {
+		// A holder that has just restarted its server may not answer
+		// yet: ask once more.
+		time.Sleep(300 * time.Millisecond)
+		m, err = s.nc.RequestWithContext(ctx, HealthSubject, nil)
+	}
 	if errors.Is(err, nats.ErrNoResponders) {
 		return StoreHealth{}, nil
 	}
