@@ -75,9 +75,15 @@ func (v *Validation) Check(id string) (events.CheckDef, bool) {
 // Pending lists, for a service or asset, each check and vantage point
 // whose last result is not a pass ("web-http from ovh-gra: failed: ..."):
 // empty when every check passed from every vantage point it must.
-func (v *Validation) Pending(of string) []string {
+func (v *Validation) Pending(of string) []string { return v.pending(of, "") }
+
+// pending is Pending for the checks of one kind ("": every kind).
+func (v *Validation) pending(of, kind string) []string {
 	var out []string
 	for _, c := range v.Of(of) {
+		if kind != "" && c.Kind != kind {
+			continue
+		}
 		from := c.From
 		if len(from) == 0 {
 			from = []string{"local"}
@@ -100,15 +106,22 @@ func (v *Validation) Pending(of string) []string {
 // validationFact says whether a validate step's checks passed: the step of
 // a service or an asset with checks is done when each of them passed from
 // every vantage point the plan names.
+//
+// A check step (the DNS of a domain, expanded with its service) is done
+// when the service's dns checks passed.
 func (r *Run) validationFact(st *Step) (bool, string) {
 	of := st.Service
 	if of == "" {
 		of = st.Asset
 	}
-	if of == "" || len(r.Validation.Of(of)) == 0 {
+	kind := ""
+	if st.Kind == events.KindCheck {
+		kind = "dns"
+	}
+	if of == "" || !slices.ContainsFunc(r.Validation.Of(of), func(c events.CheckDef) bool { return kind == "" || c.Kind == kind }) {
 		return true, ""
 	}
-	pending := r.Validation.Pending(of)
+	pending := r.Validation.pending(of, kind)
 	if len(pending) == 0 {
 		return true, ""
 	}

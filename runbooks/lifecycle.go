@@ -62,7 +62,7 @@ func (r *Run) CompleteStep(now time.Time, actor, id string) ([]events.Envelope, 
 	case events.KindCooldown:
 		return nil, refuse("step %s is a timer: %s cools down until %s, then it ends by itself; the lead may cut it short: dcmove cooldown force %s --reason WHY",
 			id, st.Asset, r.Cooling[st.Asset].In(r.Location()).Format("Mon 15:04"), st.Asset)
-	case events.KindValidate:
+	case events.KindValidate, events.KindCheck:
 		// A validation is done when its checks passed, not by a tick.
 		if ok, missing := r.validationFact(st); !ok {
 			return nil, refuse("step %s is done by the facts, not by a tick: %s", id, missing)

@@ -160,7 +160,7 @@ func (sim *Simulation) finish(ctx context.Context, p *planner.Plan, run string, 
 	if s.Rule != "" && (s.Kind == events.KindCaptureRule || s.Kind == events.KindReviewRule || s.Kind == events.KindVerifyRule) {
 		return sim.firewallFact(ctx, run, s, who)
 	}
-	if s.Kind == events.KindValidate {
+	if s.Kind == events.KindValidate || s.Kind == events.KindCheck {
 		if err := sim.runChecks(ctx, run, s, who); err != nil {
 			return nil, err
 		}

@@ -86,6 +86,13 @@ steps:
     phase: before
     duration: 10m
     role: app
+  - id: check-dns-www
+    kind: check
+    service: web
+    title: Check that www.workit.fr answers with the new address
+    phase: before
+    duration: 5m
+    role: network
 `, 1)
 	plan = filepath.Join(t.TempDir(), "plan.yaml")
 	if err := os.WriteFile(plan, []byte(text), 0o600); err != nil {
@@ -106,6 +113,10 @@ func TestChecksAsFacts(t *testing.T) {
 	mustRun(t, clock, "cutover", "start", path, "--data-dir", dir, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts")
 	clock.Set(paris(t, 5, "07:00"))
 	hugo := []string{"--data-dir", dir, "--as", "Hugo Leroy"}
+	karim := []string{"--data-dir", dir, "--as", "Karim Haddad"}
+	mustRun(t, clock, append([]string{"step", "start", "check-dns-www"}, karim...)...)
+	wantContains(t, "a DNS check ticked", mustFail(t, clock, exitRefused, append([]string{"step", "done", "check-dns-www"}, karim...)...),
+		"web-dns from pa3: not run")
 	mustRun(t, clock, append([]string{"step", "start", "validate-web"}, hugo...)...)
 	wantContains(t, "a validation ticked", mustFail(t, clock, exitRefused, append([]string{"step", "done", "validate-web"}, hugo...)...),
 		"done by the facts, not by a tick", "web-http from pa3: not run")
@@ -120,6 +131,7 @@ func TestChecksAsFacts(t *testing.T) {
 
 	mustRun(t, clock, append([]string{"check", "run", "web-dns", "--from", "outside-uk", "--resolver", moved}, hugo...)...)
 	mustRun(t, clock, append([]string{"step", "done", "validate-web"}, hugo...)...)
+	mustRun(t, clock, append([]string{"step", "done", "check-dns-www"}, karim...)...)
 	wantContains(t, "check status", mustRun(t, clock, "check", "status", "--data-dir", dir), "web: up: every check passed from every vantage point")
 
 	// Bad input: a vantage point the plan does not name, an unknown check.
