@@ -66,7 +66,7 @@ func (v View) WriteBoard(w io.Writer, b *Board) error {
 	for _, section := range []func(*statusPrinter, *Board, View){
 		writeHeader, writeProgress, writeMilestones, writeDegraded, writeForecast,
 		writeAccepted, writeEnded, writeStarted, writeFailed, writeBlocked,
-		writeCrew, writeServices, writeCooling, writeReady, writeSkipped,
+		writeCrew, writeServices, writeValidation, writeCooling, writeReady, writeSkipped,
 	} {
 		section(p, b, v)
 	}
@@ -364,6 +364,29 @@ func writeServices(p *statusPrinter, b *Board, _ View) {
 			fmt.Sprintf("down %s since %s (%s)", planner.Span(time.Duration(sv.Down)), clock(sv.Since, p.loc, false), rto)}})
 	}
 	p.table(toneNone, "services down:", rows)
+}
+
+// writeValidation shows the services and assets whose checks ran: up, or
+// what is still to pass. Before any check ran, it says nothing.
+func writeValidation(p *statusPrinter, b *Board, _ View) {
+	ran := false
+	for _, v := range b.Validation {
+		if v.Results > 0 {
+			ran = true
+		}
+	}
+	if !ran {
+		return
+	}
+	var rows []tableRow
+	for _, v := range b.Validation {
+		if v.Up {
+			rows = append(rows, tableRow{toneGreen, []string{"  " + v.Of, "up: every check passed from every vantage point"}})
+			continue
+		}
+		rows = append(rows, tableRow{toneYellow, []string{"  " + v.Of, "not validated: " + strings.Join(v.Pending, "; ")}})
+	}
+	p.table(toneNone, "checks (dcmove check status):", rows)
 }
 
 func writeCooling(p *statusPrinter, b *Board, _ View) {

@@ -65,6 +65,10 @@ type Board struct {
 	Crew []CrewLine `json:"crew"`
 	// ServicesDown are the services down now, on purpose or not.
 	ServicesDown []ServiceLine `json:"services_down"`
+	// Validation says, for each service and asset with checks, whether
+	// they all passed from every vantage point the plan names: a service
+	// is up because its checks pass, not because a step was ticked.
+	Validation []ValidationLine `json:"validation,omitempty"`
 	// Cooling are the assets cooling down.
 	Cooling []CoolingLine `json:"cooling"`
 	// Skipped counts the events that were not understood.
@@ -169,7 +173,7 @@ func (s *Status) Board(now time.Time) *Board {
 	for _, section := range []func(*Board, *Status){
 		boardHeader, boardProgress, boardMilestones, boardDegraded, boardEnded,
 		boardStarted, boardFailed, boardBlocked, boardReady, boardLate,
-		boardCrew, boardServices, boardCooling,
+		boardCrew, boardServices, boardValidation, boardCooling,
 	} {
 		section(b, s)
 	}
@@ -342,6 +346,36 @@ func boardServices(b *Board, s *Status) {
 			l.Over = events.Duration(d - sv.RTO)
 		}
 		b.ServicesDown = append(b.ServicesDown, l)
+	}
+}
+
+// ValidationLine is where the checks of a service or asset stand.
+type ValidationLine struct {
+	Of     string `json:"of"`
+	Checks int    `json:"checks"`
+	// Results counts the vantage points' results recorded so far.
+	Results int `json:"results"`
+	// Up: every check passed from every vantage point it must; else
+	// Pending lists what has not ("web-dns from outside-uk: failed: ...").
+	Up      bool     `json:"up"`
+	Pending []string `json:"pending,omitempty"`
+}
+
+func boardValidation(b *Board, s *Status) {
+	v := &s.Validation
+	var owners []string
+	for _, c := range v.Checks {
+		if !slices.Contains(owners, c.Of) {
+			owners = append(owners, c.Of)
+		}
+	}
+	for _, of := range owners {
+		pending := v.Pending(of)
+		results := 0
+		for _, c := range v.Of(of) {
+			results += len(v.Last[c.ID])
+		}
+		b.Validation = append(b.Validation, ValidationLine{Of: of, Checks: len(v.Of(of)), Results: results, Up: len(pending) == 0, Pending: pending})
 	}
 }
 

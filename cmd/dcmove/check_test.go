@@ -169,4 +169,5 @@ func TestAgents(t *testing.T) {
 		"saw 198.51.100.7",
 		"web-http from outside-de: not run")
 	wantContains(t, "check status", mustRun(t, clock, "check", "status", "--data-dir", dir), "web: not validated", "web-dns from outside-uk: failed")
+	wantContains(t, "status", mustRun(t, clock, "status", "--data-dir", dir), "checks (dcmove check status):", "web  not validated: ", "web-dns from outside-uk: failed")
 }
