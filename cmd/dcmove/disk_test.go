@@ -26,6 +26,10 @@ func TestStatusOnAFullDisk(t *testing.T) {
 	defer stopServe()
 	waitFor(t, &served, "serving data directory")
 	mustRun(t, clock, "cutover", "start", weekend, "--data-dir", dir, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts")
+	var watch syncBuffer
+	stopWatch := background(t, &watch, clock, "status", "--watch", "--data-dir", dir)
+	defer stopWatch()
+	waitFor(t, &watch, "progress 0/25 steps done")
 
 	filler := disktest.Fill(t, disk)
 	clock.Set(paris(t, 5, "07:00"))
@@ -66,6 +70,20 @@ func TestStatusOnAFullDisk(t *testing.T) {
 	out := mustRun(t, clock, "status", "--data-dir", dir)
 	wantContains(t, "status after the recovery", out, "store: writes failed at")
 	wantContains(t, "status after the recovery", out, "they work again since")
+
+	// The watch asks again as it goes: its next screens say so too.
+	deadline = time.Now().Add(20 * time.Second)
+	for i := 0; !strings.Contains(watch.String(), "they work again since"); i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("the watch never showed the store's recovery:\n%s", watch.String())
+		}
+		verb := []string{"step", "block", "prepare-pa3", "--reason", "waiting for the racks"}
+		if i%2 == 1 {
+			verb = []string{"step", "unblock", "prepare-pa3"}
+		}
+		mustRun(t, clock, append(verb, "--data-dir", dir, "--as", "Julien Petit")...)
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // TestAuditAReadOnlyArchive: a data directory copied to a read-only disk

@@ -51,7 +51,7 @@ func (m *Main) statusCommand() *cli.Command {
 				return noEvents(c, l, run)
 			}
 			sc := m.screen(c)
-			sc.store = storeHealth(c, l)
+			sc.setStore(storeHealth(c, l))
 			if c.Bool("watch") {
 				return m.watch(c, l, run, s, sc) // the watch closes l
 			}

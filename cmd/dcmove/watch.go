@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dcmove/dcmove/events"
@@ -26,9 +28,25 @@ type screen struct {
 	// terminal).
 	redraw bool
 	// store is the event store's health, when it has something to say
-	// (see storeHealth).
-	store *jetstream.StoreHealth
+	// (see storeHealth); a watch refreshes it (storeMu).
+	storeMu sync.Mutex
+	store   *jetstream.StoreHealth
 }
+
+func (sc *screen) storeNow() *jetstream.StoreHealth {
+	sc.storeMu.Lock()
+	defer sc.storeMu.Unlock()
+	return sc.store
+}
+
+func (sc *screen) setStore(h *jetstream.StoreHealth) {
+	sc.storeMu.Lock()
+	defer sc.storeMu.Unlock()
+	sc.store = h
+}
+
+// storeEvery is how often a watch asks how the store's writes go.
+const storeEvery = 2 * time.Second
 
 // storeHealth asks the holder of an embedded data directory how its
 // store's writes go; nil when all is well (or on a --server, where nobody
@@ -114,13 +132,13 @@ func (sc *screen) show(sn projections.Snapshot) error {
 		if err != nil {
 			doc.ForecastError = err.Error()
 		}
-		doc.Store = sc.store
+		doc.Store = sc.storeNow()
 		return json.NewEncoder(sc.out).Encode(doc)
 	}
 	v := projections.View{Now: now, Local: sc.local, Forecast: eta, Color: sc.color, AsOf: sn.Change != projections.ChangeStatus,
 		Lost: sn.Lost, LostWhy: lostWhy(sn.LostWhy)}
-	if sc.store != nil {
-		v.Store, v.StoreFailing = storeLine(sc.store, s.Location()), sc.store.Failing()
+	if store := sc.storeNow(); store != nil {
+		v.Store, v.StoreFailing = storeLine(store, s.Location()), store.Failing()
 	}
 	switch {
 	case err != nil:
@@ -176,12 +194,35 @@ func (m *Main) watch(c *cli.Context, l events.Log, run string, s *projections.St
 	if sc.redraw {
 		o.Tick = tickEvery
 	}
+	// The store's health is asked again every storeEvery, of the log the
+	// watch works on now; the next snapshot shows it.
+	var current atomic.Pointer[jetstream.Log]
+	if jl, ok := l.(*jetstream.Log); ok {
+		current.Store(jl)
+	}
 	o.Reopen = func(context.Context) (events.Log, error) {
 		l, err := openReadLog(c)
 		if err != nil {
 			return nil, err // not a nil *jetstream.Log in an interface
 		}
+		current.Store(l)
 		return l, nil
 	}
+	ctx, cancel := context.WithCancel(c.Context)
+	defer cancel()
+	go func() {
+		t := time.NewTicker(storeEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if jl := current.Load(); jl != nil {
+					sc.setStore(storeHealth(c, jl))
+				}
+			}
+		}
+	}()
 	return projections.WatchStatus(c.Context, l, run, s, o, func(sn projections.Snapshot) { sc.show(sn) })
 }
