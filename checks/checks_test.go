@@ -8,51 +8,20 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dcmove/dcmove/checks"
-	"github.com/miekg/dns"
+	"github.com/dcmove/dcmove/internal/dnstest"
 )
-
-// resolver starts a DNS server on loopback that answers A questions for
-// name with addr (and ttl), and NXDOMAIN for any other name: a vantage
-// point's view of the world.
-func resolver(t *testing.T, name, addr string, ttl uint32) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := dns.NewServeMux()
-	mux.HandleFunc(".", func(w dns.ResponseWriter, q *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(q)
-		if strings.EqualFold(q.Question[0].Name, dns.Fqdn(name)) && q.Question[0].Qtype == dns.TypeA {
-			rr, _ := dns.NewRR(dns.Fqdn(name) + " " + strconv.Itoa(int(ttl)) + " IN A " + addr)
-			m.Answer = append(m.Answer, rr)
-		} else {
-			m.Rcode = dns.RcodeNameError
-		}
-		w.WriteMsg(m)
-	})
-	srv := &dns.Server{PacketConn: pc, Handler: mux}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go srv.ActivateAndServe()
-	<-started
-	t.Cleanup(func() { srv.Shutdown() })
-	return pc.LocalAddr().String()
-}
 
 // TestDNSFromTwoVantagePoints asks two resolvers for the moved name: one
 // already sees the new address, the other still the old one. The check
 // passes from the first and fails from the second, saying what it saw.
 func TestDNSFromTwoVantagePoints(t *testing.T) {
-	paris := resolver(t, "www.workit.fr", "203.0.113.10", 300)
-	london := resolver(t, "www.workit.fr", "198.51.100.7", 3600)
+	paris := dnstest.Resolver(t, "www.workit.fr", "203.0.113.10", 300)
+	london := dnstest.Resolver(t, "www.workit.fr", "198.51.100.7", 3600)
 	c := checks.Check{ID: "dns-www", Kind: checks.DNS, Target: "www.workit.fr", Type: "A", Answers: []string{"203.0.113.10"}, Retries: 1, Timeout: 2 * time.Second}
 	var rn checks.Runner
 	c.Resolver = paris

@@ -147,11 +147,6 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 	for i, sv := range p.Services {
 		services[i] = events.Service{ID: sv.ID, Title: sv.Title, Vital: sv.Vital, RTO: events.Duration(sv.RTO)}
 	}
-	var rules []events.FirewallRule
-	for _, r := range p.FirewallRules {
-		rules = append(rules, events.FirewallRule{ID: r.ID, Title: r.Title, Source: r.Source, Destination: r.Destination,
-			Ports: r.Ports, Protocol: r.Protocol, Action: r.Action, Obsolete: r.Obsolete})
-	}
 	var checks []events.CheckDef
 	for _, sv := range p.Services {
 		for _, c := range sv.Checks {
@@ -168,7 +163,7 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 			Plan: p.Name, Title: p.Title, File: p.File, Hash: p.Hash,
 			WindowStart: p.Window.Start, WindowEnd: p.Window.End, TimeZone: p.Window.TimeZone,
 			Steps: len(steps), Crew: crew, Lead: p.Lead, Rehearsal: o.Rehearsal, Services: services,
-			PointOfNoReturn: ponr(a), FirewallRules: rules, Checks: checks,
+			PointOfNoReturn: ponr(a), FirewallRules: FirewallRulesOf(p), Checks: checks,
 		},
 		Actor: o.Actor,
 	}

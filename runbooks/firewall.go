@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/planner"
 	"github.com/google/uuid"
 )
 
@@ -149,6 +150,16 @@ func (f *Firewall) reviewed(e events.FirewallRuleReviewed, rec events.Record) bo
 	}
 	r.Decision, r.Reason, r.ReviewedBy = e.Decision, e.Reason, rec.Actor
 	return true
+}
+
+// FirewallRulesOf is the plan's firewall rules as a run records them.
+func FirewallRulesOf(p *planner.Plan) []events.FirewallRule {
+	var out []events.FirewallRule
+	for _, r := range p.FirewallRules {
+		out = append(out, events.FirewallRule{ID: r.ID, Title: r.Title, Source: r.Source, Destination: r.Destination,
+			Ports: r.Ports, Protocol: r.Protocol, Action: r.Action, Obsolete: r.Obsolete})
+	}
+	return out
 }
 
 // PlanRule returns the plan's rule with that id.

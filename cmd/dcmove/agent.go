@@ -54,18 +54,12 @@ func (m *Main) agent(c *cli.Context) error {
 	if err := checkIDArg("--site", site); err != nil {
 		return err
 	}
-	l, run, err := openRun(c)
+	lr, err := m.loadRun(c, false, false)
 	if err != nil {
 		return err
 	}
-	defer l.Close()
-	r, err := m.cutover(c.Context, l).Load(c.Context, run)
-	if err != nil {
-		return err
-	}
-	if !r.Exists() {
-		return noEvents(c, l, run)
-	}
+	defer lr.l.Close()
+	l, r, run := lr.l, lr.r, lr.r.ID
 	known := map[string]bool{}
 	for _, d := range r.Validation.Checks {
 		for _, f := range d.From {

@@ -67,22 +67,12 @@ func (m *Main) checkRun(c *cli.Context) error {
 	if c.Duration("timeout") <= 0 || c.Duration("timeout") > 5*time.Minute {
 		return usagef("--timeout %s: give a duration from 1ms to 5m", c.Duration("timeout"))
 	}
-	l, run, err := openRun(c)
+	lr, err := m.loadRun(c, false, true)
 	if err != nil {
 		return err
 	}
-	defer l.Close()
-	cut, actor, err := m.actingCutover(c, l, run)
-	if err != nil {
-		return err
-	}
-	r, err := cut.Load(c.Context, run)
-	if err != nil {
-		return err
-	}
-	if !r.Exists() {
-		return noEvents(c, l, run)
-	}
+	defer lr.l.Close()
+	r := lr.r
 	var results []events.CheckRan
 	var silent map[string]string
 	where := from
@@ -91,7 +81,7 @@ func (m *Main) checkRun(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		results, silent = askAgents(c.Context, l.Conn(), defs, c.Duration("timeout"), c.Int("retries"))
+		results, silent = askAgents(c.Context, lr.l.Conn(), defs, c.Duration("timeout"), c.Int("retries"))
 		where = "the agents"
 	} else {
 		defs, err := selectChecks(r, c.Args().Slice(), c.String("of"), from)
@@ -110,8 +100,8 @@ func (m *Main) checkRun(c *cli.Context) error {
 	if len(results) == 0 {
 		return fmt.Errorf("%w: no agent answered: start one on each vantage point (dcmove agent --site NAME)", events.ErrUnavailable)
 	}
-	out, err := cut.Execute(c.Context, run, func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) {
-		return r.RecordChecks(now, actor, results)
+	out, err := lr.cut.Execute(c.Context, r.ID, func(r *runbooks.Run, now time.Time) ([]events.Envelope, error) {
+		return r.RecordChecks(now, lr.actor, results)
 	})
 	if err != nil {
 		return fmt.Errorf("check run: %w", err)
@@ -273,19 +263,16 @@ func writeResults(w io.Writer, results []events.CheckRan) {
 }
 
 func (m *Main) checkStatus(c *cli.Context) error {
-	l, run, err := openReadRun(c)
+	lr, err := m.loadRun(c, true, false)
 	if err != nil {
 		return err
 	}
-	defer l.Close()
-	r, err := m.cutover(c.Context, l).Load(c.Context, run)
-	if err != nil {
-		return err
+	defer lr.l.Close()
+	v := &lr.r.Validation
+	if len(v.Checks) == 0 {
+		fmt.Fprintf(m.Stdout, "run %s recorded no checks: its plan declares none (checks: under a service or asset), or it was started by a dcmove that did not record them\n", lr.r.ID)
+		return nil
 	}
-	if !r.Exists() {
-		return noEvents(c, l, run)
-	}
-	v := &r.Validation
 	fmt.Fprintf(m.Stdout, "%d checks in the plan\n", len(v.Checks))
 	for _, of := range checkOwners(v.Checks) {
 		pending := v.Pending(of)

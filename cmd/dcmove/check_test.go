@@ -9,36 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dcmove/dcmove/internal/dnstest"
 	"github.com/dcmove/dcmove/runbooks"
-	"github.com/miekg/dns"
 )
-
-// dnsServer answers A questions for name with addr on loopback: what one
-// vantage point's resolver sees.
-func dnsServer(t *testing.T, name, addr string) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := dns.NewServeMux()
-	mux.HandleFunc(".", func(w dns.ResponseWriter, q *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(q)
-		if strings.EqualFold(q.Question[0].Name, dns.Fqdn(name)) {
-			rr, _ := dns.NewRR(dns.Fqdn(name) + " 300 IN A " + addr)
-			m.Answer = append(m.Answer, rr)
-		}
-		w.WriteMsg(m)
-	})
-	srv := &dns.Server{PacketConn: pc, Handler: mux}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go srv.ActivateAndServe()
-	<-started
-	t.Cleanup(func() { srv.Shutdown() })
-	return pc.LocalAddr().String()
-}
 
 // checkWorld starts what a service's checks look at, on loopback: a web
 // server, a database port, and two DNS resolvers, one seeing the move
@@ -63,8 +36,8 @@ func checkWorld(t *testing.T, from string) (plan, moved, stale string) {
 			c.Close()
 		}
 	}()
-	moved = dnsServer(t, "www.workit.fr", "203.0.113.10")
-	stale = dnsServer(t, "www.workit.fr", "198.51.100.7")
+	moved = dnstest.Resolver(t, "www.workit.fr", "203.0.113.10", 300)
+	stale = dnstest.Resolver(t, "www.workit.fr", "198.51.100.7", 300)
 	b, err := os.ReadFile(weekend)
 	if err != nil {
 		t.Fatal(err)

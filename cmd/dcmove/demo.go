@@ -66,7 +66,7 @@ func (m *Main) demo(c *cli.Context) error {
 				return runbooks.FirewallCapture{}, err
 			}
 			site := map[string]string{events.FirewallRoleSource: "PA2", events.FirewallRoleDestination: "PA3"}[role]
-			fc, _, err := captureFrom([]export{{"examples/" + file, data}}, planFirewall(p), site, role)
+			fc, _, err := captureFrom([]export{{"examples/" + file, data}}, runbooks.FirewallRulesOf(p), site, role)
 			return fc, err
 		}
 	}
@@ -135,13 +135,4 @@ func printDemo(w io.Writer, loc *time.Location, r runbooks.DemoReport) {
 		ev, _ := out.Appended[len(out.Appended)-1].Decode()
 		fmt.Fprintf(w, "%s  %s\n", at(r.At), projections.Describe(r.Actor, ev, out.Run.StepTitle))
 	}
-}
-
-// planFirewall is the plan's firewall rules as a run records them.
-func planFirewall(p *planner.Plan) []events.FirewallRule {
-	out := make([]events.FirewallRule, len(p.FirewallRules))
-	for i, r := range p.FirewallRules {
-		out[i] = events.FirewallRule{ID: r.ID, Title: r.Title, Source: r.Source, Destination: r.Destination, Ports: r.Ports, Protocol: r.Protocol, Action: r.Action, Obsolete: r.Obsolete}
-	}
-	return out
 }

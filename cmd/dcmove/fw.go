@@ -74,27 +74,17 @@ func (m *Main) fwCapture(c *cli.Context, role string) error {
 	if err != nil {
 		return err
 	}
-	l, run, err := openRun(c)
+	lr, err := m.loadRun(c, false, true)
 	if err != nil {
 		return err
 	}
-	defer l.Close()
-	cut, actor, err := m.actingCutover(c, l, run)
-	if err != nil {
-		return err
-	}
-	r, err := cut.Load(c.Context, run)
-	if err != nil {
-		return err
-	}
-	if !r.Exists() {
-		return noEvents(c, l, run)
-	}
+	defer lr.l.Close()
+	r := lr.r
 	fc, match, err := captureFrom(exports, r.Firewall.Plan, site, role)
 	if err != nil {
 		return err
 	}
-	out, err := cut.CaptureFirewall(c.Context, run, actor, fc)
+	out, err := lr.cut.CaptureFirewall(c.Context, r.ID, lr.actor, fc)
 	if err != nil {
 		return fmt.Errorf("fw %s: %w", c.Command.Name, err)
 	}
@@ -237,19 +227,12 @@ func (m *Main) fwReview(c *cli.Context) error {
 			return err
 		}
 	}
-	l, run, err := openRun(c)
+	lr, err := m.loadRun(c, false, true)
 	if err != nil {
 		return err
 	}
-	defer l.Close()
-	cut, actor, err := m.actingCutover(c, l, run)
-	if err != nil {
-		return err
-	}
-	r, err := cut.Load(c.Context, run)
-	if err != nil {
-		return err
-	}
+	defer lr.l.Close()
+	r := lr.r
 	ids := c.Args().Slice()
 	// Every rule named is checked before anything is recorded.
 	for _, id := range ids {
@@ -279,7 +262,7 @@ func (m *Main) fwReview(c *cli.Context) error {
 	ids = slices.Compact(ids)
 	var last *runbooks.Outcome
 	for _, id := range ids {
-		out, err := cut.ReviewFirewallRule(c.Context, run, actor, id, decision, c.String("reason"))
+		out, err := lr.cut.ReviewFirewallRule(c.Context, r.ID, lr.actor, id, decision, c.String("reason"))
 		if err != nil {
 			return fmt.Errorf("fw review %s: %w", id, err)
 		}
@@ -329,19 +312,12 @@ func fieldsMatch(meaning string, filters []string) bool {
 }
 
 func (m *Main) fwStatus(c *cli.Context) error {
-	l, run, err := openReadRun(c)
+	lr, err := m.loadRun(c, true, false)
 	if err != nil {
 		return err
 	}
-	defer l.Close()
-	r, err := m.cutover(c.Context, l).Load(c.Context, run)
-	if err != nil {
-		return err
-	}
-	if !r.Exists() {
-		return noEvents(c, l, run)
-	}
-	m.printReconciliation(m.Stdout, r, true)
+	defer lr.l.Close()
+	m.printReconciliation(m.Stdout, lr.r, true)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/events/jetstream"
+	"github.com/dcmove/dcmove/runbooks"
 	"github.com/urfave/cli/v2"
 )
 
@@ -106,4 +107,38 @@ func where(c *cli.Context) string {
 		return "server " + s
 	}
 	return "data directory " + c.String("data-dir")
+}
+
+// loadedRun is a run's model loaded for a command, on the log it opened.
+type loadedRun struct {
+	l     *jetstream.Log
+	cut   *runbooks.Cutover
+	actor string // with acting: who runs the command (see actingCutover)
+	r     *runbooks.Run
+}
+
+// loadRun opens the log (to read only, see openReadLog, when readOnly),
+// picks the run and loads its model; a run with no events is bad input
+// (noEvents). With acting, the cutover carries the command's key and
+// actor. The caller closes lr.l.
+func (m *Main) loadRun(c *cli.Context, readOnly, acting bool) (*loadedRun, error) {
+	l, run, err := openRunFor(c, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	lr := &loadedRun{l: l, cut: m.cutover(c.Context, l)}
+	if acting {
+		if lr.cut, lr.actor, err = m.actingCutover(c, l, run); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
+	if lr.r, err = lr.cut.Load(c.Context, run); err == nil && !lr.r.Exists() {
+		err = noEvents(c, l, run)
+	}
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	return lr, nil
 }
