@@ -145,6 +145,11 @@ type StepPlanned struct {
 	// review, verification). Added to version 2 without a new version:
 	// older payloads have none, and read as before.
 	Rule string `json:"rule,omitempty"`
+	// Domain is the DNS name the step is about (a check-dns step), and
+	// Require what a gate requires before it is signed go ("firewall",
+	// "checks"). Added to version 2 like Rule.
+	Domain  string   `json:"domain,omitempty"`
+	Require []string `json:"require,omitempty"`
 }
 
 // StepStarted records that a crew member started a step.
@@ -152,9 +157,14 @@ type StepStarted struct {
 	Step string `json:"step"`
 }
 
-// StepCompleted records that a crew member finished a step.
+// StepCompleted records that a crew member finished a step. Override is
+// the lead's reason for finishing a step whose facts are not there (a
+// validation whose checks have not all passed, a firewall rule not
+// verified): the step is done, and the departure is on the record. Added
+// to version 1 without a new version: older payloads have none.
 type StepCompleted struct {
-	Step string `json:"step"`
+	Step     string `json:"step"`
+	Override string `json:"override,omitempty"`
 }
 
 // StepFailed records that a started step failed.

@@ -6,6 +6,10 @@ const TypeCheckRan = "dcmove.check.ran"
 // CheckDef is a validation check of the plan as recorded when the cutover
 // started: what it tests (Kind, Target, Expect), for which service or
 // asset (Of), and from which vantage points it must pass (From).
+//
+// The details (Type to Retries) were added to version 1 without a new
+// version: a check recorded without them runs with the defaults and the
+// command's flags.
 type CheckDef struct {
 	ID     string   `json:"id"`
 	Of     string   `json:"of"`
@@ -13,6 +17,21 @@ type CheckDef struct {
 	Target string   `json:"target"`
 	Expect string   `json:"expect,omitempty"`
 	From   []string `json:"from,omitempty"`
+	// Type, Resolver and MaxTTL are a dns check's record type, resolver
+	// and longest TTL accepted.
+	Type     string   `json:"type,omitempty"`
+	Resolver string   `json:"resolver,omitempty"`
+	MaxTTL   Duration `json:"max_ttl,omitempty"`
+	// Status and Body are what an http check expects.
+	Status int    `json:"status,omitempty"`
+	Body   string `json:"body,omitempty"`
+	// ServerName and MinDays are what a tls check expects.
+	ServerName string `json:"server_name,omitempty"`
+	MinDays    int    `json:"min_days,omitempty"`
+	// Timeout is for each attempt and Retries the attempts after the
+	// first; zero leaves them to the command that runs the check.
+	Timeout Duration `json:"timeout,omitempty"`
+	Retries int      `json:"retries,omitempty"`
 }
 
 // CheckRan records one run of a validation check from a vantage point:

@@ -66,6 +66,9 @@ func (d *decoder) check(p *Plan) {
 	for _, s := range p.Services {
 		checks = append(checks, s.Checks...)
 	}
+	for _, dom := range p.Domains {
+		checks = append(checks, dom.Checks...)
+	}
 	d.unique("check", len(checks), func(i int) (string, Pos) { return checks[i].ID, d.pos(d.checks[i]) })
 
 	rules := d.unique("firewall rule", len(p.FirewallRules), func(i int) (string, Pos) { return p.FirewallRules[i].ID, d.pos(d.rules[i]) })
@@ -305,6 +308,9 @@ func (d *decoder) checkSteps(p *Plan, roles, assets, services, rules, needs []st
 		}
 		if nodes.service != nil {
 			d.known(nodes.service, services, "services in the plan", "step %q is about unknown service %q", s.ID, s.Service)
+		}
+		if nodes.domain != nil && !slices.ContainsFunc(p.Domains, func(dom Domain) bool { return strings.EqualFold(dom.Name, s.Domain) }) {
+			d.errorf(nodes.domain, "step %q is about domain %q, which the plan's domains do not list; add it under domains: or fix the name", s.ID, s.Domain)
 		}
 		if nodes.rule != nil {
 			d.known(nodes.rule, rules, "firewall rules in the plan", "step %q is about unknown firewall rule %q", s.ID, s.Rule)

@@ -29,12 +29,12 @@ var (
 	assetFields       = []string{"id", "kind", "title", "from", "to", "height", "power", "cooldown", "services", "standard", "checks", "decommission"}
 	placeFields       = []string{"site", "rack", "u"}
 	serviceFields     = []string{"id", "title", "vital", "depends_on", "rto", "checks"}
-	checkFields       = []string{"id", "kind", "target", "expect", "from"}
+	checkFields       = []string{"id", "kind", "target", "expect", "from", "type", "resolver", "max_ttl", "status", "body", "server_name", "min_days", "timeout", "retries"}
 	ruleFields        = []string{"id", "title", "source", "destination", "ports", "protocol", "action", "obsolete"}
-	domainFields      = []string{"name", "service", "ttl"}
+	domainFields      = []string{"name", "service", "ttl", "checks"}
 	backupFields      = []string{"id", "of", "stored_on", "verified"}
 	stakeholderFields = []string{"id", "title", "contact", "notice", "ack"}
-	stepFields        = []string{"id", "title", "phase", "duration", "after", "asset", "role", "gate", "needs", "backout", "backout_only", "timer", "kind", "service", "rule"}
+	stepFields        = []string{"id", "title", "phase", "duration", "after", "asset", "role", "gate", "needs", "backout", "backout_only", "timer", "kind", "service", "rule", "domain", "require"}
 	durationFields    = []string{"optimistic", "likely", "pessimistic"}
 )
 
@@ -91,6 +91,7 @@ type stepNodes struct {
 	asset   *yaml.Node
 	service *yaml.Node
 	rule    *yaml.Node
+	domain  *yaml.Node
 	role    *yaml.Node
 	needs   []*yaml.Node // the resource or vehicle id of each need
 	backout []*yaml.Node
@@ -692,7 +693,7 @@ func (d *decoder) asset(n *yaml.Node) (Asset, bool) {
 	}
 	a.Services, nodes.services = d.list(f, "services")
 	a.Standard = d.flagOr(f, "standard", true)
-	a.Checks = d.decodeChecks(f, a.ID)
+	a.Checks = d.decodeChecks(f, a.ID, "")
 	a.Decommission = d.flag(f, "decommission")
 	if a.Decommission {
 		nodes.decommission = f.keys["decommission"]
@@ -734,7 +735,7 @@ func (d *decoder) service(n *yaml.Node) (Service, bool) {
 	if f.has("rto") {
 		s.RTO = d.span(f, "rto", "rto: 4h")
 	}
-	s.Checks = d.decodeChecks(f, s.ID)
+	s.Checks = d.decodeChecks(f, s.ID, "")
 	if nodes.id == nil {
 		d.checks = d.checks[:checkStart]
 		return s, false
@@ -743,10 +744,11 @@ func (d *decoder) service(n *yaml.Node) (Service, bool) {
 	return s, true
 }
 
-// decodeChecks reads the validation checks under "checks" of owner, an asset or
-// a service. A check with no id is named after its owner and kind:
-// "web-http", then "web-http-2".
-func (d *decoder) decodeChecks(f *fields, owner string) []Check {
+// decodeChecks reads the validation checks under "checks" of owner, an
+// asset, a service or a domain. A check with no id is named after its
+// owner and kind: "web-http", then "web-http-2". A domain's dns check with
+// no target asks for the domain's name (name).
+func (d *decoder) decodeChecks(f *fields, owner, name string) []Check {
 	var out []Check
 	seen := map[string]int{}
 	for _, n := range d.seq(f, "checks", "checks") {
@@ -758,12 +760,17 @@ func (d *decoder) decodeChecks(f *fields, owner string) []Check {
 		var kind *yaml.Node
 		c.Kind, kind = d.oneOf(cf, "kind", true, checkKinds)
 		var target *yaml.Node
-		c.Target, target = d.text(cf, "target", true, "target: www.workit.fr")
-		if kind != nil && target != nil {
-			d.checkTarget(target, c.Kind)
+		if name != "" && c.Kind == "dns" && !cf.has("target") {
+			c.Target, target = name, cf.node
+		} else {
+			c.Target, target = d.text(cf, "target", true, "target: www.workit.fr")
+			if kind != nil && target != nil {
+				d.checkTarget(target, c.Kind)
+			}
 		}
 		c.Expect, _ = d.text(cf, "expect", false, "")
 		c.From, _ = d.list(cf, "from")
+		d.checkDetails(cf, &c)
 		idNode := cf.node
 		if cf.has("id") {
 			c.ID, idNode = d.id(cf, "id", "check id", "id: web-https")
@@ -784,6 +791,75 @@ func (d *decoder) decodeChecks(f *fields, owner string) []Check {
 	}
 	return out
 }
+
+// checkDetails reads what a check of each kind may say besides its target
+// and expect: the record type, resolver and TTL of a dns check, the status
+// and body of an http check, the name and days of a tls check, and the
+// timeout and retries of any. A detail of another kind is an error: a
+// check that would silently ignore it could not fail the way its author
+// meant.
+func (d *decoder) checkDetails(cf *fields, c *Check) {
+	only := func(key string, kinds ...string) bool {
+		if !cf.has(key) {
+			return false
+		}
+		if c.Kind != "" && !slices.Contains(kinds, c.Kind) {
+			d.errorf(cf.keys[key], "%q is for %s checks, and check %s is a %s check; remove it", key, strings.Join(kinds, " and "), c.ID, c.Kind)
+			return false
+		}
+		return true
+	}
+	if only("type", "dns") {
+		var n *yaml.Node
+		c.Type, n = d.text(cf, "type", false, "")
+		if t := strings.ToUpper(c.Type); n != nil && !slices.Contains(dnsTypes, t) {
+			d.errorf(n, "record type %q: write one of %s", c.Type, strings.Join(dnsTypes, ", "))
+		}
+		c.Type = strings.ToUpper(c.Type)
+	}
+	if only("resolver", "dns") {
+		var n *yaml.Node
+		c.Resolver, n = d.text(cf, "resolver", false, "")
+		if n != nil && (c.Resolver == "" || strings.ContainsAny(c.Resolver, "/ ")) {
+			d.errorf(n, "resolver %q is not host[:port]; write e.g. resolver: 9.9.9.9 or resolver: ns1.example.net:53", c.Resolver)
+		}
+	}
+	if only("max_ttl", "dns") {
+		if n := cf.values["max_ttl"]; n.Tag == "!!int" {
+			c.MaxTTL = time.Duration(d.number(cf, "max_ttl", 0, 1, "write the longest TTL accepted, e.g. max_ttl: 300 (seconds) or 5m")) * time.Second
+		} else {
+			c.MaxTTL = d.span(cf, "max_ttl", "max_ttl: 300 (seconds) or max_ttl: 5m")
+		}
+	}
+	if only("status", "http") {
+		c.Status = d.number(cf, "status", 0, 100, "write an HTTP status, e.g. status: 200")
+		if c.Status > 599 {
+			d.errorf(cf.values["status"], "status %d is not an HTTP status; write e.g. status: 200", c.Status)
+		}
+	}
+	if only("body", "http") {
+		c.Body, _ = d.text(cf, "body", false, "")
+	}
+	if only("server_name", "tls") {
+		c.ServerName, _ = d.text(cf, "server_name", false, "")
+	}
+	if only("min_days", "tls") {
+		c.MinDays = d.number(cf, "min_days", 0, 0, "write the fewest days the certificate must still be valid, e.g. min_days: 14")
+	}
+	if cf.has("timeout") {
+		c.Timeout = d.span(cf, "timeout", "timeout: 5s")
+		if c.Timeout > 5*time.Minute {
+			d.errorf(cf.values["timeout"], "timeout %s is longer than 5m; a check that long is a watch, not a check", c.Timeout)
+		}
+	}
+	c.Retries = d.number(cf, "retries", 0, 0, "write how many attempts follow the first, e.g. retries: 2")
+	if c.Retries > 10 {
+		d.errorf(cf.values["retries"], "retries: %d is more than 10; a check retried that often hides what it should show", c.Retries)
+	}
+}
+
+// dnsTypes are the record types a dns check may ask for.
+var dnsTypes = []string{"A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "SRV", "CAA", "PTR"}
 
 // checkTarget reports a target that the check's kind cannot use.
 func (d *decoder) checkTarget(n *yaml.Node, kind string) {
@@ -847,7 +923,10 @@ func (d *decoder) domain(n *yaml.Node) (Domain, bool) {
 			dom.TTL = d.span(f, "ttl", "ttl: 300 (seconds) or ttl: 5m")
 		}
 	}
+	checkStart := len(d.checks)
+	dom.Checks = d.decodeChecks(f, strings.ReplaceAll(dom.Name, ".", "-"), dom.Name)
 	if nodes.name == nil {
+		d.checks = d.checks[:checkStart]
 		return dom, false
 	}
 	d.domains = append(d.domains, nodes)
@@ -910,6 +989,8 @@ func (d *decoder) step(n *yaml.Node) (Step, stepNodes, bool) {
 	s.Asset, nodes.asset = d.text(f, "asset", false, "")
 	s.Service, nodes.service = d.text(f, "service", false, "")
 	s.Rule, nodes.rule = d.text(f, "rule", false, "")
+	s.Domain, nodes.domain = d.text(f, "domain", false, "")
+	s.Require = d.requires(f)
 	s.Role, nodes.role = d.text(f, "role", false, "")
 	s.Gate = d.flag(f, "gate")
 	s.Needs, nodes.needs = d.stepNeeds(f)
@@ -917,7 +998,31 @@ func (d *decoder) step(n *yaml.Node) (Step, stepNodes, bool) {
 	s.BackoutOnly = d.flag(f, "backout_only")
 	s.Kind, s.Gate = d.kind(f, s.Gate)
 	s.Timer = timerOf(s.Kind)
+	d.gateOnly(f, s.Gate, s.Require)
 	return s, nodes, nodes.id != nil
+}
+
+// GateRequirements are what a gate may require before it is signed go
+// (yaml "require").
+var GateRequirements = []string{"firewall", "checks"}
+
+// requires reads what a gate requires before it may be signed go.
+func (d *decoder) requires(f *fields) []string {
+	req, nodes := d.list(f, "require")
+	for i, r := range req {
+		if !slices.Contains(GateRequirements, r) {
+			d.errorf(nodes[i], "require: %q is not something a gate can require; write %s", r, strings.Join(GateRequirements, " or "))
+		}
+	}
+	return req
+}
+
+// gateOnly reports a require on a step that is not a gate: only a gate is
+// signed, so only a gate can wait for what it requires.
+func (d *decoder) gateOnly(f *fields, gate bool, req []string) {
+	if len(req) > 0 && !gate {
+		d.errorf(f.keys["require"], "only a go/no-go gate can require %s; add gate: true, or remove require", strings.Join(req, " and "))
+	}
 }
 
 // stepNeeds reads what a step holds while it runs: {dock: 1, van: 1}, or

@@ -53,7 +53,7 @@ steps:
 	fmt.Println(err)
 	// Output:
 	// true
-	// plan.yaml:6:5: unknown field "duraton" in step; valid fields: id, title, phase, duration, after, asset, role, gate, needs, backout, backout_only, timer, kind, service, rule
+	// plan.yaml:6:5: unknown field "duraton" in step; valid fields: id, title, phase, duration, after, asset, role, gate, needs, backout, backout_only, timer, kind, service, rule, domain, require
 	// plan.yaml:10:12: step "carry" is after unknown step "unrack-web"; did you mean "unrack-web1"?
 }
 

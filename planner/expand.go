@@ -57,7 +57,7 @@ type item struct {
 	role      string
 	vehicle   string
 	// what the expanded step is about
-	asset, service, rule, stakeholder, site string
+	asset, service, rule, stakeholder, site, domain string
 }
 
 // Expand turns the plan into its runbook: t's steps expanded for the plan's
@@ -101,6 +101,8 @@ func Expand(p *Plan, t *Template) (*Runbook, error) {
 					Asset:       it.asset,
 					Service:     it.service,
 					Rule:        it.rule,
+					Domain:      it.domain,
+					Require:     ts.Require,
 					Stakeholder: it.stakeholder,
 					Site:        it.site,
 					Template:    ts.ID,
@@ -292,7 +294,7 @@ func itemsOf(p *Plan, trips []Trip) map[string][]item {
 			preds: map[string]bool{"obsolete": r.Obsolete, "kept": !r.Obsolete}})
 	}
 	for _, d := range p.Domains {
-		out["domains"] = append(out["domains"], item{id: strings.ReplaceAll(d.Name, ".", "-"), title: d.Name, service: d.Service,
+		out["domains"] = append(out["domains"], item{id: strings.ReplaceAll(d.Name, ".", "-"), title: d.Name, service: d.Service, domain: d.Name,
 			preds: map[string]bool{}})
 	}
 	for _, b := range p.Backups {

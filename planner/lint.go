@@ -293,6 +293,9 @@ func lintVantages(p *Plan) []Finding {
 	for _, s := range p.Services {
 		lint("service "+s.ID, s.Checks)
 	}
+	for _, dom := range p.Domains {
+		lint("domain "+dom.Name, dom.Checks)
+	}
 	slices.SortStableFunc(out, func(a, b Finding) int { return a.Pos.Line - b.Pos.Line })
 	return out
 }

@@ -231,7 +231,29 @@ type Check struct {
 	Expect string
 	// From are the vantage points the check runs from (yaml "from").
 	From []string
-	Pos  Pos
+	// Type is the DNS record type asked (yaml "type": A, AAAA, CNAME, MX,
+	// NS, TXT; A by default); Resolver the resolver asked, host[:port]
+	// (yaml "resolver"; the vantage point's own when empty); MaxTTL the
+	// longest TTL accepted in the answer (yaml "max_ttl"), for a TTL that
+	// was to be lowered before the move.
+	Type, Resolver string
+	MaxTTL         time.Duration
+	// Status is the HTTP status expected (yaml "status", 200 by default)
+	// and Body a text the body must hold (yaml "body"): both may be given,
+	// where Expect holds one or the other.
+	Status int
+	Body   string
+	// ServerName is the name a TLS certificate must be valid for (yaml
+	// "server_name"; the target's host by default) and MinDays the fewest
+	// days it must still be valid (yaml "min_days").
+	ServerName string
+	MinDays    int
+	// Timeout is how long one attempt may take (yaml "timeout") and
+	// Retries the attempts after the first (yaml "retries"); zero leaves
+	// them to the command's flags.
+	Timeout time.Duration
+	Retries int
+	Pos     Pos
 }
 
 // FirewallRule is one rule exported from the source site's equipment.
@@ -250,7 +272,11 @@ type Domain struct {
 	Name    string
 	Service string
 	TTL     time.Duration
-	Pos     Pos
+	// Checks validate the domain (yaml "checks"): a dns check's target is
+	// the domain's name unless it says otherwise. A check-dns step of the
+	// domain is done when they passed from every vantage point.
+	Checks []Check
+	Pos    Pos
 }
 
 // Backup says where the copies of an asset's data are kept.
@@ -333,6 +359,13 @@ type Step struct {
 	// a plan's own step may name its service and firewall rule (yaml
 	// "service", "rule").
 	Service, Rule, Stakeholder, Site string
+	// Domain is the DNS name an expanded step of a domain is about.
+	Domain string
+	// Require lists what must be true before a gate may be signed go
+	// (yaml "require"): "firewall" (the destination's last export has
+	// every rule kept and none retired, every rule the plan forgot reviewed),
+	// "checks" (every check passed from every vantage point).
+	Require []string
 	// Template is the id of the runbook template step this step was
 	// expanded from, if any.
 	Template string

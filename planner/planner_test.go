@@ -117,7 +117,7 @@ func TestParseInvalid(t *testing.T) {
 			name:    "text where a step is expected",
 			yaml:    header + "steps:\n  - unrack web-1\n",
 			wantPos: "plan.yaml:12:5",
-			wantMsg: `expected a mapping for step (id, title, phase, duration, after, asset, role, gate, needs, backout, backout_only, timer, kind, service, rule), found "unrack web-1"`,
+			wantMsg: `expected a mapping for step (id, title, phase, duration, after, asset, role, gate, needs, backout, backout_only, timer, kind, service, rule, domain, require), found "unrack web-1"`,
 		},
 		{
 			name:    "text where a list of steps is expected",

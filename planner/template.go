@@ -62,6 +62,8 @@ type TemplateStep struct {
 	BackoutOnly bool
 	// Kind is what the expanded steps are (see [Step]).
 	Kind events.StepKind
+	// Require is what a gate requires before it is signed go (see [Step]).
+	Require []string
 	// Timer is Kind when it is a timer kind: "cooldown" or "grace".
 	//
 	// Deprecated: read Kind.
@@ -78,7 +80,7 @@ type templateNodes struct {
 var (
 	templateFields     = []string{"runbook", "title", "phases", "steps"}
 	phaseFields        = []string{"id", "title", "timing"}
-	templateStepFields = []string{"id", "title", "phase", "for", "where", "duration", "after", "role", "gate", "needs", "backout", "backout_only", "timer", "kind"}
+	templateStepFields = []string{"id", "title", "phase", "for", "where", "duration", "after", "role", "gate", "needs", "backout", "backout_only", "timer", "kind", "require"}
 	timings            = []string{"before", "window", "after"}
 )
 
@@ -248,6 +250,8 @@ func (d *decoder) templateStep(n *yaml.Node, phases map[string]Pos) (TemplateSte
 	s.BackoutOnly = d.flag(f, "backout_only")
 	s.Kind, s.Gate = d.kind(f, s.Gate)
 	s.Timer = timerOf(s.Kind)
+	s.Require = d.requires(f)
+	d.gateOnly(f, s.Gate, s.Require)
 	if s.Kind == events.KindCooldown && s.For != "assets" {
 		n := f.values["timer"]
 		if n == nil {

@@ -71,6 +71,9 @@ func Describe(actor string, ev events.Event, title func(string) string) string {
 	case events.StepStarted:
 		return "step started: " + title(v.Step)
 	case events.StepCompleted:
+		if v.Override != "" {
+			return "step done without its facts, by the lead's override: " + title(v.Step) + because(v.Override)
+		}
 		return "step done: " + title(v.Step)
 	case events.WarningAccepted:
 		return fmt.Sprintf("warning %s accepted: %s (because: %s)", v.Lint, v.Message, v.Reason)

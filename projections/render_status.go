@@ -375,10 +375,17 @@ func writeValidation(p *statusPrinter, b *Board, _ View) {
 			ran = true
 		}
 	}
+	var rows []tableRow
+	for _, l := range b.Overridden {
+		rows = append(rows, tableRow{toneYellow, []string{"  " + l.ID, "done without its facts, by " + l.By + "'s override: " + l.Reason}})
+	}
+	if len(rows) > 0 {
+		p.table(toneNone, "overridden (deviations):", rows)
+		rows = nil
+	}
 	if !ran {
 		return
 	}
-	var rows []tableRow
 	for _, v := range b.Validation {
 		if v.Up {
 			rows = append(rows, tableRow{toneGreen, []string{"  " + v.Of, "up: every check passed from every vantage point"}})

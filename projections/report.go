@@ -58,6 +58,7 @@ const (
 	DeviationBackout    = "back-out"
 	DeviationUnreadable = "not understood"
 	DeviationIgnored    = "ignored"
+	DeviationOverridden = "done without its facts"
 )
 
 // Deviation is one departure from the plan: a warning accepted at the
@@ -150,6 +151,13 @@ func (rp *Report) note(r events.Record, until time.Time) {
 		rp.deviate(d)
 	case events.StepRetried:
 		d.Kind, d.Reason = DeviationRetried, e.Reason
+		d.Subject, d.Title = step(e.Step)
+		rp.deviate(d)
+	case events.StepCompleted:
+		if e.Override == "" {
+			return
+		}
+		d.Kind, d.Reason = DeviationOverridden, e.Override
 		d.Subject, d.Title = step(e.Step)
 		rp.deviate(d)
 	case events.StepSkipped:

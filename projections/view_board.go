@@ -69,6 +69,9 @@ type Board struct {
 	// they all passed from every vantage point the plan names: a service
 	// is up because its checks pass, not because a step was ticked.
 	Validation []ValidationLine `json:"validation,omitempty"`
+	// Overridden are the steps the lead finished without their facts
+	// (checks not all passed, a rule not verified), with the reason.
+	Overridden []StepLine `json:"overridden,omitempty"`
 	// Cooling are the assets cooling down.
 	Cooling []CoolingLine `json:"cooling"`
 	// Skipped counts the events that were not understood.
@@ -376,6 +379,13 @@ func boardValidation(b *Board, s *Status) {
 			results += len(v.Last[c.ID])
 		}
 		b.Validation = append(b.Validation, ValidationLine{Of: of, Checks: len(v.Of(of)), Results: results, Up: len(pending) == 0, Pending: pending})
+	}
+	for _, st := range s.Steps {
+		if st.Override != "" {
+			l := s.line(st, b.Now)
+			l.By, l.Since, l.Reason = st.DoneBy, st.Done, st.Override
+			b.Overridden = append(b.Overridden, l)
+		}
 	}
 }
 

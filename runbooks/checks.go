@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -8,7 +9,32 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/planner"
 )
+
+// ChecksOf returns the plan's validation checks as a cutover start records
+// them: the services', the assets', then the domains' (Of is the domain's
+// name).
+func ChecksOf(p *planner.Plan) []events.CheckDef {
+	var out []events.CheckDef
+	add := func(of string, cs []planner.Check) {
+		for _, c := range cs {
+			out = append(out, events.CheckDef{ID: c.ID, Of: of, Kind: c.Kind, Target: c.Target, Expect: c.Expect, From: c.From,
+				Type: c.Type, Resolver: c.Resolver, MaxTTL: events.Duration(c.MaxTTL), Status: c.Status, Body: c.Body,
+				ServerName: c.ServerName, MinDays: c.MinDays, Timeout: events.Duration(c.Timeout), Retries: c.Retries})
+		}
+	}
+	for _, sv := range p.Services {
+		add(sv.ID, sv.Checks)
+	}
+	for _, as := range p.Assets {
+		add(as.ID, as.Checks)
+	}
+	for _, dom := range p.Domains {
+		add(dom.Name, dom.Checks)
+	}
+	return out
+}
 
 // Validation is what a run knows of its validation checks: the plan's, and
 // the last result of each from each vantage point.
@@ -72,18 +98,16 @@ func (v *Validation) Check(id string) (events.CheckDef, bool) {
 	return events.CheckDef{}, false
 }
 
-// Pending lists, for a service or asset, each check and vantage point
-// whose last result is not a pass ("web-http from ovh-gra: failed: ..."):
-// empty when every check passed from every vantage point it must.
-func (v *Validation) Pending(of string) []string { return v.pending(of, "") }
+// Pending lists, for a service, asset or domain, each check and vantage
+// point whose last result is not a pass ("web-http from ovh-gra: failed:
+// ..."): empty when every check passed from every vantage point it must.
+func (v *Validation) Pending(of string) []string { return v.pending(v.Of(of)) }
 
-// pending is Pending for the checks of one kind ("": every kind).
-func (v *Validation) pending(of, kind string) []string {
+// pending lists, for checks, each check and vantage point whose last
+// result is not a pass.
+func (v *Validation) pending(checks []events.CheckDef) []string {
 	var out []string
-	for _, c := range v.Of(of) {
-		if kind != "" && c.Kind != kind {
-			continue
-		}
+	for _, c := range checks {
 		from := c.From
 		if len(from) == 0 {
 			from = []string{"local"}
@@ -103,30 +127,71 @@ func (v *Validation) pending(of, kind string) []string {
 	return out
 }
 
-// validationFact says whether a validate step's checks passed: the step of
-// a service or an asset with checks is done when each of them passed from
-// every vantage point the plan names.
-//
-// A check step (the DNS of a domain, expanded with its service) is done
-// when the service's dns checks passed.
-func (r *Run) validationFact(st *Step) (bool, string) {
-	of := st.Service
-	if of == "" {
-		of = st.Asset
-	}
-	kind := ""
+// checksOf returns the checks whose passing completes step st: those of
+// its service or asset for a validate step; for a check step (the DNS of
+// a domain), the domain's own checks and the dns checks of its service
+// that ask for the domain's name, or, when there are none, all the dns
+// checks of its service. The owner is what to name to run them.
+func (r *Run) checksOf(st *Step) (checks []events.CheckDef, owner string) {
 	if st.Kind == events.KindCheck {
-		kind = "dns"
+		if st.Domain != "" {
+			for _, c := range r.Validation.Checks {
+				if strings.EqualFold(c.Of, st.Domain) || (c.Of == st.Service && c.Kind == "dns" && strings.EqualFold(c.Target, st.Domain)) {
+					checks = append(checks, c)
+				}
+			}
+			if len(checks) > 0 {
+				return checks, st.Domain
+			}
+		}
+		for _, c := range r.Validation.Of(st.Service) {
+			if c.Kind == "dns" {
+				checks = append(checks, c)
+			}
+		}
+		return checks, st.Service
 	}
-	if of == "" || !slices.ContainsFunc(r.Validation.Of(of), func(c events.CheckDef) bool { return kind == "" || c.Kind == kind }) {
+	owner = cmp.Or(st.Service, st.Asset)
+	if owner == "" {
+		return nil, ""
+	}
+	return r.Validation.Of(owner), owner
+}
+
+// validationFact says whether a validate or check step's checks passed
+// (see [Run.checksOf]) from every vantage point the plan names, and if
+// not, what is missing. A step with no checks has no facts to wait for.
+func (r *Run) validationFact(st *Step) (bool, string) {
+	checks, owner := r.checksOf(st)
+	if len(checks) == 0 {
 		return true, ""
 	}
-	pending := r.Validation.pending(of, kind)
+	pending := r.Validation.pending(checks)
 	if len(pending) == 0 {
 		return true, ""
 	}
-	return false, fmt.Sprintf("the checks of %s have not all passed: %s; run them: dcmove check run --of %s --from VANTAGE (on each vantage point), or the lead skips the step with a reason",
-		of, strings.Join(pending, "; "), of)
+	return false, fmt.Sprintf("the checks of %s have not all passed: %s; run them: dcmove check run %s --from VANTAGE (on each vantage point) or --agents, or the lead overrides with a reason: dcmove step done %s --override WHY",
+		owner, ListSome(pending, 6, "dcmove check status shows them all"), owner, st.ID)
+}
+
+// factOf says whether step st is done by facts rather than a tick
+// (factual), whether these facts are there (ok), and what is missing.
+func (r *Run) factOf(st *Step) (factual, ok bool, missing string) {
+	switch st.Kind {
+	case events.KindValidate, events.KindCheck:
+		if checks, _ := r.checksOf(st); len(checks) == 0 {
+			return false, true, ""
+		}
+		ok, missing = r.validationFact(st)
+		return true, ok, missing
+	case events.KindCaptureRule, events.KindReviewRule, events.KindVerifyRule:
+		if st.Rule == "" {
+			return false, true, "" // a plain step of the plan's own: a tick is all there is
+		}
+		ok, missing = r.firewallFact(st)
+		return true, ok, missing
+	}
+	return false, true, ""
 }
 
 // RecordChecks decides to record check results run by actor.
@@ -149,5 +214,10 @@ func (r *Run) RecordChecks(now time.Time, actor string, results []events.CheckRa
 		}
 		evs = append(evs, e)
 	}
-	return evs, nil
+	// The validate and check steps these results complete are done with
+	// them.
+	after := r.Clone()
+	after.foresee(evs)
+	steps, err := after.completeByFacts(now, who, events.KindValidate, events.KindCheck)
+	return append(evs, steps...), err
 }

@@ -147,17 +147,7 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 	for i, sv := range p.Services {
 		services[i] = events.Service{ID: sv.ID, Title: sv.Title, Vital: sv.Vital, RTO: events.Duration(sv.RTO)}
 	}
-	var checks []events.CheckDef
-	for _, sv := range p.Services {
-		for _, c := range sv.Checks {
-			checks = append(checks, events.CheckDef{ID: c.ID, Of: sv.ID, Kind: c.Kind, Target: c.Target, Expect: c.Expect, From: c.From})
-		}
-	}
-	for _, as := range p.Assets {
-		for _, c := range as.Checks {
-			checks = append(checks, events.CheckDef{ID: c.ID, Of: as.ID, Kind: c.Kind, Target: c.Target, Expect: c.Expect, From: c.From})
-		}
-	}
+	checks := ChecksOf(p)
 	rec := &Recording{
 		Started: events.CutoverStarted{
 			Plan: p.Name, Title: p.Title, File: p.File, Hash: p.Hash,
@@ -182,6 +172,7 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 			Timing:      s.Timing, Service: s.Service, Template: s.Template, Backout: s.Backout,
 			BackoutOnly: s.BackoutOnly, PlannedStart: s.Start, PlannedEnd: s.End,
 			Timer: timerOf(s.Kind), Cooldown: events.Duration(cooldowns[s.ID]), Rule: s.Rule,
+			Domain: s.Domain, Require: s.Require,
 		})
 	}
 	return rec, nil

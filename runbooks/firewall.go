@@ -454,16 +454,20 @@ func (r *Run) firewallFact(st *Step) (bool, string) {
 // there, recorded as done by whoever recorded the facts. A step not started yet stays
 // ready: starting it and finishing it is then allowed at once (the facts
 // are there), and measures nothing.
-func (r *Run) completeByFacts(now time.Time, actor string, kind events.StepKind) ([]events.Envelope, error) {
+func (r *Run) completeByFacts(now time.Time, actor string, kinds ...events.StepKind) ([]events.Envelope, error) {
 	var evs []events.Envelope
 	for _, st := range r.Steps {
-		if st.Kind != kind || st.Rule == "" || st.State() != Started {
+		if !slices.Contains(kinds, st.Kind) || st.State() != Started {
 			continue
 		}
-		if st.Role != "" && len(r.Crew) > 0 && !slices.Contains(r.roles(actor), st.Role) {
+		validation := st.Kind == events.KindValidate || st.Kind == events.KindCheck
+		if !validation && st.Role != "" && len(r.Crew) > 0 && !slices.Contains(r.roles(actor), st.Role) {
 			continue // someone of the step's role finishes it
 		}
-		if ok, _ := r.firewallFact(st); !ok {
+		// A validation is done by its checks' results, whoever ran them
+		// (an agent, a probe outside): the step's own crew member may be
+		// away from the vantage point.
+		if factual, ok, _ := r.factOf(st); !factual || !ok {
 			continue
 		}
 		e, err := r.stepEvent(now, actor, st.ID, events.StepCompleted{Step: st.ID})

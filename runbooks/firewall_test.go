@@ -2,11 +2,14 @@ package runbooks_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/runbooks"
 )
 
@@ -40,4 +43,73 @@ func TestLargeCaptureIsAllOrNothing(t *testing.T) {
 	if out.Run.Firewall.Destination || out.Run.Firewall.Rules["fw-ffffffffffff"] != nil {
 		t.Fatal("a capture cut short counted")
 	}
+}
+
+// firewallGatePlan has two firewall rules and a gate that requires the firewall
+// reconciled before anyone signs go.
+const firewallGatePlan = `
+plan: gate
+lead: Claire
+window: {start: 2026-12-05 07:00, end: 2026-12-06 19:00, timezone: Europe/Paris}
+crew:
+  - {name: Claire, roles: [lead]}
+  - {name: Karim, roles: [network]}
+firewall_rules:
+  - {id: in-https, source: any, destination: 203.0.113.10, ports: "443", protocol: tcp, action: allow}
+  - {id: in-ssh, source: 192.0.2.10, destination: 10.10.0.0/16, ports: "22", protocol: tcp, action: allow}
+steps:
+  - {id: review-https, title: Review in-https, duration: 5m, role: network, kind: review-rule, rule: in-https, phase: before}
+  - {id: review-ssh, title: Review in-ssh, duration: 5m, role: network, kind: review-rule, rule: in-ssh, phase: before}
+  - {id: verify-https, title: Verify in-https, duration: 5m, role: network, kind: verify-rule, rule: in-https, phase: before, after: [review-https]}
+  - {id: verify-ssh, title: Verify in-ssh, duration: 5m, role: network, kind: verify-rule, rule: in-ssh, phase: before, after: [review-ssh]}
+  - {id: rules-go, title: Go on the rules, duration: 10m, role: lead, gate: true, require: [firewall], phase: before}
+`
+
+// TestGateRequiresFirewallReconciled: a gate that requires the firewall
+// refuses go until the destination's export was captured, every captured
+// rule reviewed, and no kept rule is missing from the destination.
+func TestGateRequiresFirewallReconciled(t *testing.T) {
+	ctx := context.Background()
+	p, err := planner.Parse("gate.yaml", []byte(firewallGatePlan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &runbooks.Cutover{Log: openLog(t), Clock: runbooks.NewManualClock(p.Window.Start.Add(time.Hour))}
+	if _, err := c.StartWith(ctx, p, runbooks.StartOptions{Run: "g", Actor: "Claire", Accept: acceptAll(t, p)}); err != nil {
+		t.Fatal(err)
+	}
+	signGo := func(want ...string) {
+		t.Helper()
+		_, err := c.SignGate(ctx, "g", "rules-go", "Claire", string(events.DecisionGo), "")
+		if len(want) == 0 {
+			if err != nil {
+				t.Fatalf("go refused once the firewall is reconciled: %v", err)
+			}
+			return
+		}
+		if !errors.Is(err, runbooks.ErrRefused) {
+			t.Fatalf("go: err = %v, want a refusal", err)
+		}
+		for _, w := range want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("go refused with %q, want it to say %q", err, w)
+			}
+		}
+	}
+	signGo("requires firewall", "the destination's rules were never captured")
+
+	r, err := c.Load(ctx, "g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t)(c.CaptureFirewall(ctx, "g", "Karim", runbooks.PlanExport(r.Firewall.Plan, events.FirewallRoleSource)))
+	dest := runbooks.PlanExport(r.Firewall.Plan, events.FirewallRoleDestination)
+	dest.Rules = dest.Rules[:1] // in-ssh forgotten at the destination
+	must(t)(c.CaptureFirewall(ctx, "g", "Karim", dest))
+	signGo("rule in-ssh is kept but missing at the destination")
+	must(t)(c.ReviewFirewallRule(ctx, "g", "Karim", "in-ssh", events.FirewallDecisionKeep, "in use"))
+	signGo("rule in-ssh is kept but missing at the destination")
+
+	must(t)(c.CaptureFirewall(ctx, "g", "Karim", runbooks.PlanExport(r.Firewall.Plan, events.FirewallRoleDestination)))
+	signGo()
 }

@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -176,6 +177,42 @@ func (r *Run) pastPointOfNoReturn(st *Step, now time.Time) error {
 			st.ID, r.PointOfNoReturn.In(r.Location()).Format("Mon 15:04"), PointOfNoReturnGate)
 	}
 	return nil
+}
+
+// unmet lists what a gate requires (its Require) that is not true yet:
+// for "firewall", the destination's export captured, no kept rule missing
+// from it, no retired rule back in it and no rule the plan forgot left
+// unreviewed;
+// for "checks", every check passed from every vantage point.
+func (r *Run) unmet(st *Step) []string {
+	var out []string
+	for _, req := range st.Require {
+		switch req {
+		case "firewall":
+			if len(r.Firewall.Captures) == 0 && len(r.Firewall.Plan) == 0 {
+				continue // no rules anywhere: nothing to reconcile
+			}
+			if !r.Firewall.Destination {
+				out = append(out, "the destination's rules were never captured (dcmove fw verify --site SITE FILE)")
+				continue
+			}
+			rc := r.Firewall.Reconcile()
+			for _, c := range rc.ToReview {
+				out = append(out, fmt.Sprintf("rule %s is not reviewed (dcmove fw review %s --keep|--retire --reason WHY)", c.ID, c.ID))
+			}
+			for _, c := range rc.Missing {
+				out = append(out, fmt.Sprintf("rule %s is kept but missing at the destination", cmp.Or(c.PlanRule, c.ID)))
+			}
+			for _, c := range rc.Reappeared {
+				out = append(out, fmt.Sprintf("rule %s is retired but back at the destination", cmp.Or(c.PlanRule, c.ID)))
+			}
+		case "checks":
+			out = append(out, r.Validation.pending(r.Validation.Checks)...)
+		default:
+			out = append(out, fmt.Sprintf("%q, which this version of dcmove does not know", req))
+		}
+	}
+	return out
 }
 
 // describe says where a step stands, in words.

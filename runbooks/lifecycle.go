@@ -62,23 +62,59 @@ func (r *Run) CompleteStep(now time.Time, actor, id string) ([]events.Envelope, 
 	case events.KindCooldown:
 		return nil, refuse("step %s is a timer: %s cools down until %s, then it ends by itself; the lead may cut it short: dcmove cooldown force %s --reason WHY",
 			id, st.Asset, r.Cooling[st.Asset].In(r.Location()).Format("Mon 15:04"), st.Asset)
-	case events.KindValidate, events.KindCheck:
-		// A validation is done when its checks passed, not by a tick.
-		if ok, missing := r.validationFact(st); !ok {
-			return nil, refuse("step %s is done by the facts, not by a tick: %s", id, missing)
-		}
-	case events.KindCaptureRule, events.KindReviewRule, events.KindVerifyRule:
-		// A firewall rule's capture, review and verification are facts
-		// from real exports, not ticks.
-		if ok, missing := r.firewallFact(st); !ok {
-			return nil, refuse("step %s is done by the facts, not by a tick: %s", id, missing)
-		}
+	}
+	// A validation is done when its checks passed, and a firewall rule's
+	// capture, review and verification by real exports: not by a tick.
+	if _, ok, missing := r.factOf(st); !ok {
+		return nil, refuse("step %s is done by the facts, not by a tick: %s", id, missing)
 	}
 	evs, err := r.stepEvent(now, who, id, events.StepCompleted{Step: id})
 	if err != nil {
 		return nil, err
 	}
 	return r.startCooldown(now, st, evs)
+}
+
+// OverrideStep decides that the lead finishes a step whose facts are not
+// there (a validation whose checks have not all passed from every vantage
+// point, a firewall rule not captured, reviewed or verified), and why:
+// the step is done, the override is recorded with it, and status and the
+// report show it as a deviation. A step not started yet is started and
+// finished at once, when it could start. Only a step done by facts can be
+// overridden, and only while they are missing.
+func (r *Run) OverrideStep(now time.Time, actor, id, reason string) ([]events.Envelope, error) {
+	st, who, err := r.guardMember(id, actor)
+	if err != nil {
+		return nil, err
+	}
+	if !r.isLead(who) {
+		return nil, refuse("only the lead (%s) may override the facts of step %s", r.Lead, id)
+	}
+	if strings.TrimSpace(reason) == "" {
+		return nil, refuse("say why with --override WHY: an override is recorded for the audit")
+	}
+	factual, ok, _ := r.factOf(st)
+	switch {
+	case !factual:
+		return nil, refuse("step %s is not done by facts (checks or firewall exports): finish it with dcmove step done %s", id, id)
+	case ok && (st.state == Started || st.state == Pending):
+		return nil, refuse("the facts of step %s are there: no override is needed (dcmove step start %s, then dcmove step done %s)", id, id, id)
+	}
+	var evs []events.Envelope
+	switch st.state {
+	case Pending:
+		if err := r.canStart(st, now); err != nil {
+			return nil, err
+		}
+		if evs, err = r.stepEvent(now, who, id, events.StepStarted{Step: id}); err != nil {
+			return nil, err
+		}
+	case Started:
+	default:
+		return nil, refuse("step %s is %s; only a pending or started step can be overridden", id, r.describe(st))
+	}
+	done, err := r.stepEvent(now, who, id, events.StepCompleted{Step: id, Override: reason})
+	return append(evs, done...), err
 }
 
 // FailStep decides that a started step failed, and why. Its dependents
@@ -205,6 +241,11 @@ func (r *Run) SignGate(now time.Time, actor, id string, decision events.Decision
 			return nil, err
 		}
 	}
+	if decision == events.DecisionGo {
+		if unmet := r.unmet(st); len(unmet) > 0 {
+			return nil, refuse("gate %s requires %s before anyone signs go: %s", id, strings.Join(st.Require, " and "), ListSome(unmet, 8, "dcmove fw status and dcmove check status show them all"))
+		}
+	}
 	var roles []string
 	for _, role := range r.roles(who) {
 		if slices.Contains(r.GateRoles(), role) && st.Signed[role] != events.DecisionGo {
@@ -297,6 +338,12 @@ func (c *Cutover) StartStep(ctx context.Context, run, id, actor string) (*Outcom
 // [Run.CompleteStep].
 func (c *Cutover) CompleteStep(ctx context.Context, run, id, actor string) (*Outcome, error) {
 	return c.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) { return r.CompleteStep(now, actor, id) })
+}
+
+// OverrideStep records that the lead finished a step without its facts:
+// see [Run.OverrideStep].
+func (c *Cutover) OverrideStep(ctx context.Context, run, id, actor, reason string) (*Outcome, error) {
+	return c.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) { return r.OverrideStep(now, actor, id, reason) })
 }
 
 // FailStep records that a started step failed: see [Run.FailStep].

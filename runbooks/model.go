@@ -58,6 +58,13 @@ type Step struct {
 	// Service is the service the step is about; Template the runbook
 	// template step it was expanded from; Rule the plan's firewall rule.
 	Service, Template, Rule string
+	// Domain is the DNS name a check-dns step is about; Require what a
+	// gate requires before it is signed go ("firewall", "checks").
+	Domain  string
+	Require []string
+	// Override is the lead's reason for finishing the step without its
+	// facts (checks not all passed, a rule not verified); empty otherwise.
+	Override string
 	// BackoutOnly marks a step that runs only if the move backs out;
 	// Backout are the steps that undo this one.
 	BackoutOnly bool
@@ -332,7 +339,8 @@ func (r *Run) apply(rec events.Record, ev events.Event) bool {
 		if st == nil || st.state != Started {
 			return false
 		}
-		r.finish(st, Done, rec, "")
+		r.finish(st, Done, rec, e.Override)
+		st.Override = e.Override
 		if sv := r.service(st.Service); sv != nil && st.Kind == events.KindStartService && !sv.DownSince.IsZero() {
 			sv.Down += rec.Time.Sub(sv.DownSince)
 			sv.DownSince = time.Time{}
@@ -454,7 +462,7 @@ func (r *Run) plan(e events.StepPlanned) bool {
 		After:   e.After,
 		Planned: time.Duration(e.Likely), Optimistic: time.Duration(e.Optimistic), Pessimistic: time.Duration(e.Pessimistic),
 		Timing: events.Timing(e.Timing), BackoutOnly: e.BackoutOnly, Backout: e.Backout, Cooldown: time.Duration(e.Cooldown),
-		Service: e.Service, Template: e.Template, Rule: e.Rule,
+		Service: e.Service, Template: e.Template, Rule: e.Rule, Domain: e.Domain, Require: e.Require,
 		PlannedStart: e.PlannedStart, PlannedEnd: e.PlannedEnd,
 		state: Pending, run: r,
 	}

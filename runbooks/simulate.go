@@ -161,8 +161,20 @@ func (sim *Simulation) finish(ctx context.Context, p *planner.Plan, run string, 
 		return sim.firewallFact(ctx, run, s, who)
 	}
 	if s.Kind == events.KindValidate || s.Kind == events.KindCheck {
-		if err := sim.runChecks(ctx, run, s, who); err != nil {
+		// The results complete the step when they all pass.
+		out, err := sim.runChecks(ctx, run, s, who)
+		if err != nil {
 			return nil, err
+		}
+		if out == nil { // nothing to run: another step's results may have completed it
+			r, err := sim.Cutover.Load(ctx, run)
+			if err != nil {
+				return nil, err
+			}
+			out = &Outcome{Run: r}
+		}
+		if st, ok := out.Run.Step(s.ID); ok && st.State() == Done {
+			return out, nil
 		}
 	}
 	if !s.Gate {
@@ -384,17 +396,14 @@ func withMissing(r *Run, fc FirewallCapture) FirewallCapture {
 
 // runChecks records, before a validate step is finished, a result of each
 // of its checks from each vantage point that has none passing yet.
-func (sim *Simulation) runChecks(ctx context.Context, run string, s *Step, who string) error {
+func (sim *Simulation) runChecks(ctx context.Context, run string, s *Step, who string) (*Outcome, error) {
 	r, err := sim.Cutover.Load(ctx, run)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	of := s.Service
-	if of == "" {
-		of = s.Asset
-	}
+	checks, _ := r.checksOf(r.byID[s.ID])
 	var results []events.CheckRan
-	for _, c := range r.Validation.Of(of) {
+	for _, c := range checks {
 		from := c.From
 		if len(from) == 0 {
 			from = []string{"local"}
@@ -411,10 +420,9 @@ func (sim *Simulation) runChecks(ctx context.Context, run string, s *Step, who s
 		}
 	}
 	if len(results) == 0 {
-		return nil
+		return nil, nil
 	}
-	_, err = sim.Cutover.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
+	return sim.Cutover.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
 		return r.RecordChecks(now, who, results)
 	})
-	return err
 }

@@ -85,7 +85,7 @@ func (m *Main) agent(c *cli.Context) error {
 			req.Error("400", "not a dcmove check request", nil)
 			return
 		}
-		ctx, cancel := context.WithTimeout(c.Context, time.Duration(q.Retries+1)*(q.Timeout+time.Second)+time.Second)
+		ctx, cancel := context.WithTimeout(c.Context, checksBudget(q.Checks, q.Timeout, q.Retries))
 		defer cancel()
 		req.RespondJSON(agentReply{Results: runChecks(ctx, q.Checks, site, resolver, q.Timeout, q.Retries)})
 	})
@@ -158,8 +158,8 @@ func askAgents(ctx context.Context, nc *nats.Conn, defs []events.CheckDef, timeo
 		err     string
 	}
 	answers := make(chan answer, len(order))
-	wait := time.Duration(retries+1)*(timeout+time.Second) + 2*time.Second
 	for _, f := range order {
+		wait := checksBudget(byFrom[f], timeout, retries) + 2*time.Second
 		go func() {
 			body, _ := json.Marshal(agentRequest{Checks: byFrom[f], Timeout: timeout, Retries: retries})
 			actx, cancel := context.WithTimeout(ctx, wait)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -247,6 +248,27 @@ func TestPlanCalibrateRunbook(t *testing.T) {
 	golden(t, "calibrate-runbook", r.out)
 	wantContains(t, "plan calibrate", r.out,
 		"capture-rule-<id> (runbook)  23",
-		"line 70  capture-rule-<id>  duration: 5m/10m/20m  -> duration: 7m/14m/28m",
+		fmt.Sprintf("line %d  capture-rule-<id>  duration: 5m/10m/20m  -> duration: 7m/14m/28m", templateLine(t, "capture-rule-<id>", "duration:")),
 		"+    duration: 22m/45m/1h30m\n")
+}
+
+// templateLine is the line of the built-in runbook where the first line
+// holding field follows the step with id.
+func templateLine(t *testing.T, id, field string) int {
+	t.Helper()
+	b, err := os.ReadFile("../../runbooks/templates/weekend-cutover.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := false
+	for i, line := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(line) == "- id: "+id {
+			in = true
+		}
+		if in && strings.Contains(line, field) {
+			return i + 1
+		}
+	}
+	t.Fatalf("no step %s with %s in the built-in runbook", id, field)
+	return 0
 }

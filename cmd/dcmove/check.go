@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -26,14 +27,15 @@ func (m *Main) checkCommand() *cli.Command {
 			{
 				Name:      "run",
 				Usage:     "run checks of the plan from this vantage point (--from) and record each result; a validate step is done once its checks passed from every vantage point the plan names",
-				ArgsUsage: "[CHECK...]",
+				ArgsUsage: "[SERVICE|ASSET|DOMAIN|CHECK...] [--all]",
 				Flags: append(logFlags(), runFlag(), actorFlag(), keyFlag(),
 					&cli.StringFlag{Name: "from", Usage: "the vantage point this machine is, as the plan's checks name it (from: [...])"},
 					&cli.BoolFlag{Name: "agents", Usage: "ask the agent of every vantage point (dcmove agent --site NAME) to run its checks, instead of running them here"},
-					&cli.StringFlag{Name: "of", Usage: "only the checks of this service or asset"},
-					&cli.StringFlag{Name: "resolver", Usage: "DNS resolver to ask, host[:port] (default: the first nameserver of /etc/resolv.conf)"},
-					&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "per attempt"},
-					intFlag("retries", 1, 0, 10, "attempts after the first, a second apart")),
+					&cli.BoolFlag{Name: "all", Usage: "every check of the plan (the default when no service, asset, domain or check is named)"},
+					&cli.StringFlag{Name: "of", Usage: "only the checks of this service, asset or domain (the same as naming it)"},
+					&cli.StringFlag{Name: "resolver", Usage: "DNS resolver to ask for the dns checks whose plan names none, host[:port] (default: the first nameserver of /etc/resolv.conf)"},
+					&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "per attempt, for the checks whose plan gives no timeout"},
+					intFlag("retries", 1, 0, 10, "attempts after the first, a second apart, for the checks whose plan gives no retries")),
 				Action: m.checkRun,
 			},
 			{
@@ -59,9 +61,16 @@ func (m *Main) checkRun(c *cli.Context) error {
 			return err
 		}
 	}
-	for _, id := range c.Args().Slice() {
-		if err := checkIDArg("check id", id); err != nil {
-			return err
+	names := c.Args().Slice()
+	if of := c.String("of"); of != "" {
+		names = append(names, of)
+	}
+	if c.Bool("all") && len(names) > 0 {
+		return usagef("--all runs every check: name no service, asset, domain or check with it")
+	}
+	for _, n := range names {
+		if n == "" || len(n) > 253 || strings.ContainsAny(n, " /\t\n*>") {
+			return usagef("%q is not a service, asset, domain or check id", n)
 		}
 	}
 	if c.Duration("timeout") <= 0 || c.Duration("timeout") > 5*time.Minute {
@@ -77,14 +86,14 @@ func (m *Main) checkRun(c *cli.Context) error {
 	var silent map[string]string
 	where := from
 	if agents {
-		defs, err := selectChecks(r, c.Args().Slice(), c.String("of"), "")
+		defs, err := selectChecks(r, names, "")
 		if err != nil {
 			return err
 		}
 		results, silent = askAgents(c.Context, lr.l.Conn(), defs, c.Duration("timeout"), c.Int("retries"))
 		where = "the agents"
 	} else {
-		defs, err := selectChecks(r, c.Args().Slice(), c.String("of"), from)
+		defs, err := selectChecks(r, names, from)
 		if err != nil {
 			return err
 		}
@@ -127,13 +136,25 @@ func (m *Main) checkRun(c *cli.Context) error {
 			fmt.Fprintf(m.Stdout, "%s: every check passed from every vantage point\n", of)
 		}
 	}
+	completed := false
+	for _, e := range out.Appended {
+		if ev, err := e.Decode(); err == nil {
+			if done, ok := ev.(events.StepCompleted); ok {
+				fmt.Fprintf(m.Stdout, "step %s (%s) is done: its checks passed\n", done.Step, out.Run.StepTitle(done.Step))
+				completed = true
+			}
+		}
+	}
+	if completed {
+		m.printReady(out, "now ready")
+	}
 	return nil
 }
 
 // resolverFor is the DNS resolver for checks run here: given, or the
 // first nameserver of /etc/resolv.conf when a dns check needs one.
 func resolverFor(given string, defs []events.CheckDef) (string, error) {
-	if given != "" || !slices.ContainsFunc(defs, func(d events.CheckDef) bool { return d.Kind == "dns" }) {
+	if given != "" || !slices.ContainsFunc(defs, func(d events.CheckDef) bool { return d.Kind == "dns" && d.Resolver == "" }) {
 		return given, nil
 	}
 	conf, err := dns.ClientConfigFromFile("/etc/resolv.conf")
@@ -143,46 +164,56 @@ func resolverFor(given string, defs []events.CheckDef) (string, error) {
 	return conf.Servers[0], nil
 }
 
-// selectChecks picks the run's checks to run from vantage point from: the
-// ids given, or those of one service or asset, or all; each must name
-// from among its vantage points (or name none, for "local"). An empty
-// from picks them whatever their vantage points (the agents run them).
-func selectChecks(r *runbooks.Run, ids []string, of, from string) ([]events.CheckDef, error) {
-	var out []events.CheckDef
+// selectChecks picks the run's checks to run from vantage point from:
+// those named (a check's id, or a service, asset or domain whose checks
+// all run), or all when none is named; each must name from among its
+// vantage points (or name none, for "local"). An empty from picks them
+// whatever their vantage points (the agents run them).
+func selectChecks(r *runbooks.Run, names []string, from string) ([]events.CheckDef, error) {
 	runsFrom := func(d events.CheckDef) bool {
 		return from == "" || slices.Contains(d.From, from) || (len(d.From) == 0 && from == "local")
 	}
-	if len(ids) > 0 {
-		for _, id := range ids {
-			d, ok := r.Validation.Check(id)
-			if !ok {
-				return nil, usagef("run %s has no check %s (dcmove check status lists them)", r.ID, id)
-			}
-			if !runsFrom(d) {
-				return nil, usagef("check %s is to pass from %s, not from %s", id, strings.Join(d.From, ", "), from)
-			}
-			out = append(out, d)
-		}
-		return out, nil
+	var picked []events.CheckDef
+	if len(names) == 0 {
+		picked = r.Validation.Checks
 	}
+	for _, n := range names {
+		if d, ok := r.Validation.Check(n); ok {
+			if !runsFrom(d) {
+				return nil, usagef("check %s is to pass from %s, not from %s", n, strings.Join(d.From, ", "), from)
+			}
+			picked = append(picked, d)
+			continue
+		}
+		of := r.Validation.Of(n)
+		if len(of) == 0 {
+			for _, d := range r.Validation.Checks { // a domain's name in another case
+				if strings.EqualFold(d.Of, n) {
+					of = append(of, d)
+				}
+			}
+		}
+		if len(of) == 0 {
+			return nil, usagef("run %s has no check %s, and no service, asset or domain %s with checks; dcmove check status lists them", r.ID, n, n)
+		}
+		picked = append(picked, of...)
+	}
+	var out []events.CheckDef
 	vantages := map[string]bool{}
-	for _, d := range r.Validation.Checks {
+	for _, d := range picked {
 		for _, f := range d.From {
 			vantages[f] = true
 		}
-		if (of == "" || d.Of == of) && runsFrom(d) {
+		if runsFrom(d) && !slices.ContainsFunc(out, func(o events.CheckDef) bool { return o.ID == d.ID }) {
 			out = append(out, d)
 		}
 	}
 	if len(out) == 0 {
-		names := slices.Sorted(func(yield func(string) bool) {
-			for v := range vantages {
-				if !yield(v) {
-					return
-				}
-			}
-		})
-		return nil, usagef("no check of run %s%s is to run from %s; the plan's vantage points are: %s", r.ID, map[bool]string{true: " for " + of}[of != ""], from, strings.Join(names, ", "))
+		what := "no check of run " + r.ID
+		if len(names) > 0 {
+			what = "no check of " + strings.Join(names, ", ")
+		}
+		return nil, usagef("%s is to run from %s; their vantage points are: %s", what, from, strings.Join(slices.Sorted(maps.Keys(vantages)), ", "))
 	}
 	return out, nil
 }
@@ -210,12 +241,20 @@ func runChecks(ctx context.Context, defs []events.CheckDef, from, resolver strin
 
 // toCheck turns a plan's check into one to run: a dns check expects the
 // addresses or names in expect (comma-separated), an http check the status
-// in expect when it is three digits, else that text in the body.
+// in expect when it is three digits, else that text in the body; what the
+// plan says of the check's details (its status, body, resolver, timeout
+// and retries) wins over expect and over the command's defaults.
 func toCheck(d events.CheckDef, resolver string, timeout time.Duration, retries int) checks.Check {
 	c := checks.Check{ID: d.ID, Kind: checks.Kind(d.Kind), Target: d.Target, Timeout: timeout, Retries: retries}
+	if d.Timeout > 0 {
+		c.Timeout = time.Duration(d.Timeout)
+	}
+	if d.Retries > 0 {
+		c.Retries = d.Retries
+	}
 	switch c.Kind {
 	case checks.DNS:
-		c.Resolver = resolver
+		c.Resolver, c.Type, c.MaxTTL = cmp.Or(d.Resolver, resolver), d.Type, time.Duration(d.MaxTTL)
 		for _, a := range strings.Split(d.Expect, ",") {
 			if a = strings.TrimSpace(a); a != "" {
 				c.Answers = append(c.Answers, a)
@@ -227,12 +266,25 @@ func toCheck(d events.CheckDef, resolver string, timeout time.Duration, retries 
 		} else {
 			c.Body = d.Expect
 		}
+		c.Status, c.Body = cmp.Or(d.Status, c.Status), cmp.Or(d.Body, c.Body)
 	case checks.TLS:
 		if n, err := strconv.Atoi(d.Expect); err == nil && n > 0 {
 			c.MinDays = n
 		}
+		c.MinDays, c.ServerName = cmp.Or(d.MinDays, c.MinDays), d.ServerName
 	}
 	return c
+}
+
+// checksBudget is how long running defs may take, eight at a time, each
+// with its timeout and retries (the plan's, else timeout and retries).
+func checksBudget(defs []events.CheckDef, timeout time.Duration, retries int) time.Duration {
+	var longest time.Duration
+	for _, d := range defs {
+		c := toCheck(d, "", timeout, retries)
+		longest = max(longest, time.Duration(c.Retries+1)*(c.Timeout+time.Second))
+	}
+	return time.Duration((len(defs)+7)/8)*longest + time.Second
 }
 
 func checkOwners(defs []events.CheckDef) []string {

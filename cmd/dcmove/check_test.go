@@ -102,13 +102,16 @@ func TestChecksAsFacts(t *testing.T) {
 	wantContains(t, "still refused", mustFail(t, clock, exitRefused, append([]string{"step", "done", "validate-web"}, hugo...)...),
 		"web-dns from outside-uk: failed: expected www.workit.fr A from "+stale+": 203.0.113.10")
 
-	mustRun(t, clock, append([]string{"check", "run", "web-dns", "--from", "outside-uk", "--resolver", moved}, hugo...)...)
-	mustRun(t, clock, append([]string{"step", "done", "validate-web"}, hugo...)...)
-	mustRun(t, clock, append([]string{"step", "done", "check-dns-www"}, karim...)...)
+	// The executor finishes the steps whose checks now all passed: nobody
+	// ticks them.
+	out = mustRun(t, clock, append([]string{"check", "run", "web-dns", "--from", "outside-uk", "--resolver", moved}, hugo...)...)
+	wantContains(t, "steps done by the facts", out, "step validate-web (Validate the dashboard from every vantage point) is done: its checks passed",
+		"step check-dns-www (Check that www.workit.fr answers with the new address) is done")
+	wantContains(t, "a tick after the facts", mustFail(t, clock, exitRefused, append([]string{"step", "done", "validate-web"}, hugo...)...), "step validate-web is done")
 	wantContains(t, "check status", mustRun(t, clock, "check", "status", "--data-dir", dir), "web: up: every check passed from every vantage point")
 
 	// Bad input: a vantage point the plan does not name, an unknown check.
-	wantContains(t, "unknown vantage point", mustFail(t, clock, exitBadInput, append([]string{"check", "run", "--from", "mars"}, hugo...)...), "the plan's vantage points are: outside-uk, pa3")
+	wantContains(t, "unknown vantage point", mustFail(t, clock, exitBadInput, append([]string{"check", "run", "--from", "mars"}, hugo...)...), "their vantage points are: outside-uk, pa3")
 	wantContains(t, "unknown check", mustFail(t, clock, exitBadInput, append([]string{"check", "run", "nope", "--from", "pa3"}, hugo...)...), "has no check nope")
 }
 
@@ -143,4 +146,93 @@ func TestAgents(t *testing.T) {
 		"web-http from outside-de: not run")
 	wantContains(t, "check status", mustRun(t, clock, "check", "status", "--data-dir", dir), "web: not validated", "web-dns from outside-uk: failed")
 	wantContains(t, "status", mustRun(t, clock, "status", "--data-dir", dir), "checks (dcmove check status):", "web  not validated: ", "web-dns from outside-uk: failed")
+}
+
+// TestDomainChecksOverrideAndGate: a domain declares its own dns check,
+// with the resolver, the longest TTL and the timeout in the plan; its
+// check-dns step waits for it. The resolver still serves the old TTL, so
+// the check fails and says what it saw; a gate that requires every check
+// refuses go; the lead overrides the step with a reason, and status and
+// the report show the override as a deviation.
+func TestDomainChecksOverrideAndGate(t *testing.T) {
+	resolver := dnstest.Resolver(t, "api.workit.fr", "203.0.113.11", 86400)
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"status":"ok"}`))
+	}))
+	t.Cleanup(web.Close)
+	b, err := os.ReadFile(weekend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(b), "steps:\n", `services:
+  - id: api
+    title: Public API
+    rto: 4h
+    checks:
+      - {id: api-health, kind: http, target: `+web.URL+`/health, status: 200, body: '"status":"ok"', timeout: 2s, retries: 0, from: [pa3, outside-uk]}
+domains:
+  - name: api.workit.fr
+    service: api
+    ttl: 86400
+    checks:
+      - {kind: dns, expect: 203.0.113.11, resolver: "`+resolver+`", max_ttl: 300, timeout: 2s, retries: 0, from: [pa3, outside-uk]}
+
+steps:
+  - id: check-dns-api
+    kind: check
+    domain: api.workit.fr
+    service: api
+    title: Check that api.workit.fr answers with the new address and a short TTL
+    phase: before
+    duration: 5m
+    role: network
+  - id: dns-go
+    title: Go/no-go on the names
+    phase: before
+    duration: 5m
+    role: lead
+    gate: true
+    require: [checks]
+    after: [check-dns-api]
+`, 1)
+	path := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	clock := runbooks.NewManualClock(paris(t, 5, "06:30"))
+	mustRun(t, clock, "cutover", "start", path, "--data-dir", dir, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts")
+	clock.Set(paris(t, 5, "07:00"))
+	karim := []string{"--data-dir", dir, "--as", "Karim Haddad"}
+	claire := []string{"--data-dir", dir, "--as", "Claire Martin"}
+	mustRun(t, clock, append([]string{"step", "start", "check-dns-api"}, karim...)...)
+
+	// No --resolver: the plan names it. The domain is named as the plan
+	// spells it, in any case.
+	out := mustRun(t, clock, append([]string{"check", "run", "API.workit.fr", "--from", "pa3"}, karim...)...)
+	wantContains(t, "the domain's check", out, "ran 1 checks from pa3, recorded: 0 passed, 1 did not", "api-workit-fr-dns", "from "+resolver, "TTL 24h0m0s",
+		"api.workit.fr: still to pass")
+	out = mustRun(t, clock, append([]string{"check", "run", "api", "--from", "pa3"}, karim...)...)
+	wantContains(t, "status and body from the plan", out, "recorded: 0 passed, 1 did not", "503")
+	wantContains(t, "tick refused", mustFail(t, clock, exitRefused, append([]string{"step", "done", "check-dns-api"}, karim...)...),
+		"done by the facts", "api-workit-fr-dns from pa3: failed", "dcmove step done check-dns-api --override WHY")
+	wantContains(t, "override by someone else", mustFail(t, clock, exitRefused, append([]string{"step", "done", "check-dns-api", "--override", "fine"}, karim...)...),
+		"only the lead (Claire Martin) may override")
+	wantContains(t, "override without a reason", mustFail(t, clock, exitRefused, append([]string{"step", "done", "check-dns-api", "--override", " "}, claire...)...), "say why with --override WHY")
+
+	out = mustRun(t, clock, append([]string{"step", "done", "check-dns-api", "--override", "the registrar lowers the TTL tonight; answers are right"}, claire...)...)
+	wantContains(t, "override recorded", out, "step done without its facts, by the lead's override", "registrar lowers the TTL")
+	wantContains(t, "gate requires checks", mustFail(t, clock, exitRefused, append([]string{"gate", "sign", "dns-go", "--decision", "go"}, claire...)...),
+		"gate dns-go requires checks before anyone signs go", "api-health from pa3: failed", "api-workit-fr-dns from pa3: failed")
+
+	status := mustRun(t, clock, "status", "--data-dir", dir)
+	wantContains(t, "status shows the override", status, "overridden (deviations):", "check-dns-api", "done without its facts, by Claire Martin's override: the registrar lowers the TTL tonight")
+	report := mustRun(t, clock, "audit", "--data-dir", dir, "--output", "markdown")
+	wantContains(t, "report shows the override", report, "done without its facts", "check-dns-api", "the registrar lowers the TTL tonight")
+
+	// Bad input: a name that is nothing of the run's, --all with a name.
+	wantContains(t, "unknown name", mustFail(t, clock, exitBadInput, append([]string{"check", "run", "www.nowhere.example", "--from", "pa3"}, karim...)...),
+		"no service, asset or domain www.nowhere.example with checks")
+	mustFail(t, clock, exitBadInput, append([]string{"check", "run", "api", "--all", "--from", "pa3"}, karim...)...)
 }

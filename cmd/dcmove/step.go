@@ -32,10 +32,13 @@ func (m *Main) stepCommand() *cli.Command {
 				func(cut *runbooks.Cutover, c *cli.Context, run, id, actor string) (*runbooks.Outcome, error) {
 					return cut.StartStep(c.Context, run, id, actor)
 				}),
-			sub("done", "finish a started step",
+			sub("done", "finish a started step (a validation or firewall step is finished by its facts; the lead may --override them, with the reason)",
 				func(cut *runbooks.Cutover, c *cli.Context, run, id, actor string) (*runbooks.Outcome, error) {
+					if c.IsSet("override") {
+						return cut.OverrideStep(c.Context, run, id, actor, c.String("override"))
+					}
 					return cut.CompleteStep(c.Context, run, id, actor)
-				}),
+				}, &cli.StringFlag{Name: "override", Usage: "the lead finishes a step whose facts are missing (checks not all passed, a rule not verified), and says why: recorded as a deviation"}),
 			sub("fail", "record that a started step failed; its dependents wait",
 				func(cut *runbooks.Cutover, c *cli.Context, run, id, actor string) (*runbooks.Outcome, error) {
 					return cut.FailStep(c.Context, run, id, actor, c.String("reason"))
