@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -8,7 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/dcmove/dcmove/internal/dnstest"
 	"github.com/dcmove/dcmove/runbooks"
 )
@@ -18,7 +23,7 @@ import (
 // (moved) and one still the old address (stale). It writes a plan whose
 // service web has an HTTP, a TCP and a DNS check, to pass from the
 // vantage points given, and a validate step; it returns the plan's path.
-func checkWorld(t *testing.T, from string) (plan, moved, stale string) {
+func checkWorld(t testing.TB, from string) (plan, moved, stale string) {
 	t.Helper()
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("workit dashboard: ok")) }))
 	t.Cleanup(web.Close)
@@ -235,4 +240,59 @@ steps:
 	wantContains(t, "unknown name", mustFail(t, clock, exitBadInput, append([]string{"check", "run", "www.nowhere.example", "--from", "pa3"}, karim...)...),
 		"no service, asset or domain www.nowhere.example with checks")
 	mustFail(t, clock, exitBadInput, append([]string{"check", "run", "api", "--all", "--from", "pa3"}, karim...)...)
+}
+
+// BenchmarkAgentChecks measures the checks an agent runs per second when
+// asked over NATS (64 TCP checks a request, on loopback), beside the same
+// checks run in this process with no NATS between (raw).
+func BenchmarkAgentChecks(b *testing.B) {
+	path, moved, _ := checkWorld(b, "pa3, outside-uk")
+	dir := b.TempDir()
+	clock := runbooks.NewManualClock(paris(b, 5, "06:30"))
+	var served, agent syncBuffer
+	defer background(b, &served, clock, "serve", "--data-dir", dir)()
+	waitFor(b, &served, "serving data directory")
+	mustRun(b, clock, "cutover", "start", path, "--data-dir", dir, "--as", "Claire Martin", "--accept", "L013", "--reason", "demo crew without shifts")
+	defer background(b, &agent, clock, "agent", "--site", "pa3", "--resolver", moved, "--data-dir", dir)()
+	waitFor(b, &agent, "agent for pa3")
+	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	r := fwRun(b, dir, "pa2-to-pa3")
+	db, _ := r.Validation.Check("web-db")
+	defs := make([]events.CheckDef, 64)
+	for i := range defs {
+		defs[i] = db
+		defs[i].ID, defs[i].From = fmt.Sprint("db-", i), []string{"pa3"}
+	}
+	perRequest := func(b *testing.B, run func() ([]events.CheckRan, error)) {
+		for b.Loop() {
+			results, err := run()
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, res := range results {
+				if !res.OK {
+					b.Fatalf("check %s: %s %s", res.Check, res.Seen, res.Error)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.N*len(defs))/b.Elapsed().Seconds(), "checks/s")
+	}
+	b.Run("agent", func(b *testing.B) {
+		perRequest(b, func() ([]events.CheckRan, error) {
+			results, silent := askAgents(context.Background(), l.Conn(), defs, 5*time.Second, 0)
+			if len(silent) > 0 || len(results) != len(defs) {
+				return nil, fmt.Errorf("agent: %d results, silent: %v", len(results), silent)
+			}
+			return results, nil
+		})
+	})
+	b.Run("raw", func(b *testing.B) {
+		perRequest(b, func() ([]events.CheckRan, error) {
+			return runChecks(context.Background(), defs, "pa3", "", 5*time.Second, 0), nil
+		})
+	})
 }

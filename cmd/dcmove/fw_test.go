@@ -10,7 +10,7 @@ import (
 )
 
 // fwRun loads the run's model from the data directory.
-func fwRun(t *testing.T, dir, run string) *runbooks.Run {
+func fwRun(t testing.TB, dir, run string) *runbooks.Run {
 	t.Helper()
 	l, err := jetstream.Open(context.Background(), jetstream.Options{DataDir: dir})
 	if err != nil {
