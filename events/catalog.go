@@ -71,6 +71,9 @@ type CutoverStarted struct {
 	// Checks are the plan's validation checks (added without a new
 	// version: older runs have none).
 	Checks []CheckDef `json:"checks,omitempty"`
+	// Stakeholders are the plan's stakeholders (added without a new
+	// version: older runs have none).
+	Stakeholders []StakeholderDef `json:"stakeholders,omitempty"`
 }
 
 // Service is a service as recorded when the cutover started.
@@ -150,6 +153,8 @@ type StepPlanned struct {
 	// "checks"). Added to version 2 like Rule.
 	Domain  string   `json:"domain,omitempty"`
 	Require []string `json:"require,omitempty"`
+	// Stakeholder is the stakeholder a notice or ack step is about.
+	Stakeholder string `json:"stakeholder,omitempty"`
 }
 
 // StepStarted records that a crew member started a step.
@@ -399,6 +404,10 @@ func init() {
 	register[FirewallCaptureCompleted]()
 	register[FirewallRuleReviewed]()
 	register[CheckRan]()
+	register[NoticeSent]()
+	register[NoticeBounced]()
+	register[NoticeAcknowledged]()
+	register[NoticeWaived]()
 
 	if err := RegisterUpcaster(TypeStepPlanned, 1, upcastStepPlannedV1); err != nil {
 		panic(err)

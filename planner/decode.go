@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"net"
 	"fmt"
 	"regexp"
 	"slices"
@@ -17,7 +18,7 @@ import (
 // The fields each mapping of a plan file accepts, in the order they are
 // listed in messages.
 var (
-	planFields        = []string{"plan", "title", "lead", "runbook", "grace_period", "window", "sites", "crew", "transport", "resources", "assets", "services", "firewall_rules", "domains", "backups", "stakeholders", "steps"}
+	planFields        = []string{"plan", "title", "lead", "runbook", "grace_period", "window", "sites", "crew", "transport", "resources", "assets", "services", "firewall_rules", "domains", "backups", "stakeholders", "notices", "steps"}
 	windowFields      = []string{"start", "end", "timezone", "blackouts"}
 	blackoutFields    = []string{"name", "start", "end"}
 	siteFields        = []string{"id", "title", "access"}
@@ -33,7 +34,9 @@ var (
 	ruleFields        = []string{"id", "title", "source", "destination", "ports", "protocol", "action", "obsolete"}
 	domainFields      = []string{"name", "service", "ttl", "checks"}
 	backupFields      = []string{"id", "of", "stored_on", "verified"}
-	stakeholderFields = []string{"id", "title", "contact", "notice", "ack"}
+	stakeholderFields = []string{"id", "title", "contact", "notice", "ack", "recipients", "recipients_file"}
+	recipientFields   = []string{"name", "email"}
+	noticesFields     = []string{"contact", "smtp", "from", "ack_url"}
 	stepFields        = []string{"id", "title", "phase", "duration", "after", "asset", "role", "gate", "needs", "backout", "backout_only", "timer", "kind", "service", "rule", "domain", "require"}
 	durationFields    = []string{"optimistic", "likely", "pessimistic"}
 )
@@ -437,6 +440,9 @@ func (d *decoder) plan(doc *yaml.Node) *Plan {
 		if s, ok := d.stakeholder(n); ok {
 			p.Stakeholders = append(p.Stakeholders, s)
 		}
+	}
+	if n := f.values["notices"]; n != nil && !isNull(n) {
+		p.Notices = d.notices(n)
 	}
 	// A runbook template expands into the steps; without one, the steps
 	// are the whole runbook and there must be some.
@@ -951,6 +957,57 @@ func (d *decoder) backup(n *yaml.Node) (Backup, bool) {
 	return b, true
 }
 
+// recipient reads one recipient of a notice: {name, email}, or a string
+// "Name <email>" or "email".
+func (d *decoder) recipient(n *yaml.Node) (Recipient, bool) {
+	if n.Kind == yaml.ScalarNode {
+		r, err := ParseRecipient(n.Value)
+		if err != nil {
+			d.errorf(n, "%v", err)
+			return r, false
+		}
+		return r, true
+	}
+	f, ok := d.fields(n, "recipient", recipientFields)
+	if !ok {
+		return Recipient{}, false
+	}
+	var r Recipient
+	r.Name, _ = d.text(f, "name", false, "")
+	var en *yaml.Node
+	r.Email, en = d.text(f, "email", true, "email: it@customer.example")
+	if en != nil {
+		if _, err := ParseRecipient(r.Email); err != nil {
+			d.errorf(en, "%v", err)
+			return r, false
+		}
+	}
+	return r, en != nil
+}
+
+// notices reads how notices are sent.
+func (d *decoder) notices(n *yaml.Node) Notices {
+	f, ok := d.fields(n, "notices", noticesFields)
+	if !ok {
+		return Notices{}
+	}
+	no := Notices{Pos: d.pos(f.node)}
+	no.Contact, _ = d.text(f, "contact", false, "")
+	var sn, un *yaml.Node
+	no.SMTP, sn = d.text(f, "smtp", false, "")
+	if sn != nil {
+		if _, port, err := net.SplitHostPort(no.SMTP); err != nil || port == "" {
+			d.errorf(sn, "smtp %q: write host:port, e.g. smtp: smtp.workit.fr:587", no.SMTP)
+		}
+	}
+	no.From, _ = d.text(f, "from", false, "")
+	no.AckURL, un = d.text(f, "ack_url", false, "")
+	if un != nil && !strings.HasPrefix(no.AckURL, "https://") && !strings.HasPrefix(no.AckURL, "http://") {
+		d.errorf(un, "ack_url %q: write the address of the war-room page, e.g. ack_url: https://move.workit.fr", no.AckURL)
+	}
+	return no
+}
+
 func (d *decoder) stakeholder(n *yaml.Node) (Stakeholder, bool) {
 	f, ok := d.fields(n, "stakeholder", stakeholderFields)
 	if !ok {
@@ -965,6 +1022,12 @@ func (d *decoder) stakeholder(n *yaml.Node) (Stakeholder, bool) {
 		s.Notice = d.span(f, "notice", "notice: 21d")
 	}
 	s.Ack = d.flag(f, "ack")
+	for _, n := range d.seq(f, "recipients", "recipients") {
+		if r, ok := d.recipient(n); ok {
+			s.Recipients = append(s.Recipients, r)
+		}
+	}
+	s.RecipientsFile, _ = d.text(f, "recipients_file", false, "")
 	if idNode == nil {
 		return s, false
 	}
@@ -1004,7 +1067,7 @@ func (d *decoder) step(n *yaml.Node) (Step, stepNodes, bool) {
 
 // GateRequirements are what a gate may require before it is signed go
 // (yaml "require").
-var GateRequirements = []string{"firewall", "checks"}
+var GateRequirements = []string{"firewall", "checks", "acks"}
 
 // requires reads what a gate requires before it may be signed go.
 func (d *decoder) requires(f *fields) []string {

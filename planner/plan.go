@@ -57,6 +57,8 @@ type Plan struct {
 	Backups []Backup
 	// Stakeholders are who must be told of the move (yaml "stakeholders").
 	Stakeholders []Stakeholder
+	// Notices says how notices are sent (yaml "notices").
+	Notices Notices
 	// Steps is the runbook, in file order (yaml "steps"): written by hand,
 	// or added to the steps the runbook template expands into.
 	Steps []Step
@@ -313,7 +315,32 @@ type Stakeholder struct {
 	Notice time.Duration
 	// Ack says the stakeholder must acknowledge the notice (yaml "ack").
 	Ack bool
-	Pos Pos
+	// Recipients are the people the notice is sent to (yaml "recipients":
+	// {name, email} or "Name <email>"); RecipientsFile a CSV file of more
+	// (yaml "recipients_file", relative to the plan; a header with
+	// "email" and optionally "name"), read by [Plan.RecipientsOf].
+	Recipients     []Recipient
+	RecipientsFile string
+	Pos            Pos
+}
+
+// Recipient is someone a notice is sent to.
+type Recipient struct {
+	Name, Email string
+}
+
+// Notices is how the plan's notices are sent (yaml "notices").
+type Notices struct {
+	// Contact is the single point of contact every notice names (yaml
+	// "contact"), e.g. "Claire Martin, +33 1 84 88 00 00, move@workit.fr".
+	Contact string
+	// SMTP is the mail server, host:port (yaml "smtp"); From the sender
+	// (yaml "from"); AckURL the address the war-room page is served at,
+	// which acknowledgement links start with (yaml "ack_url", e.g.
+	// https://move.workit.fr). Flags of dcmove notice send override them.
+	// Credentials are never in the plan.
+	SMTP, From, AckURL string
+	Pos                Pos
 }
 
 // Step is one piece of work of the runbook.

@@ -69,7 +69,7 @@ func TestParseInvalid(t *testing.T) {
 			name:    "top level is a list",
 			yaml:    "- plan: mini\n",
 			wantPos: "plan.yaml:1:1",
-			wantMsg: "expected a mapping for plan file (plan, title, lead, runbook, grace_period, window, sites, crew, transport, resources, assets, services, firewall_rules, domains, backups, stakeholders, steps), found a list",
+			wantMsg: "expected a mapping for plan file (plan, title, lead, runbook, grace_period, window, sites, crew, transport, resources, assets, services, firewall_rules, domains, backups, stakeholders, notices, steps), found a list",
 		},
 		{
 			name:    "unknown field in step",
@@ -81,7 +81,7 @@ func TestParseInvalid(t *testing.T) {
 			name:    "unknown field at top level",
 			yaml:    header + "stpes:\n  - {id: a, title: A, duration: 30m}\n",
 			wantPos: "plan.yaml:11:1",
-			wantMsg: `unknown field "stpes" in plan file; valid fields: plan, title, lead, runbook, grace_period, window, sites, crew, transport, resources, assets, services, firewall_rules, domains, backups, stakeholders, steps`,
+			wantMsg: `unknown field "stpes" in plan file; valid fields: plan, title, lead, runbook, grace_period, window, sites, crew, transport, resources, assets, services, firewall_rules, domains, backups, stakeholders, notices, steps`,
 		},
 		{
 			name:    "unknown field in window",

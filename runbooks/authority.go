@@ -33,6 +33,9 @@ func (r *Run) permitted(rec events.Record, ev events.Event) bool {
 		return st == nil || st.Kind != events.KindCooldown && hasRole(st)
 	case events.StepCompleted:
 		st := step(e.Step)
+		if e.Override != "" {
+			return r.isLead(actor) // only the lead finishes a step without its facts
+		}
 		if st != nil && st.Gate {
 			return len(r.unsigned(st)) == 0 // done when every role signed go
 		}
@@ -63,13 +66,16 @@ func (r *Run) permitted(rec events.Record, ev events.Event) bool {
 		return r.isLead(actor)
 	case events.CooldownStarted, events.CooldownElapsed:
 		return false // the tool's own
+	case events.NoticeWaived:
+		return r.isLead(actor)
 	}
-	return true // blocks, unblocks: any member
+	return true // blocks, unblocks, notices sent, acknowledgements: any member
 }
 
 // toolMay reports whether an event recorded as dcmove's own (any crew key
 // may sign it) is one dcmove records by itself: a cool-down started by a
-// shutdown, a timer's end.
+// shutdown, a timer's end, an acknowledgement link followed, and the ack
+// step it completes.
 func (r *Run) toolMay(ev events.Event) bool {
 	switch e := ev.(type) {
 	case events.CooldownStarted, events.CooldownElapsed:
@@ -79,7 +85,9 @@ func (r *Run) toolMay(ev events.Event) bool {
 		return st != nil && st.Kind == events.KindCooldown
 	case events.StepCompleted:
 		st := r.byID[e.Step]
-		return st != nil && st.Kind == events.KindGrace
+		return st != nil && (st.Kind == events.KindGrace || st.Kind == events.KindAck) && e.Override == ""
+	case events.NoticeAcknowledged:
+		return e.Via == "link" // a recipient who followed their link
 	}
 	return false
 }

@@ -184,6 +184,12 @@ func (r *Run) factOf(st *Step) (factual, ok bool, missing string) {
 		}
 		ok, missing = r.validationFact(st)
 		return true, ok, missing
+	case events.KindAck:
+		if _, ok := r.Notices.Stakeholder(st.Stakeholder); !ok {
+			return false, true, "" // a plan's own step, or a run from before notices were recorded
+		}
+		ok, missing = r.ackFact(st)
+		return true, ok, missing
 	case events.KindCaptureRule, events.KindReviewRule, events.KindVerifyRule:
 		if st.Rule == "" {
 			return false, true, "" // a plain step of the plan's own: a tick is all there is

@@ -153,7 +153,7 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 			Plan: p.Name, Title: p.Title, File: p.File, Hash: p.Hash,
 			WindowStart: p.Window.Start, WindowEnd: p.Window.End, TimeZone: p.Window.TimeZone,
 			Steps: len(steps), Crew: crew, Lead: p.Lead, Rehearsal: o.Rehearsal, Services: services,
-			PointOfNoReturn: ponr(a), FirewallRules: FirewallRulesOf(p), Checks: checks,
+			PointOfNoReturn: ponr(a), FirewallRules: FirewallRulesOf(p), Checks: checks, Stakeholders: stakeholdersOf(p),
 		},
 		Actor: o.Actor,
 	}
@@ -172,7 +172,7 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 			Timing:      s.Timing, Service: s.Service, Template: s.Template, Backout: s.Backout,
 			BackoutOnly: s.BackoutOnly, PlannedStart: s.Start, PlannedEnd: s.End,
 			Timer: timerOf(s.Kind), Cooldown: events.Duration(cooldowns[s.ID]), Rule: s.Rule,
-			Domain: s.Domain, Require: s.Require,
+			Domain: s.Domain, Require: s.Require, Stakeholder: s.Stakeholder,
 		})
 	}
 	return rec, nil
@@ -277,4 +277,14 @@ func orNone(roles []string) string {
 		return "no role"
 	}
 	return strings.Join(roles, ", ")
+}
+
+// stakeholdersOf returns the plan's stakeholders as a cutover start
+// records them.
+func stakeholdersOf(p *planner.Plan) []events.StakeholderDef {
+	var out []events.StakeholderDef
+	for _, s := range p.Stakeholders {
+		out = append(out, events.StakeholderDef{ID: s.ID, Title: s.Title, Notice: events.Duration(s.Notice), Ack: s.Ack})
+	}
+	return out
 }

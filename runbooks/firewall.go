@@ -460,7 +460,7 @@ func (r *Run) completeByFacts(now time.Time, actor string, kinds ...events.StepK
 		if !slices.Contains(kinds, st.Kind) || st.State() != Started {
 			continue
 		}
-		validation := st.Kind == events.KindValidate || st.Kind == events.KindCheck
+		validation := st.Kind == events.KindValidate || st.Kind == events.KindCheck || st.Kind == events.KindAck
 		if !validation && st.Role != "" && len(r.Crew) > 0 && !slices.Contains(r.roles(actor), st.Role) {
 			continue // someone of the step's role finishes it
 		}

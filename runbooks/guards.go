@@ -208,6 +208,14 @@ func (r *Run) unmet(st *Step) []string {
 			}
 		case "checks":
 			out = append(out, r.Validation.pending(r.Validation.Checks)...)
+		case "acks":
+			for _, s := range r.Notices.Stakeholders {
+				if s.Ack {
+					for _, p := range r.Notices.Pending(s.ID) {
+						out = append(out, s.ID+": "+p)
+					}
+				}
+			}
 		default:
 			out = append(out, fmt.Sprintf("%q, which this version of dcmove does not know", req))
 		}

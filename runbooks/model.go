@@ -58,6 +58,8 @@ type Step struct {
 	// Service is the service the step is about; Template the runbook
 	// template step it was expanded from; Rule the plan's firewall rule.
 	Service, Template, Rule string
+	// Stakeholder is the stakeholder a notice or ack step is about.
+	Stakeholder string
 	// Domain is the DNS name a check-dns step is about; Require what a
 	// gate requires before it is signed go ("firewall", "checks").
 	Domain  string
@@ -200,6 +202,8 @@ type Run struct {
 	Firewall Firewall
 	// Validation is the plan's checks and their last results.
 	Validation Validation
+	// Notices are the stakeholders' notices and acknowledgements.
+	Notices Notices
 
 	activated map[string]bool // back-out steps to run
 	byID      map[string]*Step
@@ -310,6 +314,9 @@ func (r *Run) apply(rec events.Record, ev events.Event) bool {
 		}
 		r.Firewall.Plan = e.FirewallRules
 		r.Validation.Checks = e.Checks
+		r.Notices.Stakeholders = e.Stakeholders
+	case events.NoticeSent, events.NoticeBounced, events.NoticeAcknowledged, events.NoticeWaived:
+		return r.Notices.apply(e, rec)
 	case events.WarningAccepted:
 		r.Accepted = append(r.Accepted, Acceptance{Lint: e.Lint, Message: e.Message, Reason: e.Reason, By: rec.Actor})
 	case events.StepPlanned:
@@ -462,7 +469,7 @@ func (r *Run) plan(e events.StepPlanned) bool {
 		After:   e.After,
 		Planned: time.Duration(e.Likely), Optimistic: time.Duration(e.Optimistic), Pessimistic: time.Duration(e.Pessimistic),
 		Timing: events.Timing(e.Timing), BackoutOnly: e.BackoutOnly, Backout: e.Backout, Cooldown: time.Duration(e.Cooldown),
-		Service: e.Service, Template: e.Template, Rule: e.Rule, Domain: e.Domain, Require: e.Require,
+		Service: e.Service, Template: e.Template, Rule: e.Rule, Domain: e.Domain, Require: e.Require, Stakeholder: e.Stakeholder,
 		PlannedStart: e.PlannedStart, PlannedEnd: e.PlannedEnd,
 		state: Pending, run: r,
 	}
@@ -740,6 +747,7 @@ func (r *Run) Clone() *Run {
 	c.activated = maps.Clone(r.activated)
 	c.Firewall = r.Firewall.clone()
 	c.Validation = r.Validation.clone()
+	c.Notices = r.Notices.clone()
 	c.Services = make([]*Service, len(r.Services))
 	for i, sv := range r.Services {
 		x := *sv

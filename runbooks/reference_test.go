@@ -117,6 +117,16 @@ func TestReferenceNoGoBacksOut(t *testing.T) {
 			if _, err := c.StartStep(ctx, "ref", id, who); err != nil {
 				t.Fatalf("start %s: %v", id, err)
 			}
+			if st.Kind == events.KindAck {
+				// Acknowledged on the phone: the acknowledgement completes
+				// the step.
+				out, err := c.AcknowledgeNotice(ctx, "ref", who, st.Stakeholder, st.Stakeholder+" contact", "phone", "")
+				if err != nil {
+					t.Fatalf("acknowledge %s: %v", id, err)
+				}
+				r, progressed = out.Run, true
+				continue
+			}
 			if st.Kind == events.KindReviewRule {
 				// Reviewed as the plan says: the review completes the step.
 				out, err := c.ReviewFirewallRule(ctx, "ref", who, st.Rule, events.FirewallDecisionKeep, "kept, as the plan says")

@@ -1,6 +1,8 @@
 package runbooks
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"fmt"
 	"math"
@@ -159,6 +161,15 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 func (sim *Simulation) finish(ctx context.Context, p *planner.Plan, run string, s *Step, who string) (*Outcome, error) {
 	if s.Rule != "" && (s.Kind == events.KindCaptureRule || s.Kind == events.KindReviewRule || s.Kind == events.KindVerifyRule) {
 		return sim.firewallFact(ctx, run, s, who)
+	}
+	if s.Stakeholder != "" && (s.Kind == events.KindNotice && s.Timing == events.TimingBefore || s.Kind == events.KindAck) {
+		out, err := sim.notices(ctx, p, run, s, who)
+		if err != nil {
+			return nil, err
+		}
+		if st, ok := out.Run.Step(s.ID); ok && st.State() == Done {
+			return out, nil
+		}
 	}
 	if s.Kind == events.KindValidate || s.Kind == events.KindCheck {
 		// The results complete the step when they all pass.
@@ -425,4 +436,56 @@ func (sim *Simulation) runChecks(ctx context.Context, run string, s *Step, who s
 	return sim.Cutover.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
 		return r.RecordChecks(now, who, results)
 	})
+}
+
+// notices does what completes a stakeholder's notice or ack step: the
+// notice is recorded as sent to each recipient the plan lists (a
+// simulation sends no mail: the subject says so), and each acknowledges by
+// following their link, except the last of a stakeholder with several,
+// who never does and is chased: a reminder, then a phone call the crew
+// records. A stakeholder with no recipients (a provider's portal)
+// acknowledges by phone. The lead waives nothing.
+func (sim *Simulation) notices(ctx context.Context, p *planner.Plan, run string, s *Step, who string) (*Outcome, error) {
+	recipients, err := p.RecipientsOf(s.Stakeholder)
+	if err != nil {
+		return nil, err
+	}
+	token := func(addr string, n int) string {
+		sum := sha256.Sum256([]byte(fmt.Sprint("simulated ", run, " ", addr, " ", n)))
+		return hex.EncodeToString(sum[:])
+	}
+	if s.Kind == events.KindNotice {
+		var sent []events.NoticeSent
+		for _, rc := range recipients {
+			sent = append(sent, events.NoticeSent{Stakeholder: s.Stakeholder, Recipient: rc.Email, Name: rc.Name,
+				Subject: "(simulated: no mail sent) Planned maintenance", TokenSHA256: token(rc.Email, 1)})
+		}
+		if len(sent) == 0 {
+			r, err := sim.Cutover.Load(ctx, run)
+			return &Outcome{Run: r}, err
+		}
+		sim.note(who, fmt.Sprintf("sends the notice to the %d recipients of %s (simulated: no mail leaves a simulation)", len(sent), s.Stakeholder))
+		return sim.Cutover.RecordNotices(ctx, run, who, sent, nil)
+	}
+	if len(recipients) == 0 {
+		return sim.Cutover.AcknowledgeNotice(ctx, run, who, s.Stakeholder, s.Stakeholder+" contact", "phone", "simulated: acknowledged on the phone")
+	}
+	var out *Outcome
+	for i, rc := range recipients {
+		if i == len(recipients)-1 && len(recipients) > 1 {
+			// The one who never clicks: reminded, then called.
+			if _, err := sim.Cutover.RecordNotices(ctx, run, who, []events.NoticeSent{{Stakeholder: s.Stakeholder, Recipient: rc.Email, Name: rc.Name,
+				Subject: "(simulated: no mail sent) Reminder: planned maintenance", TokenSHA256: token(rc.Email, 2), Reminder: true}}, nil); err != nil {
+				return nil, err
+			}
+			sim.note(who, fmt.Sprintf("%s of %s has not acknowledged: reminded by mail, then called", rc.Email, s.Stakeholder))
+			out, err = sim.Cutover.AcknowledgeNotice(ctx, run, who, s.Stakeholder, rc.Email, "phone", "simulated: called after the reminder went unanswered")
+		} else {
+			out, err = sim.Cutover.AcknowledgeNotice(ctx, run, toolActor, s.Stakeholder, rc.Email, "link", "")
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
