@@ -1,8 +1,8 @@
 package planner
 
 import (
-	"net"
 	"fmt"
+	"net"
 	"regexp"
 	"slices"
 	"strconv"

@@ -1,9 +1,9 @@
 package runbooks
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
