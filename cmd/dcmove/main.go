@@ -106,6 +106,7 @@ func (m *Main) Run(ctx context.Context, args []string) (err error) {
 			m.fwCommand(),
 			m.checkCommand(),
 			m.agentCommand(),
+			m.noticeCommand(),
 			m.keysCommand(),
 			m.statusCommand(),
 			m.auditCommand(),

@@ -25,6 +25,8 @@ func pageFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "http-expose", Usage: "allow --http on an address other machines reach (the office network): the page then requires a token (--http-token-file)"},
 		&cli.StringFlag{Name: "http-token-file", EnvVars: []string{"DCMOVE_HTTP_TOKEN_FILE"}, Usage: "file holding the token the page requires (open it as /?token=TOKEN); the public view /public needs none"},
 		runFlag(),
+		&cli.StringFlag{Name: "key", EnvVars: []string{"DCMOVE_KEY"}, TakesFile: true,
+			Usage: "a crew member's key file: on a run whose plan lists keys, the acknowledgements recipients make through their links are signed with it"},
 	}
 }
 
@@ -97,7 +99,12 @@ func readToken(path string) (string, error) {
 // done, following the run through logs opened with o (the holder of an
 // embedded data directory may change). ready, if set, is told the page's
 // address once it listens.
-func (m *Main) servePage(ctx context.Context, o jetstream.Options, pc *pageConfig, extra http.Handler, acks func(*projections.Status, time.Time) []web.NoticeRow) error {
+//
+// The page's server also serves the notices' acknowledgement links
+// (/ack/TOKEN), recording what recipients acknowledge as dcmove's own
+// events; on a run whose crew lists keys they are signed with key (serve
+// --key), and without one the links say they cannot record.
+func (m *Main) servePage(ctx context.Context, o jetstream.Options, pc *pageConfig, key events.Signer) error {
 	ln, err := net.Listen("tcp", pc.addr)
 	if err != nil {
 		return usagef("--http %s: %v", pc.addr, err)
@@ -125,9 +132,17 @@ func (m *Main) servePage(ctx context.Context, o jetstream.Options, pc *pageConfi
 			return err
 		}
 	}
+	acksLog, err := jetstream.Open(ctx, o)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	defer acksLog.Close()
+	cut := m.cutover(ctx, acksLog)
+	cut.Key = key
 	hub := web.NewHub()
-	hub.Acks = acks
-	srv := &web.Server{Hub: hub, Token: pc.token, Extra: extra}
+	hub.Acks = noticeRows
+	srv := &web.Server{Hub: hub, Token: pc.token, Extra: &ackHandler{cut: cut, run: run}}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx },
 		ErrorLog: nil}
 	served := make(chan error, 1)
@@ -150,4 +165,18 @@ func (m *Main) servePage(ctx context.Context, o jetstream.Options, pc *pageConfi
 		err = serr
 	}
 	return err
+}
+
+// noticeRows is where each stakeholder's notice stands, for the page.
+func noticeRows(s *projections.Status, _ time.Time) []web.NoticeRow {
+	var out []web.NoticeRow
+	for _, l := range noticeLines(s.Run, "") {
+		row := web.NoticeRow{Stakeholder: l.Stakeholder, Title: l.Title, Recipients: len(s.Notices.Of(l.Stakeholder)), Sent: l.Sent, Bounced: l.Bounced,
+			Acknowledged: l.Acknowledged, Waived: l.Waived, Deadline: l.Deadline}
+		if !l.Ack {
+			continue
+		}
+		out = append(out, row)
+	}
+	return out
 }

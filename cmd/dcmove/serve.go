@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/events/jetstream"
 	"github.com/urfave/cli/v2"
 )
@@ -57,5 +58,13 @@ func (m *Main) serveCommand() *cli.Command {
 
 // serveRoom serves the war-room page until interrupted.
 func (m *Main) serveRoom(c *cli.Context, o jetstream.Options, pc *pageConfig) error {
-	return m.servePage(c.Context, o, pc, nil, nil)
+	var key events.Signer
+	if path := c.String("key"); path != "" {
+		kp, err := readKeyFile(path)
+		if err != nil {
+			return err
+		}
+		key = kp
+	}
+	return m.servePage(c.Context, o, pc, key)
 }
