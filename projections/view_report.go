@@ -404,3 +404,20 @@ func (g GateDecision) signers() string {
 	}
 	return "signed by " + strings.Join(parts, ", ")
 }
+
+// SummaryLine is one line of the report's summary: what it is about, its
+// value, a detail, and whether it needs attention.
+type SummaryLine struct {
+	Label, Value, Detail string
+	Alert                bool
+}
+
+// Summary returns the report's summary cards, as its first section shows
+// them.
+func (rp *Report) Summary() []SummaryLine {
+	var out []SummaryLine
+	for _, f := range rp.view().Facts {
+		out = append(out, SummaryLine{f.Label, f.Value, f.Detail, f.Alert})
+	}
+	return out
+}

@@ -30,7 +30,31 @@ type Demo struct {
 	// Exports, if set, are the firewall exports the simulated crew
 	// captures (see [Simulation.Exports]).
 	Exports func(role string) (FirewallCapture, error)
+	// Started, if set, is told the run's name and its clock once it is
+	// recorded (a live page of the demo follows it).
+	Started func(run string, clock *ManualClock)
+	// Pace, if set, is called as the simulated clock moves (see
+	// [Simulation.Pace]).
+	Pace func(from, to time.Time)
 }
+
+// The demo's surprises, as a real weekend has them: the first trip of
+// the move is an hour late, and the first HTTP check to pass from several
+// vantage points fails once from the last of them.
+const (
+	demoLateTrip  = time.Hour
+	demoLateWhy   = "the goods lift was out of order for an hour"
+	demoCheckSeen = "status 502 (the new load balancer has no backend for it yet)"
+)
+
+// DemoLate is a step that took longer than planned for a reason outside
+// the crew's hands (a surprise of the demo).
+type DemoLate struct {
+	At        time.Time
+	Step, Why string
+}
+
+func (DemoLate) demoReport() {}
 
 // DemoReport is what [Demo.Report] is told: a [DemoPlanned],
 // [DemoStarted], [DemoRefused], [DemoStep], [DemoGroup], [DemoSwitched]
@@ -175,7 +199,28 @@ func (d *Demo) Run(ctx context.Context, p *planner.Plan) (*DemoResult, error) {
 	}
 	started, finished := map[string]int{}, map[string]int{}
 	var switchErr error
-	sim := &Simulation{Cutover: cut, Clock: clock, Seed: d.Seed, Exports: d.Exports}
+	if d.Started != nil {
+		d.Started(run, clock)
+	}
+	sim := &Simulation{Cutover: cut, Clock: clock, Seed: d.Seed, Exports: d.Exports, Pace: d.Pace}
+	lateDone := false
+	sim.Delay = func(s *Step) (time.Duration, string) {
+		if s.Kind != events.KindTransport || lateDone {
+			return 0, ""
+		}
+		lateDone = true
+		return demoLateTrip, demoLateWhy
+	}
+	sim.Late = func(at time.Time, step, why string) { d.report(DemoLate{At: at, Step: step, Why: why}) }
+	failing, failed := demoFailingCheck(rec.Started.Checks), false
+	sim.Check = func(c events.CheckDef, from string) events.CheckRan {
+		res := events.CheckRan{Check: c.ID, From: from, OK: true, Expected: simulatedExpect(c), Seen: "simulated: no service behind a simulation", Attempts: 1}
+		if c.ID == failing.ID && from == failing.From[len(failing.From)-1] && !failed {
+			failed = true
+			res.OK, res.Seen, res.Attempts = false, demoCheckSeen, 2
+		}
+		return res
+	}
 	sim.Note = func(at time.Time, who, what string) { d.report(DemoFirewall{At: at, Actor: who, What: what}) }
 	sim.Report = func(act Action) {
 		if g, ok := group[act.Step]; ok && size[g] > 1 {
@@ -285,4 +330,15 @@ func demoLastForward(rb *planner.Runbook) planner.Step {
 		}
 	}
 	return rb.Steps[0]
+}
+
+// demoFailingCheck is the check that fails once in the demo: the first
+// HTTP check to pass from several vantage points.
+func demoFailingCheck(checks []events.CheckDef) events.CheckDef {
+	for _, c := range checks {
+		if c.Kind == "http" && len(c.From) > 1 {
+			return c
+		}
+	}
+	return events.CheckDef{}
 }

@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,18 +53,36 @@ type Simulation struct {
 	// simulated crew; nil: every check passes, recorded as simulated
 	// (there is no service behind a simulation).
 	Check func(c events.CheckDef, from string) events.CheckRan
+	// Delay, if set, says how much longer than drawn a step takes, and
+	// why (a truck late); Late is told when such a step finished.
+	Delay func(s *Step) (time.Duration, string)
+	Late  func(at time.Time, step, why string)
+	// Pace, if set, is called whenever the simulated clock moves, from
+	// and to: a demo watched live sleeps there.
+	Pace func(from, to time.Time)
 }
 
 // Run executes every step of run, which must have been started from p,
 // moving the clock from its current time until the last step is done. Steps
 // with no role (waits such as a watch or a grace period) occupy nobody;
 // timers (cool-downs) end by themselves when the clock passes them.
+//
+// The simulated crew obeys what the plan's schedule obeys: in the window,
+// a person takes a step only during one of their shifts, and only one
+// that fits in what is left of it (a step longer than their longest shift
+// starts at a shift's start); a step that needs a vehicle or a resource
+// (a trolley, the loading dock) waits until one is free. When nobody with
+// a role has a shift left, they work past their last shift, and the
+// simulation says so (Note). Before and after the window the crew is not
+// scheduled by shifts, as in the plan.
 func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) error {
 	rng := rand.New(rand.NewPCG(sim.Seed, 0x5eed))
 	type job struct {
 		step, person string
 		busy         bool
 		from, until  time.Time
+		needs        []planner.Need
+		late         string // why the step ran late (Delay)
 	}
 	var running []job
 	busy := map[string]bool{}
@@ -70,6 +90,23 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 	if err != nil {
 		return err
 	}
+	rb, err := Expand(p)
+	if err != nil {
+		return err
+	}
+	needs := map[string][]planner.Need{}
+	for _, st := range rb.Steps {
+		needs[st.ID] = st.Needs
+	}
+	capacity := map[string]int{}
+	for _, v := range p.Transport {
+		capacity[v.ID] = max(v.Count, 1)
+	}
+	for _, res := range p.Resources {
+		capacity[res.ID] = res.Capacity
+	}
+	inUse := map[string]int{}
+	overtime := false
 	lead := p.Lead
 	if lead == "" && len(p.Crew) > 0 {
 		lead = p.Crew[0].Name
@@ -81,16 +118,28 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 		}
 		// Give every ready step a free person with its role; steps of the
 		// move wait for the window to open.
-		waiting := false
+		waiting, offShift := false, false
 		for _, id := range slices.Clone(ready) {
 			sp, _ := r.Step(id)
-			if sp.Timing != events.TimingBefore && !r.Rehearsal && sim.Clock.Now().Before(r.WindowStart) {
+			now := sim.Clock.Now()
+			if sp.Timing != events.TimingBefore && !r.Rehearsal && now.Before(r.WindowStart) {
 				waiting = true
 				continue
 			}
+			free := true
+			for _, n := range needs[id] {
+				if c, ok := capacity[n.Resource]; ok && inUse[n.Resource]+n.Amount > c {
+					free = false
+				}
+			}
+			if !free {
+				continue // a vehicle or resource is in use: the step waits for it
+			}
 			who, occupies := lead, false
 			if sp.Role != "" {
-				if who, occupies = sim.free(p, sp.Role, busy), true; who == "" {
+				shifts := sp.Timing == events.TimingWindow && !overtime
+				if who, occupies = sim.free(p, sp.Role, busy, now, sp.Planned, shifts), true; who == "" {
+					offShift = offShift || shifts && sim.free(p, sp.Role, busy, now, sp.Planned, false) != ""
 					continue
 				}
 			}
@@ -99,7 +148,6 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 				return fmt.Errorf("simulated %s starting %s: %w", who, id, err)
 			}
 			r = out.Run
-			now := sim.Clock.Now()
 			ready = slices.DeleteFunc(ready, func(x string) bool { return x == id })
 			if sp.IsTimer() {
 				// The grace period: it ends by itself (see below), and
@@ -108,14 +156,30 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 				continue
 			}
 			busy[who] = busy[who] || occupies
+			for _, n := range needs[id] {
+				inUse[n.Resource] += n.Amount
+			}
 			d := planner.Duration{Optimistic: sp.Optimistic, Likely: sp.Planned, Pessimistic: sp.Pessimistic}
-			running = append(running, job{step: id, person: who, busy: occupies, from: now, until: now.Add(d.Sample(rng).Round(time.Minute))})
+			took := d.Sample(rng).Round(time.Minute)
+			var late string
+			if sim.Delay != nil {
+				extra, why := sim.Delay(sp)
+				took, late = took+extra, why
+			}
+			running = append(running, job{step: id, person: who, busy: occupies, from: now, until: now.Add(took), needs: needs[id], late: late})
 			sim.report(Action{At: now, Step: id, Title: sp.Title, Actor: who, Started: true, Planned: d.Likely, NowReady: out.NowReady})
 		}
 		sort.SliceStable(running, func(i, j int) bool { return running[i].until.Before(running[j].until) })
-		// A timer due before the next finish ends first.
-		if next, ok := r.NextTimer(); ok && (len(running) == 0 || next.Before(running[0].until)) {
-			sim.Clock.Set(next)
+		// What comes next: a timer, a shift starting for a step that waits
+		// for someone on shift, or a step finishing.
+		next, ok := r.NextTimer()
+		shift := time.Time{}
+		if offShift {
+			shift = sim.nextShift(p, sim.Clock.Now())
+		}
+		switch {
+		case ok && (len(running) == 0 || next.Before(running[0].until)) && (shift.IsZero() || !shift.Before(next)):
+			sim.advance(next)
 			out, err := sim.Cutover.Tick(ctx, run)
 			if err != nil {
 				return fmt.Errorf("simulated timer at %s: %w", next, err)
@@ -127,12 +191,18 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 				}
 			}
 			continue
-		}
-		if len(running) == 0 && waiting {
-			sim.Clock.Set(r.WindowStart)
+		case !shift.IsZero() && (len(running) == 0 || shift.Before(running[0].until)):
+			sim.advance(shift)
 			continue
-		}
-		if len(running) == 0 {
+		case len(running) == 0 && waiting:
+			sim.advance(r.WindowStart)
+			continue
+		case len(running) == 0 && offShift:
+			// Nobody with the role has a shift left: the crew stays late.
+			overtime = true
+			sim.note(lead, fmt.Sprintf("nobody has a shift left for %s: the crew works past its last shift (the plan's shifts are too short for this weekend)", strings.Join(ready, ", ")))
+			continue
+		case len(running) == 0:
 			if len(ready) > 0 {
 				return fmt.Errorf("simulation stuck: steps %v are ready but nobody in the crew can take them", ready)
 			}
@@ -141,8 +211,11 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 		// Move the clock to the next finish and finish that step.
 		j := running[0]
 		running = running[1:]
-		sim.Clock.Set(j.until)
+		sim.advance(j.until)
 		sp, _ := r.Step(j.step)
+		if j.late != "" {
+			sim.note(j.person, fmt.Sprintf("%s took %s, planned %s: %s", j.step, planner.Span(j.until.Sub(j.from)), planner.Span(sp.Planned), j.late))
+		}
 		out, err := sim.finish(ctx, p, run, sp, j.person)
 		if err != nil {
 			return fmt.Errorf("simulated %s finishing %s: %w", j.person, j.step, err)
@@ -151,9 +224,37 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 		if j.busy {
 			busy[j.person] = false
 		}
+		for _, n := range j.needs {
+			inUse[n.Resource] -= n.Amount
+		}
 		ready = r.Ready()
 		sim.report(Action{At: j.until, Step: j.step, Title: sp.Title, Actor: j.person, Took: j.until.Sub(j.from), Planned: sp.Planned, NowReady: out.NowReady})
+		if j.late != "" && sim.Late != nil {
+			sim.Late(j.until, j.step, j.late)
+		}
 	}
+}
+
+// advance moves the clock to t, at the pace asked for (Pace).
+func (sim *Simulation) advance(t time.Time) {
+	from := sim.Clock.Now()
+	sim.Clock.Set(t)
+	if sim.Pace != nil && t.After(from) {
+		sim.Pace(from, t)
+	}
+}
+
+// nextShift is the earliest start of a shift after now, zero if none.
+func (sim *Simulation) nextShift(p *planner.Plan, now time.Time) time.Time {
+	var next time.Time
+	for _, m := range p.Crew {
+		for _, sh := range m.Shifts {
+			if sh.Start.After(now) && (next.IsZero() || sh.Start.Before(next)) {
+				next = sh.Start
+			}
+		}
+	}
+	return next
 }
 
 // finish completes a step; a go/no-go gate is finished by one go from a
@@ -231,10 +332,16 @@ func (sim *Simulation) report(a Action) {
 
 // free returns an idle crew member with role (anyone idle if role is empty),
 // preferring people with fewer roles so specialists do specialist work.
-func (sim *Simulation) free(p *planner.Plan, role string, busy map[string]bool) string {
+// With shifts, only someone on shift now whose shift has room for a step
+// of that length (or who starts a step longer than any of their shifts at
+// the shift's start).
+func (sim *Simulation) free(p *planner.Plan, role string, busy map[string]bool, now time.Time, length time.Duration, shifts bool) string {
 	best, bestRoles := "", math.MaxInt
 	for _, m := range p.Crew {
 		if busy[m.Name] || (role != "" && !slices.Contains(m.Roles, role)) {
+			continue
+		}
+		if shifts && len(m.Shifts) > 0 && !onShift(m.Shifts, now, length) {
 			continue
 		}
 		if len(m.Roles) < bestRoles {
@@ -245,6 +352,24 @@ func (sim *Simulation) free(p *planner.Plan, role string, busy map[string]bool) 
 		return "simulated-crew"
 	}
 	return best
+}
+
+// onShift reports whether a step of that length may start at now in one of
+// the shifts.
+func onShift(shifts []planner.Shift, now time.Time, length time.Duration) bool {
+	longest := time.Duration(0)
+	for _, sh := range shifts {
+		longest = max(longest, sh.End.Sub(sh.Start))
+	}
+	for _, sh := range shifts {
+		if now.Before(sh.Start) || !now.Before(sh.End) {
+			continue
+		}
+		if !now.Add(length).After(sh.End) || (length > longest && now.Equal(sh.Start)) {
+			return true
+		}
+	}
+	return false
 }
 
 // firewallFact does what completes a firewall rule's step: capture the
@@ -408,34 +533,61 @@ func withMissing(r *Run, fc FirewallCapture) FirewallCapture {
 // runChecks records, before a validate step is finished, a result of each
 // of its checks from each vantage point that has none passing yet.
 func (sim *Simulation) runChecks(ctx context.Context, run string, s *Step, who string) (*Outcome, error) {
-	r, err := sim.Cutover.Load(ctx, run)
-	if err != nil {
-		return nil, err
-	}
-	checks, _ := r.checksOf(r.byID[s.ID])
-	var results []events.CheckRan
-	for _, c := range checks {
-		from := c.From
-		if len(from) == 0 {
-			from = []string{"local"}
+	var out *Outcome
+	// A check that fails is looked into, fixed and run again: three
+	// rounds, twenty minutes apart, before the simulated crew gives up.
+	for round := range 3 {
+		r, err := sim.Cutover.Load(ctx, run)
+		if err != nil {
+			return nil, err
 		}
-		for _, f := range from {
-			if last, ok := r.Validation.Last[c.ID][f]; ok && last.OK {
-				continue
+		checks, _ := r.checksOf(r.byID[s.ID])
+		var results []events.CheckRan
+		for _, c := range checks {
+			from := c.From
+			if len(from) == 0 {
+				from = []string{"local"}
 			}
-			res := events.CheckRan{Check: c.ID, From: f, OK: true, Expected: c.Kind + " " + c.Target + " " + c.Expect, Seen: "simulated: no service behind a simulation", Attempts: 1}
-			if sim.Check != nil {
-				res = sim.Check(c, f)
+			for _, f := range from {
+				if last, ok := r.Validation.Last[c.ID][f]; ok && last.OK {
+					continue
+				}
+				res := events.CheckRan{Check: c.ID, From: f, OK: true, Expected: simulatedExpect(c), Seen: "simulated: no service behind a simulation", Attempts: 1}
+				if sim.Check != nil {
+					res = sim.Check(c, f)
+				}
+				results = append(results, res)
 			}
-			results = append(results, res)
+		}
+		if len(results) == 0 {
+			return out, nil
+		}
+		if round > 0 {
+			sim.advance(sim.Clock.Now().Add(20 * time.Minute))
+		}
+		out, err = sim.Cutover.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
+			return r.RecordChecks(now, who, results)
+		})
+		if err != nil {
+			return nil, err
+		}
+		failed := false
+		for _, res := range results {
+			switch {
+			case !res.OK && round == 0:
+				sim.note(who, fmt.Sprintf("check %s failed from %s: expected %s, saw %s; %s looks into it", res.Check, res.From, res.Expected, cmp.Or(res.Seen, res.Error), who))
+				failed = true
+			case !res.OK:
+				failed = true
+			case round > 0:
+				sim.note(who, fmt.Sprintf("fixed; check %s run again from %s: passed (%s)", res.Check, res.From, res.Seen))
+			}
+		}
+		if !failed {
+			return out, nil
 		}
 	}
-	if len(results) == 0 {
-		return nil, nil
-	}
-	return sim.Cutover.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
-		return r.RecordChecks(now, who, results)
-	})
+	return out, nil
 }
 
 // notices does what completes a stakeholder's notice or ack step: the
@@ -488,4 +640,20 @@ func (sim *Simulation) notices(ctx context.Context, p *planner.Plan, run string,
 		}
 	}
 	return out, nil
+}
+
+// simulatedExpect says what a check expects, in words, for a simulated
+// result.
+func simulatedExpect(c events.CheckDef) string {
+	what := []string{c.Kind, c.Target}
+	if c.Expect != "" {
+		what = append(what, c.Expect)
+	}
+	if c.Status != 0 {
+		what = append(what, "status "+strconv.Itoa(c.Status))
+	}
+	if c.Body != "" {
+		what = append(what, strconv.Quote(c.Body)+" in the body")
+	}
+	return strings.Join(what, " ")
 }

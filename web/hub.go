@@ -165,10 +165,10 @@ func (h *Hub) current(public bool, after uint64) (view []byte, seq uint64, misse
 	// it, or has forgotten none (sequences need not be consecutive: the
 	// store may hold other runs).
 	if after > 0 && after < h.seq && len(h.recent) > 0 && (h.recent[0].Seq <= after || !h.forgot) {
-		for i, e := range h.recent {
-			if e.Seq > after {
-				missed = append([]Entry(nil), h.recent[i:]...)
-				break
+		// Up to the view's own seq: newer events come with the next view.
+		for _, e := range h.recent {
+			if e.Seq > after && e.Seq <= h.seq {
+				missed = append(missed, e)
 			}
 		}
 	}

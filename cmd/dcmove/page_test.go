@@ -444,3 +444,40 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	c.n.Add(int64(n))
 	return n, err
 }
+
+// TestDemoServe: demo --serve runs the weekend with its page open, at the
+// pace asked for, and keeps the page up once the weekend is over.
+func TestDemoServe(t *testing.T) {
+	addr := freeAddr(t)
+	var out syncBuffer
+	stop := background(t, &out, runbooks.NewManualClock(time.Time{}), "demo", "--serve", addr, "--speed", "100000")
+	waitFor(t, &out, "war-room page of run pa2-to-pa3 at http://"+addr+"/")
+	for deadline := time.Now().Add(3 * time.Minute); !strings.Contains(out.String(), "its war-room page stays up"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo did not end within 3 minutes:\n%s", out.String())
+		}
+	}
+	resp, err := http.Get("http://" + addr + "/view.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var v struct {
+		Board struct {
+			Progress struct{ Done, Total int }
+			Now      time.Time
+		}
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Board.Progress.Done < 290 || v.Board.Now.Before(time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("the page after the demo: %d of %d done, now %s (want the weekend's end, on the demo's clock)", v.Board.Progress.Done, v.Board.Progress.Total, v.Board.Now)
+	}
+	wantContains(t, "demo --serve", out.String(), "SURPRISE", "audit verify: ok")
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	wantContains(t, "bad --serve", mustFail(t, runbooks.NewManualClock(time.Time{}), exitBadInput, "demo", "--serve", "0.0.0.0:8080"), "loopback only")
+}
