@@ -776,7 +776,6 @@ func (d *decoder) decodeChecks(f *fields, owner, name string) []Check {
 		}
 		c.Expect, _ = d.text(cf, "expect", false, "")
 		c.From, _ = d.list(cf, "from")
-		d.checkDetails(cf, &c)
 		idNode := cf.node
 		if cf.has("id") {
 			c.ID, idNode = d.id(cf, "id", "check id", "id: web-https")
@@ -789,6 +788,7 @@ func (d *decoder) decodeChecks(f *fields, owner, name string) []Check {
 				c.ID += "-" + strconv.Itoa(seen[c.Kind])
 			}
 		}
+		d.checkDetails(cf, &c)
 		if c.Kind == "" || target == nil {
 			continue
 		}
