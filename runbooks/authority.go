@@ -34,7 +34,13 @@ func (r *Run) permitted(rec events.Record, ev events.Event) bool {
 	case events.StepCompleted:
 		st := step(e.Step)
 		if e.Override != "" {
-			return r.isLead(actor) // only the lead finishes a step without its facts
+			// Only the lead finishes a step without its facts, and only a
+			// step done by facts: never a gate or a timer.
+			if st == nil || st.Gate || st.IsTimer() || !r.isLead(actor) {
+				return false
+			}
+			factual, _, _ := r.factOf(st)
+			return factual
 		}
 		if st != nil && st.Gate {
 			return len(r.unsigned(st)) == 0 // done when every role signed go

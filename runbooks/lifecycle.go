@@ -106,6 +106,9 @@ func (r *Run) OverrideStep(now time.Time, actor, id, reason string) ([]events.En
 		if err := r.canStart(st, now); err != nil {
 			return nil, err
 		}
+		if st.Role != "" && len(r.Crew) > 0 && !slices.Contains(r.roles(who), st.Role) {
+			return nil, refuse("step %s needs the %s role to start, and %s has %s: someone with it starts the step (dcmove step start %s), then the lead overrides", id, st.Role, who, orNone(r.roles(who)), id)
+		}
 		if evs, err = r.stepEvent(now, who, id, events.StepStarted{Step: id}); err != nil {
 			return nil, err
 		}

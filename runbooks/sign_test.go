@@ -375,3 +375,25 @@ func TestSignedByTheActorButNotAllowed(t *testing.T) {
 		t.Fatalf("after both real signatures the gate is %s", g.Recorded())
 	}
 }
+
+// The lead's override finishes only a step done by facts: on a signed
+// run, an override the lead signs on a gate (to pass it without the
+// others' go) is ignored by every reader.
+func TestForgedOverrideOfAGateIsIgnored(t *testing.T) {
+	ctx := context.Background()
+	s := startSigned(t)
+	must(t)(s.karim.StartStep(ctx, "s", "prep", "Karim"))
+	s.clock.Advance(time.Hour)
+	must(t)(s.karim.CompleteStep(ctx, "s", "prep", "Karim"))
+	must(t)(s.claire.SignGate(ctx, "s", "go", "Claire", "go", ""))
+	_, err := s.claire.OverrideStep(ctx, "s", "go", "Claire", "Karim is late")
+	refused(t, err, "is not done by facts")
+	forgeAs(t, s, "Claire", "step/go", s.claireKey, events.StepCompleted{Step: "go", Override: "Karim is late"})
+	r, err := s.anon.Load(ctx, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := r.Find("go"); g.Recorded() == runbooks.Done || r.Forbidden == 0 {
+		t.Fatalf("gate %s, forbidden %d: a forged override passed the gate", g.Recorded(), r.Forbidden)
+	}
+}

@@ -119,6 +119,7 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 		// Give every ready step a free person with its role; steps of the
 		// move wait for the window to open.
 		waiting, offShift := false, false
+		offRoles := map[string]time.Duration{} // roles of steps waiting for someone on shift, and their longest step
 		for _, id := range slices.Clone(ready) {
 			sp, _ := r.Step(id)
 			now := sim.Clock.Now()
@@ -139,7 +140,10 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 			if sp.Role != "" {
 				shifts := sp.Timing == events.TimingWindow && !overtime
 				if who, occupies = sim.free(p, sp.Role, busy, now, sp.Planned, shifts), true; who == "" {
-					offShift = offShift || shifts && sim.free(p, sp.Role, busy, now, sp.Planned, false) != ""
+					if shifts && sim.free(p, sp.Role, busy, now, sp.Planned, false) != "" {
+						offShift = true
+						offRoles[sp.Role] = max(offRoles[sp.Role], sp.Planned)
+					}
 					continue
 				}
 			}
@@ -175,7 +179,7 @@ func (sim *Simulation) Run(ctx context.Context, p *planner.Plan, run string) err
 		next, ok := r.NextTimer()
 		shift := time.Time{}
 		if offShift {
-			shift = sim.nextShift(p, sim.Clock.Now())
+			shift = sim.nextShift(p, sim.Clock.Now(), offRoles)
 		}
 		switch {
 		case ok && (len(running) == 0 || next.Before(running[0].until)) && (shift.IsZero() || !shift.Before(next)):
@@ -244,13 +248,20 @@ func (sim *Simulation) advance(t time.Time) {
 	}
 }
 
-// nextShift is the earliest start of a shift after now, zero if none.
-func (sim *Simulation) nextShift(p *planner.Plan, now time.Time) time.Time {
+// nextShift is the earliest start of a shift after now of someone with
+// one of the roles waited for, where a step of that role fits (or that
+// begins a step longer than any of their shifts); zero if none.
+func (sim *Simulation) nextShift(p *planner.Plan, now time.Time, roles map[string]time.Duration) time.Time {
 	var next time.Time
 	for _, m := range p.Crew {
-		for _, sh := range m.Shifts {
-			if sh.Start.After(now) && (next.IsZero() || sh.Start.Before(next)) {
-				next = sh.Start
+		for role, length := range roles {
+			if !slices.Contains(m.Roles, role) {
+				continue
+			}
+			for _, sh := range m.Shifts {
+				if sh.Start.After(now) && onShift(m.Shifts, sh.Start, length) && (next.IsZero() || sh.Start.Before(next)) {
+					next = sh.Start
+				}
 			}
 		}
 	}

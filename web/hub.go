@@ -23,6 +23,7 @@ type Hub struct {
 	view    []byte                // the latest view, as JSON
 	public  []byte                // the latest public view, as JSON
 	seq     uint64
+	version uint64  // counts the views built: a new forecast or tick changes the view, not seq
 	recent  []Entry // the latest events, oldest first, at most keep
 	forgot  bool    // events were dropped from recent
 	subs    map[chan struct{}]struct{}
@@ -112,17 +113,24 @@ func (h *Hub) build(ctx context.Context) {
 		if err1 != nil || err2 != nil {
 			continue // a view that cannot be written: keep the last one
 		}
-		h.mu.Lock()
-		h.view, h.public, h.seq = view, public, sn.Status.LastSeq
-		for ch := range h.subs {
-			select {
-			case ch <- struct{}{}:
-			default:
-			}
-		}
-		h.mu.Unlock()
-		h.once.Do(func() { close(h.ready) })
+		h.publish(view, public, sn.Status.LastSeq)
 	}
+}
+
+// publish makes view (and its public twin) the latest, and wakes every
+// viewer.
+func (h *Hub) publish(view, public []byte, seq uint64) {
+	h.mu.Lock()
+	h.view, h.public, h.seq = view, public, seq
+	h.version++
+	for ch := range h.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+	h.mu.Unlock()
+	h.once.Do(func() { close(h.ready) })
 }
 
 // Ready is closed once the first view is built.
@@ -154,9 +162,10 @@ func (h *Hub) Viewers() int {
 // events after seq after that a viewer missed (nil when it missed none, or
 // more than the hub remembers: then the view's latest events are all it
 // gets, as on a first load).
-func (h *Hub) current(public bool, after uint64) (view []byte, seq uint64, missed []Entry) {
+func (h *Hub) current(public bool, after uint64) (view []byte, seq, version uint64, missed []Entry) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	version = h.version
 	view = h.view
 	if public {
 		view = h.public
@@ -172,7 +181,7 @@ func (h *Hub) current(public bool, after uint64) (view []byte, seq uint64, misse
 			}
 		}
 	}
-	return view, h.seq, missed
+	return view, h.seq, version, missed
 }
 
 // entriesJSON writes entries as one JSON array.

@@ -13,15 +13,18 @@
 package web
 
 import (
+	"cmp"
 	"compress/gzip"
 	"crypto/subtle"
 	"embed"
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,6 +45,11 @@ type Server struct {
 	// Heartbeat is how often an idle event stream is sent a comment, so
 	// that proxies keep it open (15 s if zero).
 	Heartbeat time.Duration
+	// MaxStreams bounds the event streams open at once (1,000 if zero):
+	// each holds a compressor's memory.
+	MaxStreams int
+
+	streams atomic.Int64
 }
 
 // tokenCookie is the cookie a browser keeps the page's token in.
@@ -77,7 +85,30 @@ func (s *Server) Handler() http.Handler {
 	if s.Extra != nil {
 		mux.Handle("/ack/", s.Extra)
 	}
-	return headers(mux)
+	h := headers(mux)
+	if s.Token == "" {
+		h = loopbackHost(h)
+	}
+	return h
+}
+
+// loopbackHost answers only requests addressed to this machine by name
+// (localhost, 127.0.0.1, [::1]): a server without a token is on loopback,
+// and a web page elsewhere must not read it through a DNS name that points
+// here (DNS rebinding).
+func loopbackHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.Trim(host, "[]")
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			http.Error(w, "this page answers on localhost only (it has no token); open it as http://localhost:PORT/ or http://127.0.0.1:PORT/", http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // headers adds what every answer carries: no framing, no sniffing, no
@@ -137,7 +168,7 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request, public bool) {
 	if !s.wait(w, r) {
 		return
 	}
-	view, _, _ := s.Hub.current(public, 0)
+	view, _, _, _ := s.Hub.current(public, 0)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	out, done := compress(w, r)
@@ -170,6 +201,14 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, public bool) {
 	if !s.wait(w, r) {
 		return
 	}
+	limit := int64(cmp.Or(s.MaxStreams, 1000))
+	if n := s.streams.Add(1); n > limit {
+		s.streams.Add(-1)
+		w.Header().Set("Retry-After", "30")
+		http.Error(w, fmt.Sprintf("too many pages are open (%d): try again in a while", limit), http.StatusServiceUnavailable)
+		return
+	}
+	defer s.streams.Add(-1)
 	last, _ := strconv.ParseUint(r.Header.Get("Last-Event-ID"), 10, 64)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -193,11 +232,13 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, public bool) {
 	}
 	t := time.NewTicker(beat)
 	defer t.Stop()
+	sent := uint64(0) // the version of the last view sent
 	send := func() bool {
-		view, seq, missed := s.Hub.current(public, last)
-		if seq == last && last != 0 {
+		view, seq, version, missed := s.Hub.current(public, last)
+		if version == sent {
 			return true
 		}
+		sent = version
 		var b strings.Builder
 		if !public && len(missed) > 0 {
 			fmt.Fprintf(&b, "event: missed\ndata: %s\n\n", entriesJSON(missed))

@@ -20,6 +20,15 @@ import (
 type ackHandler struct {
 	cut *runbooks.Cutover
 	run string
+	// busy bounds the links answered at once: each reads the run.
+	busy chan struct{}
+	// log is told why an acknowledgement could not be recorded.
+	log func(format string, args ...any)
+}
+
+// newAckHandler answers the links of run, four at a time.
+func newAckHandler(cut *runbooks.Cutover, run string, log func(string, ...any)) *ackHandler {
+	return &ackHandler{cut: cut, run: run, busy: make(chan struct{}, 4), log: log}
 }
 
 // tokenPattern is what a link token looks like (newToken: 24 random bytes,
@@ -37,6 +46,16 @@ func (h *ackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !tokenPattern.MatchString(token) {
 		page.Problem = "This link is not a complete acknowledgement link: copy the whole address from the notice."
 		h.write(w, http.StatusNotFound, page)
+		return
+	}
+	select {
+	case h.busy <- struct{}{}:
+		defer func() { <-h.busy }()
+	case <-r.Context().Done():
+		return
+	case <-time.After(10 * time.Second):
+		page.Problem = "Too many people are acknowledging at once; please try again in a minute."
+		h.write(w, http.StatusServiceUnavailable, page)
 		return
 	}
 	run, err := h.cut.Load(r.Context(), h.run)
@@ -65,6 +84,17 @@ func (h *ackHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := h.cut.AcknowledgeNotice(r.Context(), h.run, "dcmove", stakeholder, rc.Address, "link", ""); err != nil {
+		// Acknowledged meanwhile (a double click): say so.
+		if again, lerr := h.cut.Load(r.Context(), h.run); lerr == nil {
+			if _, rc2, ok := again.Notices.ByToken(tokenSum(token)); ok && !rc2.Acknowledged.IsZero() {
+				page.Done = "You acknowledged this notice on " + rc2.Acknowledged.In(loc).Format("Mon 2 Jan 15:04") + ". Thank you."
+				h.write(w, http.StatusOK, page)
+				return
+			}
+		}
+		if h.log != nil {
+			h.log("acknowledgement of %s (%s) not recorded: %v", rc.Address, stakeholder, err)
+		}
 		page.Problem = "Your acknowledgement could not be recorded just now; please try again in a few minutes, or call the contact named in the notice."
 		status := http.StatusServiceUnavailable
 		if errors.Is(err, runbooks.ErrRefused) {

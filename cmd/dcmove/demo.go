@@ -234,6 +234,12 @@ func demoPage(addr string) (*pageConfig, error) {
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return nil, usagef("--serve %s: the demo serves its page on loopback only (use serve --http --http-expose with a token for a real run)", addr)
 	}
+	// Before the slow weekend starts: a port in use is said at once.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, usagef("--serve %s: %v", addr, err)
+	}
+	ln.Close()
 	return &pageConfig{addr: addr}, nil
 }
 

@@ -318,10 +318,21 @@ func (m *Main) noticeSend(c *cli.Context, reminder bool) error {
 		return fmt.Errorf("%w: the mail server %s: %s; nothing was sent or recorded", events.ErrUnavailable, client.ServerAddr(), redact.String(err.Error()))
 	}
 	defer client.Close()
-	var sent []events.NoticeSent
-	var bounced []events.NoticeBounced
+	// Each message is recorded as soon as the server took it (or refused
+	// its recipient), so that its link works at once and an interrupted
+	// send loses nothing it did; the recording is not cut short by the
+	// interrupt that stops the sending.
+	record := context.WithoutCancel(c.Context)
+	var sent, bounced int
 	var later []string
-	for _, rc := range to {
+	var failed error
+	for i, rc := range to {
+		if c.Context.Err() != nil {
+			for _, rest := range to[i:] {
+				later = append(later, rest.Email+" (interrupted)")
+			}
+			break
+		}
 		token, sum, err := newToken()
 		if err != nil {
 			return err
@@ -331,39 +342,47 @@ func (m *Main) noticeSend(c *cli.Context, reminder bool) error {
 		if err := msg.From(from); err != nil {
 			return usagef("--from %q: %v", from, err)
 		}
+		var s []events.NoticeSent
+		var b []events.NoticeBounced
 		if err := msg.AddToFormat(rc.Name, rc.Email); err != nil {
-			bounced = append(bounced, events.NoticeBounced{Stakeholder: id, Recipient: rc.Email, Reason: "not an address: " + err.Error()})
-			continue
-		}
-		msg.Subject(subject)
-		msg.SetMessageID()
-		msg.SetDate()
-		msg.SetBodyString(mail.TypeTextPlain, body)
-		if err := client.Send(msg); err != nil {
+			b = append(b, events.NoticeBounced{Stakeholder: id, Recipient: rc.Email, Reason: "not an address: " + err.Error()})
+		} else {
+			msg.Subject(subject)
+			msg.SetMessageID()
+			msg.SetDate()
+			msg.SetBodyString(mail.TypeTextPlain, body)
+			err := client.Send(msg)
 			var se *mail.SendError
-			if errors.As(err, &se) && !se.IsTemp() {
-				bounced = append(bounced, events.NoticeBounced{Stakeholder: id, Recipient: rc.Email, Reason: redact.String(oneLine(err.Error()))})
-				continue
+			switch {
+			case msg.IsDelivered():
+				// Taken by the server, even if what followed failed.
+				s = append(s, events.NoticeSent{Stakeholder: id, Recipient: rc.Email, Name: rc.Name, Subject: subject,
+					TokenSHA256: sum, MessageID: strings.Trim(msg.GetMessageID(), "<>"), Reminder: reminder})
+			case errors.As(err, &se) && se.Reason == mail.ErrSMTPRcptTo && !se.IsTemp() && strings.Contains(err.Error(), " 5"):
+				b = append(b, events.NoticeBounced{Stakeholder: id, Recipient: rc.Email, Reason: redact.String(oneLine(err.Error()))})
+			default:
+				later = append(later, fmt.Sprintf("%s (%s)", rc.Email, redact.String(oneLine(fmt.Sprint(err)))))
 			}
-			later = append(later, fmt.Sprintf("%s (%s)", rc.Email, redact.String(oneLine(err.Error()))))
-			continue
 		}
-		sent = append(sent, events.NoticeSent{Stakeholder: id, Recipient: rc.Email, Name: rc.Name, Subject: subject,
-			TokenSHA256: sum, MessageID: strings.Trim(msg.GetMessageID(), "<>"), Reminder: reminder})
+		if len(s)+len(b) > 0 {
+			if _, err := nc.lr.cut.RecordNotices(record, r.ID, nc.lr.actor, s, b); err != nil {
+				failed = fmt.Errorf("%s was sent the notice but recording it failed, so its link does not work: %w; run the command again: it sends to everyone not recorded as sent", rc.Email, err)
+				break
+			}
+		}
+		sent, bounced = sent+len(s), bounced+len(b)
+		for _, x := range b {
+			fmt.Fprintf(m.Stdout, "  bounced: %s: %s\n", x.Recipient, x.Reason)
+		}
 	}
-	if len(sent)+len(bounced) > 0 {
-		if _, err := nc.lr.cut.RecordNotices(c.Context, r.ID, nc.lr.actor, sent, bounced); err != nil {
-			return fmt.Errorf("%d messages were sent but recording them failed, so their links do not work yet: %w; run the command again with --again to send working links", len(sent), err)
-		}
+	if failed != nil {
+		return failed
 	}
 	word := "notice"
 	if reminder {
 		word = "reminder"
 	}
-	fmt.Fprintf(m.Stdout, "%s to %s: %d sent, %d bounced, %d not sent (the mail server said to try later)\n", word, id, len(sent), len(bounced), len(later))
-	for _, b := range bounced {
-		fmt.Fprintf(m.Stdout, "  bounced: %s: %s\n", b.Recipient, b.Reason)
-	}
+	fmt.Fprintf(m.Stdout, "%s to %s: %d sent, %d bounced, %d not sent\n", word, id, sent, bounced, len(later))
 	for _, l := range later {
 		fmt.Fprintf(m.Stdout, "  not sent, try again later: %s\n", l)
 	}

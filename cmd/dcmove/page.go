@@ -142,7 +142,13 @@ func (m *Main) servePage(ctx context.Context, o jetstream.Options, pc *pageConfi
 	cut.Key = key
 	hub := web.NewHub()
 	hub.Acks = noticeRows
-	srv := &web.Server{Hub: hub, Token: pc.token, Extra: &ackHandler{cut: cut, run: run}}
+	acks := newAckHandler(cut, run, func(format string, args ...any) { fmt.Fprintf(m.Stderr, "dcmove: "+format+"\n", args...) })
+	if key == nil {
+		if r, err := cut.Load(ctx, run); err == nil && r.Signed {
+			fmt.Fprintf(m.Stderr, "dcmove: warning: run %s requires every event signed, and serve has no --key: acknowledgement links will say they cannot be recorded; give a crew member's key with --key\n", run)
+		}
+	}
+	srv := &web.Server{Hub: hub, Token: pc.token, Extra: acks}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx },
 		ErrorLog: nil}
 	served := make(chan error, 1)

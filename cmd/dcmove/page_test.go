@@ -155,14 +155,27 @@ func TestWarRoomStreams(t *testing.T) {
 	}
 	karim := []string{"--data-dir", dir, "--as", "Karim Haddad"}
 	mustRun(t, clock, append([]string{"step", "start", "capture-rule-in-https"}, karim...)...)
+	// Each viewer reads its stream in a goroutine of its own; they report
+	// here, and only the test's goroutine fails the test.
 	var wg sync.WaitGroup
 	got := make([]uint64, viewers)
 	for i, ch := range streams {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			timeout := time.After(30 * time.Second)
 			for got[i] <= first {
-				got[i], _ = nextView(t, ch, nil)
+				select {
+				case e, ok := <-ch:
+					if !ok {
+						return
+					}
+					if e.name == "view" {
+						got[i], _ = strconv.ParseUint(e.id, 10, 64)
+					}
+				case <-timeout:
+					return
+				}
 			}
 		}()
 	}
