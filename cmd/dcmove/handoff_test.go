@@ -137,7 +137,14 @@ func TestParallelCommandsSurviveHolderExits(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				var b bytes.Buffer
-				p := dcmoveProcess(ctx, append(c.args, "--run", run, "--data-dir", dir)...)
+				// A command that hangs is stopped with SIGQUIT, so that
+				// its goroutines are in its output, and the round fails
+				// with it instead of hanging the suite.
+				pctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+				defer cancel()
+				p := dcmoveProcess(pctx, append(c.args, "--run", run, "--data-dir", dir)...)
+				p.Cancel = func() error { return p.Process.Signal(syscall.SIGQUIT) }
+				p.WaitDelay = 10 * time.Second
 				p.Stdout, p.Stderr = &b, &b
 				err := p.Run()
 				code := 0
