@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -30,8 +31,13 @@ type Analysis struct {
 	Makespan, LowerBound, CriticalPath time.Duration
 	// End is when the window's work ends in this schedule.
 	End time.Time
-	// Fits reports whether End is inside the window.
+	// Fits reports whether End is inside the window and the work inside
+	// the crew's shifts.
 	Fits bool
+	// Overtime is the work the schedule puts after each person's last
+	// shift, when the window's work does not fit the shifts (a schedule
+	// is then made with the crew staying late, to say how much later).
+	Overtime []Overtime
 	// Probability is the share of Monte Carlo samples of the durations
 	// that end inside the window; P50 and P90 are makespan percentiles.
 	Probability float64
@@ -127,6 +133,12 @@ func Analyze(p *Plan, rb *Runbook, o Options) (*Analysis, error) {
 	a.CriticalPath = schedule.Duration(res.CriticalPath)
 	a.End = start.Add(a.Makespan)
 	a.Fits = !a.End.After(p.Window.End)
+	if overtime {
+		// Shifts are hard: work past someone's last shift does not fit,
+		// however early the window's work ends.
+		a.Overtime = overtimeOf(w, &res, start)
+		a.Fits = false
+	}
 	a.placeOutside()
 	if o.Samples > 0 && len(w.index) > 0 {
 		deadline := int(p.Window.End.Sub(start) / time.Minute)
@@ -144,11 +156,6 @@ func Analyze(p *Plan, rb *Runbook, o Options) (*Analysis, error) {
 		return nil, err
 	}
 	a.Findings = append(Lint(p), a.lint()...)
-	if overtime {
-		a.Findings = append(a.Findings, finding("L013", SeverityWarning, Pos{},
-			"the window's work does not fit in the crew's shifts: this schedule keeps people working after their last shift",
-			"add shifts or people, or lengthen the shifts of the busiest roles"))
-	}
 	sort.SliceStable(a.Findings, func(i, j int) bool {
 		fi, fj := a.Findings[i], a.Findings[j]
 		if fi.Severity != fj.Severity {
@@ -157,6 +164,42 @@ func Analyze(p *Plan, rb *Runbook, o Options) (*Analysis, error) {
 		return fi.ID < fj.ID
 	})
 	return a, nil
+}
+
+// Overtime is the work a schedule puts after a person's last shift.
+type Overtime struct {
+	Person    string
+	LastShift time.Time // the end of their last shift
+	Work      time.Duration
+}
+
+// overtimeOf sums, per person, the work res puts after the end of their
+// last shift in w (res solved with softLastShift).
+func overtimeOf(w *windowProblem, res *schedule.Result, origin time.Time) []Overtime {
+	var out []Overtime
+	at := map[string]int{}
+	for k, sets := range res.Assigned {
+		for _, r := range sets {
+			av := w.problem.Resources[r].Available
+			if len(av) == 0 || av[len(av)-1].End < 0 {
+				continue
+			}
+			last := av[len(av)-1].End
+			from := max(res.Start[k], last)
+			if res.Finish[k] <= from {
+				continue
+			}
+			name := w.problem.Resources[r].ID
+			i, ok := at[name]
+			if !ok {
+				i, at[name] = len(out), len(out)
+				out = append(out, Overtime{Person: name, LastShift: origin.Add(schedule.Duration(last))})
+			}
+			out[i].Work += schedule.Duration(res.Finish[k] - from)
+		}
+	}
+	slices.SortFunc(out, func(a, b Overtime) int { return cmp.Compare(b.Work, a.Work) })
+	return out
 }
 
 // softLastShift returns a copy of the problem in which every resource's
@@ -433,11 +476,27 @@ func (a *Analysis) lint() []Finding {
 	p := a.Plan
 	var out []Finding
 	loc := p.Window.Location
-	if !a.Fits {
+	switch {
+	case len(a.Overtime) > 0:
+		var total time.Duration
+		var who []string
+		for _, o := range a.Overtime {
+			total += o.Work
+			who = append(who, fmt.Sprintf("%s %s after %s", o.Person, Span(o.Work), o.LastShift.In(loc).Format("Mon 15:04")))
+		}
+		ends := ""
+		if a.End.After(p.Window.End) {
+			ends = fmt.Sprintf("; even so the move ends %s, %s after the window closes", a.End.In(loc).Format("Mon 2 Jan 15:04"), Span(a.End.Sub(p.Window.End)))
+		}
+		out = append(out, finding("L014", SeverityError, Pos{},
+			fmt.Sprintf("the window's work does not fit in the crew's shifts: it needs %s of overtime after the last shifts (%s)%s", Span(total), strings.Join(who, ", "), ends),
+			"add people with the busiest roles, lengthen their shifts (or write the overtime as shifts, if they agree to it), or split the move over two windows"))
+	case !a.Fits:
 		out = append(out, finding("L014", SeverityError, Pos{},
 			fmt.Sprintf("the move ends %s, %s after the window closes (%s)", a.End.In(loc).Format("Mon 2 Jan 15:04"), Span(a.End.Sub(p.Window.End)), p.Window.End.In(loc).Format("Mon 2 Jan 15:04")),
 			"add crew, split the move over two windows, or lengthen the window"))
 	}
+	out = append(out, a.lintLongSteps()...)
 	if a.Samples > 0 && a.Probability < 0.8 {
 		out = append(out, finding("L015", SeverityWarning, Pos{},
 			fmt.Sprintf("only %.0f%% of %d simulated weekends end inside the window (P90 makespan %s for a %s window)", a.Probability*100, a.Samples, Span(a.P90), Span(p.Window.End.Sub(p.Window.Start))),
@@ -455,6 +514,38 @@ func (a *Analysis) lint() []Finding {
 	out = append(out, a.lintCrewLoad()...)
 	out = append(out, a.lintRules()...)
 	out = append(out, a.lintDecommission()...)
+	return out
+}
+
+// lintLongSteps (L019) finds a step of the window longer than every shift
+// of everyone with its role: nobody can do it inside a shift.
+func (a *Analysis) lintLongSteps() []Finding {
+	var out []Finding
+	for _, s := range a.Steps {
+		if s.Timing != "window" || s.Role == "" {
+			continue
+		}
+		longest, withShifts := time.Duration(0), false
+		for _, m := range a.Plan.Crew {
+			if !slices.Contains(m.Roles, s.Role) {
+				continue
+			}
+			if len(m.Shifts) == 0 {
+				withShifts = false
+				longest = 0
+				break
+			}
+			withShifts = true
+			for _, sh := range m.Shifts {
+				longest = max(longest, sh.End.Sub(sh.Start))
+			}
+		}
+		if withShifts && s.Duration.Likely > longest {
+			out = append(out, finding("L019", SeverityError, s.Pos,
+				fmt.Sprintf("step %s takes %s, longer than any shift of the people with the %s role (the longest is %s): nobody can do it inside a shift", s.ID, Span(s.Duration.Likely), s.Role, Span(longest)),
+				"split the step into parts that fit a shift, or give someone with the role a longer shift"))
+		}
+	}
 	return out
 }
 

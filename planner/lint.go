@@ -51,7 +51,7 @@ var Lints = []LintInfo{
 		"Parrot: staff already loaded, and the move took five times the estimate"},
 	{"L013", SeverityWarning, "crew shift longer than 12 h, or no shifts in a window longer than 16 h",
 		"Parrot: staff already loaded and estimates blew up; Workit: the move itself took twelve hours"},
-	{"L014", SeverityError, "move longer than the window",
+	{"L014", SeverityError, "move longer than the window, or work that does not fit in the crew's shifts",
 		"Parrot: a move estimated at four weeks took five months"},
 	{"L015", SeverityWarning, "low probability of finishing inside the window",
 		"Parrot: 30 minutes per workstation became five months; estimates need ranges and margin"},
@@ -61,6 +61,8 @@ var Lints = []LintInfo{
 		"Wanadoo: the hotline drowned and customers had nobody to talk to"},
 	{"L018", SeverityError, "grace period shorter than 7 days (warning) or 1 day (error)",
 		"Online 2017: old servers were destroyed on a fixed date, with no grace period, and customers who had not moved their data lost it"},
+	{"L019", SeverityError, "step of the window longer than every shift of its role",
+		"Parrot: 30 minutes per workstation, never compared with the people available"},
 }
 
 // Thresholds of the lints.

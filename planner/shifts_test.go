@@ -1,0 +1,91 @@
+package planner_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/dcmove/dcmove/planner"
+)
+
+// shiftPlan has four technicians on two 20 h shifts each (160 h) and
+// steps of the window asking for hours of their work: 41 steps of 4 h
+// (164 h) do not fit; 39 (156 h) do.
+func shiftPlan(steps int, long string) string {
+	var b strings.Builder
+	b.WriteString(`plan: load
+lead: Lea
+window: {start: 2026-12-05 06:00, end: 2026-12-07 06:00, timezone: Europe/Paris}
+crew:
+  - {name: Lea, roles: [lead]}
+`)
+	for _, n := range []string{"Ana", "Ben", "Chloe", "Dan"} {
+		fmt.Fprintf(&b, "  - name: %s\n    roles: [tech]\n    shifts:\n      - {start: 2026-12-05 06:00, end: 2026-12-06 02:00}\n      - {start: 2026-12-06 06:00, end: 2026-12-07 02:00}\n", n)
+	}
+	b.WriteString("steps:\n")
+	for i := range steps {
+		fmt.Fprintf(&b, "  - {id: s%d, title: Work %d, phase: move, duration: 4h, role: tech}\n", i, i)
+	}
+	if long != "" {
+		fmt.Fprintf(&b, "  - {id: long, title: Long work, phase: move, duration: %s, role: tech}\n", long)
+	}
+	return b.String()
+}
+
+func analyzeShifts(t *testing.T, plan string) *planner.Analysis {
+	t.Helper()
+	p, err := planner.Parse("load.yaml", []byte(plan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := planner.Expand(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := planner.Analyze(p, rb, planner.Options{Seed: 1, Samples: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func findingOf(a *planner.Analysis, id string) *planner.Finding {
+	for i := range a.Findings {
+		if a.Findings[i].ID == id {
+			return &a.Findings[i]
+		}
+	}
+	return nil
+}
+
+// Shifts are hard: 164 h of work for 160 h of shifts does not fit, even
+// when staying late would end inside the window, and the verdict says how
+// much overtime, and whose, would make it fit.
+func TestWorkBeyondTheShiftsDoesNotFit(t *testing.T) {
+	a := analyzeShifts(t, shiftPlan(41, ""))
+	if a.Fits {
+		t.Fatalf("164 h of work in 160 h of shifts fits, ending %s", a.End)
+	}
+	f := findingOf(a, "L014")
+	if f == nil || f.Severity != planner.SeverityError || !strings.Contains(f.Message, "does not fit in the crew's shifts: it needs 4h of overtime after the last shifts (") {
+		t.Fatalf("L014 = %+v", f)
+	}
+	if len(a.Overtime) == 0 || a.Overtime[0].Work <= 0 {
+		t.Fatalf("overtime %+v", a.Overtime)
+	}
+	if ok := analyzeShifts(t, shiftPlan(39, "")); !ok.Fits || findingOf(ok, "L014") != nil || len(ok.Overtime) != 0 {
+		t.Errorf("156 h of work in 160 h of shifts: fits %v, L014 %v, overtime %v", ok.Fits, findingOf(ok, "L014"), ok.Overtime)
+	}
+}
+
+// A step longer than every shift of its role is an error of its own.
+func TestStepLongerThanAnyShift(t *testing.T) {
+	a := analyzeShifts(t, shiftPlan(2, "22h"))
+	f := findingOf(a, "L019")
+	if f == nil || !strings.Contains(f.Message, "step long takes 22h, longer than any shift of the people with the tech role (the longest is 20h)") {
+		t.Fatalf("L019 = %+v", f)
+	}
+	if findingOf(analyzeShifts(t, shiftPlan(2, "19h")), "L019") != nil {
+		t.Error("a 19 h step with 20 h shifts is reported")
+	}
+}
