@@ -160,13 +160,20 @@ func (m *Main) planCheck(c *cli.Context) error {
 	fmt.Fprintf(w, "runbook: %s, %d steps (%d before the window, %d in it, %d after), %d trips\n",
 		cmp.Or(a.Runbook.Name, "the plan's own steps"), len(a.Steps), count(a, "before"), count(a, "window"), count(a, "after"), len(a.Runbook.Trips))
 	verdict := "fits the window"
-	if !a.Fits {
+	switch {
+	case len(a.Overtime) > 0:
+		var total time.Duration
+		for _, o := range a.Overtime {
+			total += o.Work
+		}
+		verdict = fmt.Sprintf("DOES NOT FIT the crew's shifts (it needs %s of overtime, see L014)", planner.Span(total))
+	case !a.Fits:
 		verdict = "DOES NOT FIT the window"
 	}
 	fmt.Fprintf(w, "schedule: the move ends %s, %s (makespan %s; critical path %s; no schedule can beat %s)\n",
 		a.End.In(loc).Format("Mon 2 Jan 15:04"), verdict, planner.Span(a.Makespan), planner.Span(a.CriticalPath), planner.Span(a.LowerBound))
 	if a.Samples > 0 {
-		fmt.Fprintf(w, "odds: %.0f%% of %d simulated weekends end inside the window (median %s, 90th percentile %s)\n",
+		fmt.Fprintf(w, "odds: %.0f%% of %d simulated weekends end inside the window (median %s, 90th percentile %s; a weekend whose steps overrun keeps people past their last shift)\n",
 			a.Probability*100, a.Samples, planner.Span(a.P50), planner.Span(a.P90))
 	}
 	if a.HasPointOfNoReturn {
