@@ -310,6 +310,10 @@ func (a *Analysis) placeOutside() {
 	for _, s := range a.Plan.Stakeholders {
 		stakeholders[s.ID] = s
 	}
+	domainTTL := map[string]time.Duration{}
+	for _, d := range a.Plan.Domains {
+		domainTTL[d.Name] = d.TTL
+	}
 	// Before: latest finish, walking successors first.
 	successors := map[int][]int{}
 	for i, s := range a.Steps {
@@ -333,6 +337,13 @@ func (a *Analysis) placeOutside() {
 		}
 		if st, ok := stakeholders[s.Stakeholder]; ok && len(s.After) == 0 && st.Notice > 0 {
 			if due := a.Plan.Window.Start.Add(-st.Notice); due.Before(end) {
+				end = due
+			}
+		}
+		// A TTL is lowered at least the old TTL before anything moves:
+		// resolvers keep the old answer that long.
+		if ttl := domainTTL[s.Domain]; s.Kind == events.KindLowerTTL && ttl > 0 {
+			if due := a.Plan.Window.Start.Add(-ttl); due.Before(end) {
 				end = due
 			}
 		}
@@ -497,6 +508,8 @@ func (a *Analysis) lint() []Finding {
 			"add crew, split the move over two windows, or lengthen the window"))
 	}
 	out = append(out, a.lintLongSteps()...)
+	out = append(out, a.lintDowntime()...)
+	out = append(out, a.lintTTL()...)
 	if a.Samples > 0 && a.Probability < 0.8 {
 		out = append(out, finding("L015", SeverityWarning, Pos{},
 			fmt.Sprintf("only %.0f%% of %d simulated weekends end inside the window (P90 makespan %s for a %s window)", a.Probability*100, a.Samples, Span(a.P90), Span(p.Window.End.Sub(p.Window.Start))),
@@ -514,6 +527,80 @@ func (a *Analysis) lint() []Finding {
 	out = append(out, a.lintCrewLoad()...)
 	out = append(out, a.lintRules()...)
 	out = append(out, a.lintDecommission()...)
+	return out
+}
+
+// rtoErrorFactor is how many times its restoration objective a service
+// may be planned down before L020 is an error rather than a warning.
+const rtoErrorFactor = 4
+
+// lintDowntime (L020) compares each service's planned downtime, from the
+// first of its stop steps to the last of its start steps in the schedule,
+// with its restoration objective: over it is a warning (the notice will
+// say so), over rtoErrorFactor times it an error.
+func (a *Analysis) lintDowntime() []Finding {
+	var out []Finding
+	loc := a.Plan.Window.Location
+	for _, sv := range a.Plan.Services {
+		if sv.RTO <= 0 {
+			continue
+		}
+		var stop, start time.Time
+		for _, s := range a.Steps {
+			if s.Service != sv.ID || s.Start.IsZero() {
+				continue
+			}
+			if s.Kind == events.KindStopService && (stop.IsZero() || s.Start.Before(stop)) {
+				stop = s.Start
+			}
+			if s.Kind == events.KindStartService && s.End.After(start) {
+				start = s.End
+			}
+		}
+		down := start.Sub(stop)
+		if stop.IsZero() || start.IsZero() || down <= sv.RTO {
+			continue
+		}
+		sev := SeverityWarning
+		if down > rtoErrorFactor*sv.RTO {
+			sev = SeverityError
+		}
+		out = append(out, finding("L020", sev, sv.Pos,
+			fmt.Sprintf("service %s is planned down %s (stopped %s, back %s), %s beyond its restoration objective of %s", sv.ID, Span(down), stop.In(loc).Format("Mon 15:04"), start.In(loc).Format("Mon 15:04"), Span(down-sv.RTO), Span(sv.RTO)),
+			"keep it up during the move (stop it later and start it sooner: fewer steps between), or promise the downtime the plan needs: rto is what customers are told"))
+	}
+	return out
+}
+
+// lintTTL (L021) finds domains whose TTL is not lowered in time: with no
+// lower-ttl step (a warning: resolvers keep the old address up to the TTL
+// after the move), or with one that ends later than the old TTL before the
+// window (an error: the lowering itself is still cached when things move).
+func (a *Analysis) lintTTL() []Finding {
+	var out []Finding
+	loc := a.Plan.Window.Location
+	for _, d := range a.Plan.Domains {
+		if d.TTL <= 5*time.Minute {
+			continue
+		}
+		var lower *Scheduled
+		for i := range a.Steps {
+			if s := &a.Steps[i]; s.Kind == events.KindLowerTTL && s.Domain == d.Name {
+				lower = s
+			}
+		}
+		due := a.Plan.Window.Start.Add(-d.TTL)
+		switch {
+		case lower == nil:
+			out = append(out, finding("L021", SeverityWarning, d.Pos,
+				fmt.Sprintf("domain %s has a TTL of %s and no step lowers it: resolvers keep its old address up to %s after it changes", d.Name, Span(d.TTL), Span(d.TTL)),
+				fmt.Sprintf("add a step of kind lower-ttl with domain: %s, done by %s (the TTL before the window)", d.Name, due.In(loc).Format("Mon 2 Jan 15:04"))))
+		case lower.End.After(due):
+			out = append(out, finding("L021", SeverityError, lower.Pos,
+				fmt.Sprintf("the TTL of %s (%s) is lowered by %s, later than %s: resolvers still hold the old TTL when the window opens", d.Name, Span(d.TTL), lower.End.In(loc).Format("Mon 2 Jan 15:04"), due.In(loc).Format("Mon 2 Jan 15:04")),
+				"lower it earlier: remove what the step waits for, or start the preparation sooner"))
+		}
+	}
 	return out
 }
 

@@ -63,6 +63,10 @@ var Lints = []LintInfo{
 		"Online 2017: old servers were destroyed on a fixed date, with no grace period, and customers who had not moved their data lost it"},
 	{"L019", SeverityError, "step of the window longer than every shift of its role",
 		"Parrot: 30 minutes per workstation, never compared with the people available"},
+	{"L020", SeverityError, "service planned down longer than its restoration objective (warning; error beyond 4 times it)",
+		"Wanadoo: no contractual restoration time, and mail stopped for days; Workit kept its vital functions up while the machines moved"},
+	{"L021", SeverityError, "DNS TTL not lowered at least the old TTL before the window (warning: no step lowers it; error: lowered too late)",
+		"ChateauOnline: DNS problems across 120 domains, watched from three countries, were far more common than expected"},
 }
 
 // Thresholds of the lints.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dcmove/dcmove/planner"
 )
@@ -87,5 +88,80 @@ func TestStepLongerThanAnyShift(t *testing.T) {
 	}
 	if findingOf(analyzeShifts(t, shiftPlan(2, "19h")), "L019") != nil {
 		t.Error("a 19 h step with 20 h shifts is reported")
+	}
+}
+
+// servicePlan stops a service at 08:00 and starts it again at 14:00 (6 h
+// down), with the given objective, and names a domain with a TTL, lowered
+// by a step before the window, or not.
+func servicePlan(rto string, ttl int, lower bool) string {
+	plan := `plan: svc
+lead: Lea
+window: {start: 2026-12-05 08:00, end: 2026-12-05 20:00, timezone: Europe/Paris}
+crew:
+  - {name: Lea, roles: [lead]}
+services:
+  - {id: web, rto: RTO}
+domains:
+  - {name: www.example.fr, service: web, ttl: TTL}
+steps:
+  - {id: stop-web, title: Stop, phase: move, duration: 10m, kind: stop-service, service: web, role: lead}
+  - {id: work, title: Move it, phase: move, duration: 5h40m, role: lead, after: [stop-web]}
+  - {id: start-web, title: Start, phase: move, duration: 10m, kind: start-service, service: web, role: lead, after: [work]}
+`
+	return strings.NewReplacer("RTO", rto, "TTL", fmt.Sprint(ttl)).Replace(plan)
+}
+
+// The planned downtime is compared with the objective: over it a warning,
+// beyond four times it an error.
+func TestDowntimeAgainstObjective(t *testing.T) {
+	for _, c := range []struct {
+		rto  string
+		want planner.Severity
+	}{{"8h", ""}, {"4h", planner.SeverityWarning}, {"1h", planner.SeverityError}} {
+		a := analyzeShifts(t, servicePlan(c.rto, 300, false))
+		f := findingOf(a, "L020")
+		switch {
+		case c.want == "" && f != nil:
+			t.Errorf("rto %s: %+v", c.rto, f)
+		case c.want != "" && (f == nil || f.Severity != c.want || !strings.Contains(f.Message, "service web is planned down 6h (stopped Sat 08:00, back Sat 14:00)")):
+			t.Errorf("rto %s: L020 = %+v, want a %s", c.rto, f, c.want)
+		}
+	}
+}
+
+// A TTL is lowered at least the old TTL before the window: the built-in
+// runbook's lower-ttl step is placed so, and a domain nobody lowers is a
+// warning.
+func TestTTLLoweredInTime(t *testing.T) {
+	p, err := planner.Load("../examples/pa2-pa3.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := planner.LoadTemplate("../runbooks/templates/weekend-cutover.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := planner.Expand(p, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := planner.Analyze(p, rb, planner.Options{Seed: 1, Samples: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range a.Steps {
+		if s.ID == "lower-ttl-www-workit-software-com" {
+			if due := p.Window.Start.Add(-24 * time.Hour); s.End.After(due) {
+				t.Errorf("the day-long TTL is lowered by %s, after %s", s.End, due)
+			}
+		}
+	}
+	if f := findingOf(a, "L021"); f != nil {
+		t.Errorf("the reference plan: %+v", f)
+	}
+	a = analyzeShifts(t, servicePlan("8h", 3600, false))
+	if f := findingOf(a, "L021"); f == nil || f.Severity != planner.SeverityWarning || !strings.Contains(f.Message, "domain www.example.fr has a TTL of 1h and no step lowers it") {
+		t.Errorf("a domain nobody lowers: %+v", f)
 	}
 }

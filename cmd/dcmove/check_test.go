@@ -155,7 +155,8 @@ func TestAgents(t *testing.T) {
 
 // TestDomainChecksOverrideAndGate: a domain declares its own dns check,
 // with the resolver, the longest TTL and the timeout in the plan; its
-// check-dns step waits for it. The resolver still serves the old TTL, so
+// check-dns step waits for it. The plan says the TTL is 5 minutes, but the
+// resolver still serves a day, so
 // the check fails and says what it saw; a gate that requires every check
 // refuses go; the lead overrides the step with a reason, and status and
 // the report show the override as a deviation.
@@ -179,7 +180,7 @@ func TestDomainChecksOverrideAndGate(t *testing.T) {
 domains:
   - name: api.workit.fr
     service: api
-    ttl: 86400
+    ttl: 300
     checks:
       - {kind: dns, expect: 203.0.113.11, resolver: "`+resolver+`", max_ttl: 300, timeout: 2s, retries: 0, from: [pa3, outside-uk]}
 
