@@ -74,6 +74,14 @@ type CutoverStarted struct {
 	// Stakeholders are the plan's stakeholders (added without a new
 	// version: older runs have none).
 	Stakeholders []StakeholderDef `json:"stakeholders,omitempty"`
+	// Stage, for a start larger than one atomic append, is the id its
+	// steps were staged under before this event (Staged of them): the
+	// run is made of those, and of the steps with that stage after this
+	// event in the same append. Steps staged under another id (a start
+	// killed half-way, then retried) are not the run's. Added without a
+	// new version.
+	Stage  string `json:"stage,omitempty"`
+	Staged int    `json:"staged,omitempty"`
 }
 
 // Service is a service as recorded when the cutover started.
@@ -155,6 +163,10 @@ type StepPlanned struct {
 	Require []string `json:"require,omitempty"`
 	// Stakeholder is the stakeholder a notice or ack step is about.
 	Stakeholder string `json:"stakeholder,omitempty"`
+	// Stage is the id of the staged start this step was recorded with,
+	// when the start did not fit one atomic append (see
+	// [CutoverStarted.Stage]).
+	Stage string `json:"stage,omitempty"`
 }
 
 // StepStarted records that a crew member started a step.

@@ -38,6 +38,8 @@ type (
 		Steps     []stepSnapshot
 		Services  []plainService
 		Activated map[string]bool
+		// Staged are the steps staged before the run's start committed.
+		Staged map[string][]stagedStep
 		// Head is what the next event chains to.
 		Head events.Link
 		// byID and the steps' run are not saved: Restore rebuilds them.
@@ -64,7 +66,7 @@ func (r *Run) CheckpointVersion() string { return checkpointVersion }
 
 // Checkpoint implements [events.Checkpointed].
 func (r *Run) Checkpoint() ([]byte, error) {
-	snap := runSnapshot{plainRun: plainRun(*r), Activated: r.activated, Head: r.Head()}
+	snap := runSnapshot{plainRun: plainRun(*r), Activated: r.activated, Staged: r.staged, Head: r.Head()}
 	snap.plainRun.Steps, snap.plainRun.Services, snap.byID = nil, nil, nil
 	if r.Steps != nil {
 		snap.Steps = make([]stepSnapshot, len(r.Steps))
@@ -98,7 +100,7 @@ func (r *Run) Restore(b []byte) error {
 		return fmt.Errorf("runbooks: run snapshot of run %s, not %s", snap.ID, r.ID)
 	}
 	x := Run(snap.plainRun)
-	x.activated, x.byID, x.head = snap.Activated, make(map[string]*Step, len(snap.Steps)), snap.Head
+	x.activated, x.byID, x.head, x.staged = snap.Activated, make(map[string]*Step, len(snap.Steps)), snap.Head, snap.Staged
 	x.last, x.hasLast = events.Envelope{}, false
 	if x.activated == nil {
 		x.activated = map[string]bool{}

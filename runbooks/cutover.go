@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/google/uuid"
 	"slices"
 	"strings"
 	"time"
@@ -85,12 +86,65 @@ func checkRunName(run string) error {
 }
 
 // startRecording records rec as the start of run.
+//
+// A start larger than one atomic append is staged: its steps are appended
+// first, in appends of their own marked with a stage id, and the start
+// event commits them (all of them, or none: until it is recorded the run
+// does not exist, and a start killed half-way leaves steps that no run
+// takes, so the start can simply be run again).
 func (c *Cutover) startRecording(ctx context.Context, run string, rec *Recording) (*Outcome, error) {
 	// Without server timers the clock is a simulated one (see Timers).
 	rec.Started.SimulatedClock = !c.Timers
+	if 1+len(rec.Accepted)+len(rec.Steps) > events.MaxBatch {
+		stage := uuid.NewString()
+		steps := slices.Clone(rec.Steps)
+		for i := range steps {
+			steps[i].Stage = stage
+		}
+		for i := 0; i < len(steps); i += captureChunk {
+			if c.stopStaging > 0 && i/captureChunk == c.stopStaging {
+				return nil, errStagingStopped
+			}
+			chunk := steps[i:min(i+captureChunk, len(steps))]
+			if _, err := c.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
+				return r.stageSteps(now, rec, chunk)
+			}); err != nil {
+				return nil, fmt.Errorf("stage the steps of the start (nothing of the run is visible; run the start again): %w", err)
+			}
+		}
+		committed := *rec
+		committed.Steps = nil
+		committed.Started.Stage, committed.Started.Staged = stage, len(steps)
+		rec = &committed
+	}
 	return c.Execute(ctx, run, func(r *Run, now time.Time) ([]events.Envelope, error) {
 		return r.Record(now, rec)
 	})
+}
+
+// errStagingStopped is what a staged start stopped by a test returns.
+var errStagingStopped = errors.New("runbooks: staging stopped (test)")
+
+// stageSteps decides to stage steps of a start that does not fit one
+// atomic append: refused once the run exists.
+func (r *Run) stageSteps(now time.Time, rec *Recording, steps []events.StepPlanned) ([]events.Envelope, error) {
+	if r.Exists() {
+		return nil, refuse("run %s already exists (plan %s); to run the plan again, name a new run with --run", r.ID, r.Plan)
+	}
+	actor, err := crewMember(rec.Started.Crew, rec.Actor)
+	if err != nil {
+		return nil, err
+	}
+	origin := events.Origin{Run: r.ID, Plan: rec.Started.Plan, Actor: actor}
+	evs := make([]events.Envelope, 0, len(steps))
+	for _, sp := range steps {
+		e, err := events.New(now, origin, "step/"+sp.Step, sp)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, e)
+	}
+	return evs, nil
 }
 
 // NewRecording expands and analyses the plan and returns what a cutover
@@ -135,9 +189,8 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 		}
 	}
 	steps := recordedSteps(a, rb)
-	if n := len(steps) + len(accepted) + 1; n > events.MaxBatch {
-		return nil, refuse("plan %s needs %d events in its cutover start (the start, %d accepted warning(s), %d steps); one cutover start records at most %d events, all or none: split the plan into runs, or fix what the warnings say rather than accept them",
-			p.Name, n, len(accepted), len(steps), events.MaxBatch)
+	if n := len(accepted) + 1; n > events.MaxBatch {
+		return nil, refuse("plan %s has %d warnings accepted: fix what the warnings say rather than accept them", p.Name, len(accepted))
 	}
 	crew := make([]events.Member, len(p.Crew))
 	for i, m := range p.Crew {

@@ -35,6 +35,10 @@ type Cutover struct {
 
 	mu   sync.Mutex
 	kept map[string]*Run // the last model of each run this Cutover saw
+
+	// stopStaging, in tests, ends a staged start after that many appends
+	// of staged steps, as a start killed half-way would.
+	stopStaging int
 }
 
 // commandCheckpointEvery is how many records a command folds before it

@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"time"
@@ -204,6 +205,16 @@ type Run struct {
 	Validation Validation
 	// Notices are the stakeholders' notices and acknowledgements.
 	Notices Notices
+	// Stage is the id of the staged start that made the run, for a start
+	// larger than one atomic append; Abandoned counts the steps staged by
+	// starts that never committed (a start killed half-way), which are
+	// not the run's.
+	Stage     string
+	Abandoned int
+	// staged holds, before the run exists, the steps staged by each
+	// start, with their envelopes (checked against the crew when the
+	// start commits).
+	staged map[string][]stagedStep
 
 	activated map[string]bool // back-out steps to run
 	byID      map[string]*Step
@@ -315,11 +326,31 @@ func (r *Run) apply(rec events.Record, ev events.Event) bool {
 		r.Firewall.Plan = e.FirewallRules
 		r.Validation.Checks = e.Checks
 		r.Notices.Stakeholders = e.Stakeholders
+		r.Stage = e.Stage
+		r.commitStaged(e, rec)
 	case events.NoticeSent, events.NoticeBounced, events.NoticeAcknowledged, events.NoticeWaived:
 		return r.Notices.apply(e, rec)
 	case events.WarningAccepted:
 		r.Accepted = append(r.Accepted, Acceptance{Lint: e.Lint, Message: e.Message, Reason: e.Reason, By: rec.Actor})
 	case events.StepPlanned:
+		switch {
+		case e.Stage == "":
+			return r.plan(e)
+		case !r.Exists():
+			// Staged: it is the run's only if its start commits.
+			if r.staged == nil {
+				r.staged = map[string][]stagedStep{}
+			}
+			raw, err := json.Marshal(rec.Envelope)
+			if err != nil {
+				return false
+			}
+			r.staged[e.Stage] = append(r.staged[e.Stage], stagedStep{e, string(raw)})
+			return true
+		case e.Stage != r.Stage:
+			r.Abandoned++ // staged by a start that lost, or was retried
+			return true
+		}
 		return r.plan(e)
 	case events.FirewallRuleCaptured:
 		return r.Firewall.captured(e)
@@ -748,6 +779,12 @@ func (r *Run) Clone() *Run {
 	c.Firewall = r.Firewall.clone()
 	c.Validation = r.Validation.clone()
 	c.Notices = r.Notices.clone()
+	if r.staged != nil {
+		c.staged = make(map[string][]stagedStep, len(r.staged))
+		for k, v := range r.staged {
+			c.staged[k] = slices.Clone(v)
+		}
+	}
 	c.Services = make([]*Service, len(r.Services))
 	for i, sv := range r.Services {
 		x := *sv
@@ -769,3 +806,34 @@ func (r *Run) Clone() *Run {
 
 // Find returns the step with that id, nil if the run has none.
 func (r *Run) Find(id string) *Step { return r.byID[id] }
+
+// stagedStep is a step staged before its run's start committed, with its
+// envelope (JSON) to check who staged it.
+type stagedStep struct {
+	Step     events.StepPlanned
+	Envelope string
+}
+
+// commitStaged makes the steps staged under the start's stage the run's,
+// in the order they were staged; on a run that requires keys, each must
+// be signed by whoever started the run. The steps of other stages are
+// abandoned starts'.
+func (r *Run) commitStaged(e events.CutoverStarted, rec events.Record) {
+	for stage, steps := range r.staged {
+		if stage != e.Stage {
+			r.Abandoned += len(steps)
+			continue
+		}
+		for _, s := range steps {
+			var env events.Envelope
+			if json.Unmarshal([]byte(s.Envelope), &env) != nil || env.Actor != rec.Actor || (r.Signed && events.SignedBy(env, r.Crew) != nil) {
+				r.Skipped++
+				continue
+			}
+			if !r.plan(s.Step) {
+				r.Skipped++
+			}
+		}
+	}
+	r.staged = nil
+}

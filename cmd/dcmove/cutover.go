@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/dcmove/dcmove/events"
 
 	"github.com/dcmove/dcmove/runbooks"
 	"github.com/urfave/cli/v2"
@@ -63,7 +64,12 @@ func (m *Main) cutoverCommand() *cli.Command {
 					kind = "rehearsal"
 				}
 				fmt.Fprintf(m.Stdout, "started %s %s: %s\n", kind, run, p.Summary())
-				fmt.Fprintf(m.Stdout, "recorded %d events in one atomic append\n", len(out.Appended))
+				if out.Run.Stage != "" {
+					fmt.Fprintf(m.Stdout, "recorded %d steps staged in appends of %d, then made the run's by %d events in one atomic append (all or nothing)\n",
+						len(out.Run.Steps), events.MaxBatch-100, len(out.Appended))
+				} else {
+					fmt.Fprintf(m.Stdout, "recorded %d events in one atomic append\n", len(out.Appended))
+				}
 				m.printReady(out, "ready to start")
 				m.warnTimer(out)
 				return nil
