@@ -82,6 +82,9 @@ type CutoverStarted struct {
 	// new version.
 	Stage  string `json:"stage,omitempty"`
 	Staged int    `json:"staged,omitempty"`
+	// Capacities are the plan's vehicles and resources (added without a
+	// new version).
+	Capacities []Capacity `json:"capacities,omitempty"`
 }
 
 // Service is a service as recorded when the cutover started.
@@ -110,6 +113,23 @@ type Member struct {
 	// and older readers ignore it, so adding it needed no new version of
 	// dcmove.cutover.started.
 	Key string `json:"key,omitempty"`
+	// Shifts are when the member works, as the plan says (empty: no
+	// shifts given); the live forecast schedules what is left under them.
+	// Added without a new version.
+	Shifts []Shift `json:"shifts,omitempty"`
+}
+
+// Shift is a period a crew member works.
+type Shift struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Capacity is a vehicle or resource of the plan and how many of it there
+// are (a vehicle's count, a resource's capacity).
+type Capacity struct {
+	ID     string `json:"id"`
+	Amount int    `json:"amount"`
 }
 
 // StepPlanned records one step of the run's plan as it was when the cutover
@@ -167,6 +187,9 @@ type StepPlanned struct {
 	// when the start did not fit one atomic append (see
 	// [CutoverStarted.Stage]).
 	Stage string `json:"stage,omitempty"`
+	// Needs are the vehicles and resources the step holds while it runs
+	// (added to version 2 without a new version).
+	Needs []Capacity `json:"needs,omitempty"`
 }
 
 // StepStarted records that a crew member started a step.

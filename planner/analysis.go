@@ -202,9 +202,11 @@ func overtimeOf(w *windowProblem, res *schedule.Result, origin time.Time) []Over
 	return out
 }
 
-// softLastShift returns a copy of the problem in which every resource's
+// SoftLastShift returns a copy of the problem in which every resource's
 // last availability interval never ends: the crew stays late rather than
 // leaving work undone.
+func SoftLastShift(p schedule.Problem) schedule.Problem { return softLastShift(p) }
+
 func softLastShift(p schedule.Problem) schedule.Problem {
 	q := p
 	q.Resources = slices.Clone(p.Resources)

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -41,6 +42,9 @@ type ETA struct {
 	Ended bool `json:"ended,omitempty"`
 	// Paces are the phases' paces, in phase order.
 	Paces []PhasePace `json:"paces,omitempty"`
+	// Overtime is set when what is left does not fit the crew's shifts
+	// left: the forecast keeps people after their last shift.
+	Overtime bool `json:"overtime,omitempty"`
 }
 
 // PhasePace is how fast the steps of a phase run against their plan.
@@ -58,17 +62,18 @@ type PhasePace struct {
 
 // Bounds of the forecast's assumptions.
 const (
-	minPace = 0.5 // a phase is never assumed more than twice as fast as planned...
-	maxPace = 3.0 // ...nor more than three times as slow
+	// minPace keeps a phase whose steps were closed at once (ticked,
+	// not worked) from forecasting the rest as taking no time.
+	minPace = 0.1
 	// A started step always has at least this share of its likely
 	// duration left: one running over its plan is about to end, not over.
 	minLeft = 0.05
 )
 
 // Forecast re-schedules what is left of the window's work from now, with
-// the run's crew (one person per step, among those with its role, as the
-// planner does; shifts, vehicles and other resources are not in the log
-// and not counted), and draws samples of it from the steps' ranges to
+// the run's crew (one person per step, among those with its role, during
+// the shifts they have left, as the planner does) and its vehicles and
+// resources, and draws samples of it from the steps' ranges to
 // estimate the odds of ending inside the window. The same status, now,
 // samples and seed give the same forecast.
 //
@@ -98,6 +103,13 @@ func Forecast(s *Status, now time.Time, samples int, seed uint64) (*ETA, error) 
 		return eta, nil
 	}
 	r, err := schedule.Solve(f.problem, schedule.Options{Seed: seed})
+	if errors.Is(err, schedule.ErrNeverFits) {
+		// What is left does not fit the shifts left: forecast it with
+		// people staying after their last shift, and say so.
+		eta.Overtime = true
+		f.problem = planner.SoftLastShift(f.problem)
+		r, err = schedule.Solve(f.problem, schedule.Options{Seed: seed})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("forecast: schedule what is left: %w", err)
 	}
@@ -128,7 +140,9 @@ func Forecast(s *Status, now time.Time, samples int, seed uint64) (*ETA, error) 
 	if !s.WindowEnd.IsZero() {
 		deadline = int(math.Floor(s.WindowEnd.Sub(now).Minutes()))
 	}
-	prob, p50, p90, err := schedule.MonteCarlo(f.problem, order, samples, seed, deadline, f.sample)
+	// A sampled overrun keeps people past their last shift rather than
+	// making the weekend impossible, as in the plan's odds.
+	prob, p50, p90, err := schedule.MonteCarlo(planner.SoftLastShift(f.problem), order, samples, seed, deadline, f.sample)
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
 	}
@@ -162,7 +176,9 @@ func (s *Status) paces() map[string]*PhasePace {
 		rs := ratios[st.Phase]
 		out[st.Phase] = &PhasePace{Phase: st.Phase, Factor: 1, Finished: len(rs)}
 		if len(rs) > 0 {
-			out[st.Phase].Factor = min(max(median(rs), minPace), maxPace)
+			// The evidence, unclamped: a phase measured at 5x is
+			// forecast at 5x (Finished says on how many steps).
+			out[st.Phase].Factor = max(median(rs), minPace)
 		}
 	}
 	return out
@@ -230,15 +246,35 @@ func (s *Status) remaining(now time.Time, paces map[string]*PhasePace) *leftover
 	f := &leftover{}
 	person := map[string]int{}
 	byRole := map[string][]int{}
+	onShift := map[int]bool{} // people available now
 	for _, m := range s.Crew {
 		if _, dup := person[m.Name]; dup {
 			continue
 		}
 		person[m.Name] = len(f.problem.Resources)
-		f.problem.Resources = append(f.problem.Resources, schedule.Resource{ID: m.Name, Capacity: 1})
+		res := schedule.Resource{ID: m.Name, Capacity: 1}
+		// The shifts left, in minutes from now; a member with shifts and
+		// none left is not available (the forecast then keeps people
+		// after their last shift, and says so).
+		for _, sh := range m.Shifts {
+			lo, hi := schedule.Minutes(max(sh.Start.Sub(now), 0)), schedule.Minutes(sh.End.Sub(now))
+			if hi > lo {
+				res.Available = append(res.Available, schedule.Interval{Start: lo, End: hi})
+			}
+		}
+		if len(m.Shifts) > 0 && len(res.Available) == 0 {
+			res.Available = []schedule.Interval{{Start: -1, End: -1}}
+		}
+		onShift[person[m.Name]] = len(m.Shifts) == 0 || (len(res.Available) > 0 && res.Available[0].Start == 0)
+		f.problem.Resources = append(f.problem.Resources, res)
 		for _, r := range m.Roles {
 			byRole[r] = append(byRole[r], person[m.Name])
 		}
+	}
+	capacity := map[string]int{}
+	for _, c := range s.Capacities {
+		capacity[c.ID] = len(f.problem.Resources)
+		f.problem.Resources = append(f.problem.Resources, schedule.Resource{ID: c.ID, Capacity: max(c.Amount, 1)})
 	}
 	index := map[string]int{}
 	for _, st := range work { // work is in dependency order
@@ -278,8 +314,9 @@ func (s *Status) remaining(now time.Time, paces map[string]*PhasePace) *leftover
 		switch {
 		case st.Recorded() == Started:
 			// It holds whoever started it (if they are on nothing else
-			// the forecast knows of).
-			if p, ok := person[st.StartedBy]; ok && st.Role != "" && !fixed && !holding[p] {
+			// the forecast knows of, and on shift: one who stays late to
+			// finish it is not sent home by the forecast).
+			if p, ok := person[st.StartedBy]; ok && st.Role != "" && !fixed && !holding[p] && onShift[p] {
 				holding[p] = true
 				a.OneOf = [][]int{{p}}
 			}
@@ -289,11 +326,20 @@ func (s *Status) remaining(now time.Time, paces map[string]*PhasePace) *leftover
 					a.Preds = append(a.Preds, k)
 				}
 			}
-			if people := byRole[st.Role]; st.Role != "" && !fixed && len(people) > 0 {
+			// The window's steps take a person of their role in their
+			// shifts; the preparation they still wait for is placed
+			// without the crew, as the plan places it (shifts are the
+			// weekend's).
+			if people := byRole[st.Role]; st.Role != "" && !fixed && len(people) > 0 && inWindow(st) {
 				a.OneOf = [][]int{people}
 			}
 			if inWindow(st) {
 				a.NotBefore = release
+			}
+			for _, n := range st.Needs {
+				if r, ok := capacity[n.ID]; ok {
+					a.Demand = append(a.Demand, schedule.Demand{Resource: r, Amount: min(n.Amount, f.problem.Resources[r].Capacity)})
+				}
 			}
 		}
 		f.problem.Activities = append(f.problem.Activities, a)

@@ -195,6 +195,9 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 	crew := make([]events.Member, len(p.Crew))
 	for i, m := range p.Crew {
 		crew[i] = events.Member{Name: m.Name, Roles: m.Roles, Key: m.Key}
+		for _, sh := range m.Shifts {
+			crew[i].Shifts = append(crew[i].Shifts, events.Shift{Start: sh.Start, End: sh.End})
+		}
 	}
 	services := make([]events.Service, len(p.Services))
 	for i, sv := range p.Services {
@@ -207,6 +210,7 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 			WindowStart: p.Window.Start, WindowEnd: p.Window.End, TimeZone: p.Window.TimeZone,
 			Steps: len(steps), Crew: crew, Lead: p.Lead, Rehearsal: o.Rehearsal, Services: services,
 			PointOfNoReturn: ponr(a), FirewallRules: FirewallRulesOf(p), Checks: checks, Stakeholders: stakeholdersOf(p),
+			Capacities: capacitiesOf(p),
 		},
 		Actor: o.Actor,
 	}
@@ -225,7 +229,7 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 			Timing:      s.Timing, Service: s.Service, Template: s.Template, Backout: s.Backout,
 			BackoutOnly: s.BackoutOnly, PlannedStart: s.Start, PlannedEnd: s.End,
 			Timer: timerOf(s.Kind), Cooldown: events.Duration(cooldowns[s.ID]), Rule: s.Rule,
-			Domain: s.Domain, Require: s.Require, Stakeholder: s.Stakeholder,
+			Domain: s.Domain, Require: s.Require, Stakeholder: s.Stakeholder, Needs: needsOf(s.Needs),
 		})
 	}
 	return rec, nil
@@ -338,6 +342,28 @@ func stakeholdersOf(p *planner.Plan) []events.StakeholderDef {
 	var out []events.StakeholderDef
 	for _, s := range p.Stakeholders {
 		out = append(out, events.StakeholderDef{ID: s.ID, Title: s.Title, Notice: events.Duration(s.Notice), Ack: s.Ack})
+	}
+	return out
+}
+
+// capacitiesOf returns the plan's vehicles (their count) and resources
+// (their capacity).
+func capacitiesOf(p *planner.Plan) []events.Capacity {
+	var out []events.Capacity
+	for _, v := range p.Transport {
+		out = append(out, events.Capacity{ID: v.ID, Amount: max(v.Count, 1)})
+	}
+	for _, r := range p.Resources {
+		out = append(out, events.Capacity{ID: r.ID, Amount: r.Capacity})
+	}
+	return out
+}
+
+// needsOf returns what a step holds as the events record it.
+func needsOf(needs []planner.Need) []events.Capacity {
+	var out []events.Capacity
+	for _, n := range needs {
+		out = append(out, events.Capacity{ID: n.Resource, Amount: n.Amount})
 	}
 	return out
 }

@@ -61,6 +61,8 @@ type Step struct {
 	Service, Template, Rule string
 	// Stakeholder is the stakeholder a notice or ack step is about.
 	Stakeholder string
+	// Needs are the vehicles and resources the step holds while it runs.
+	Needs []events.Capacity
 	// Domain is the DNS name a check-dns step is about; Require what a
 	// gate requires before it is signed go ("firewall", "checks").
 	Domain  string
@@ -211,6 +213,8 @@ type Run struct {
 	// not the run's.
 	Stage     string
 	Abandoned int
+	// Capacities are the plan's vehicles and resources.
+	Capacities []events.Capacity
 	// staged holds, before the run exists, the steps staged by each
 	// start, with their envelopes (checked against the crew when the
 	// start commits).
@@ -326,7 +330,7 @@ func (r *Run) apply(rec events.Record, ev events.Event) bool {
 		r.Firewall.Plan = e.FirewallRules
 		r.Validation.Checks = e.Checks
 		r.Notices.Stakeholders = e.Stakeholders
-		r.Stage = e.Stage
+		r.Stage, r.Capacities = e.Stage, e.Capacities
 		r.commitStaged(e, rec)
 	case events.NoticeSent, events.NoticeBounced, events.NoticeAcknowledged, events.NoticeWaived:
 		return r.Notices.apply(e, rec)
@@ -500,7 +504,7 @@ func (r *Run) plan(e events.StepPlanned) bool {
 		After:   e.After,
 		Planned: time.Duration(e.Likely), Optimistic: time.Duration(e.Optimistic), Pessimistic: time.Duration(e.Pessimistic),
 		Timing: events.Timing(e.Timing), BackoutOnly: e.BackoutOnly, Backout: e.Backout, Cooldown: time.Duration(e.Cooldown),
-		Service: e.Service, Template: e.Template, Rule: e.Rule, Domain: e.Domain, Require: e.Require, Stakeholder: e.Stakeholder,
+		Service: e.Service, Template: e.Template, Rule: e.Rule, Domain: e.Domain, Require: e.Require, Stakeholder: e.Stakeholder, Needs: e.Needs,
 		PlannedStart: e.PlannedStart, PlannedEnd: e.PlannedEnd,
 		state: Pending, run: r,
 	}
