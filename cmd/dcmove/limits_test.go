@@ -72,7 +72,7 @@ func TestPlanFileLimits(t *testing.T) {
 
 // manyStepsPlan writes a plan of n steps, one crew member, and returns its
 // path.
-func manyStepsPlan(t *testing.T, n int) string {
+func manyStepsPlan(t testing.TB, n int) string {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("plan: many\nlead: Ana\nwindow:\n  start: 2026-12-05 08:00\n  end: 2026-12-12 20:00\n  timezone: Europe/Paris\n" +
