@@ -13,6 +13,7 @@ import (
 
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/planner/gantt"
+	"github.com/dcmove/dcmove/planner/schedule"
 	"github.com/dcmove/dcmove/planner/sheet"
 	"github.com/dcmove/dcmove/runbooks"
 	"github.com/urfave/cli/v2"
@@ -23,6 +24,7 @@ func (m *Main) planCommand() *cli.Command {
 		return append([]cli.Flag{
 			samplesFlag("Monte Carlo samples of the step durations for the probability of fitting the window (0: none)"),
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the scheduler and the Monte Carlo samples"},
+			intFlag("effort", schedule.DefaultPasses, 1, 100000, "how many activity lists the scheduler tries (more: a shorter schedule, or the same, never a longer one; the time grows with it)"),
 		}, extra...)
 	}
 	output := func(formats ...string) cli.Flag {
@@ -100,7 +102,7 @@ func analyze(c *cli.Context) (*planner.Analysis, error) {
 	if samples == 0 {
 		samples = -1
 	}
-	return planner.Analyze(p, rb, planner.Options{Seed: c.Uint64("seed"), Samples: samples})
+	return planner.Analyze(p, rb, planner.Options{Seed: c.Uint64("seed"), Samples: samples, Passes: c.Int("effort")})
 }
 
 func checkOutput(c *cli.Context, formats ...string) error {
