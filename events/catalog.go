@@ -89,10 +89,13 @@ type CutoverStarted struct {
 
 // Service is a service as recorded when the cutover started.
 type Service struct {
-	ID    string   `json:"id"`
-	Title string   `json:"title,omitempty"`
-	Vital bool     `json:"vital,omitempty"`
-	RTO   Duration `json:"rto,omitempty"`
+	ID    string `json:"id"`
+	Title string `json:"title,omitempty"`
+	Vital bool   `json:"vital,omitempty"`
+	// KeepUp: kept up while its hosts move in two waves (added without a
+	// new version).
+	KeepUp bool     `json:"keep_up,omitempty"`
+	RTO    Duration `json:"rto,omitempty"`
 }
 
 // WarningAccepted records that someone accepted a plan warning (a lint) when

@@ -216,6 +216,20 @@ func units(low, top int) string {
 // itself or one service twice, and services that depend on each other in
 // a cycle.
 func (d *decoder) checkServices(p *Plan, services []string) {
+	for i, s := range p.Services {
+		if !s.KeepUp || i >= len(d.services) {
+			continue
+		}
+		moved := 0
+		for _, a := range p.Assets {
+			if a.Moved() && slices.Contains(a.Services, s.ID) {
+				moved++
+			}
+		}
+		if moved < 2 {
+			d.errorf(d.services[i].id, "service %q is kept up (keep_up: true) but %d moved asset runs it: one wave keeps serving while the other moves, so it needs two at least (add a temporary instance at the destination as an asset, or remove keep_up)", s.ID, moved)
+		}
+	}
 	index := map[string]int{}
 	for i, s := range p.Services {
 		if _, dup := index[s.ID]; !dup {

@@ -29,7 +29,7 @@ var (
 	resourceFields    = []string{"id", "title", "capacity"}
 	assetFields       = []string{"id", "kind", "title", "from", "to", "height", "power", "cooldown", "services", "standard", "checks", "decommission"}
 	placeFields       = []string{"site", "rack", "u"}
-	serviceFields     = []string{"id", "title", "vital", "depends_on", "rto", "checks"}
+	serviceFields     = []string{"id", "title", "vital", "keep_up", "depends_on", "rto", "checks"}
 	checkFields       = []string{"id", "kind", "target", "expect", "from", "type", "resolver", "max_ttl", "status", "body", "server_name", "min_days", "timeout", "retries"}
 	ruleFields        = []string{"id", "title", "source", "destination", "ports", "protocol", "action", "obsolete"}
 	domainFields      = []string{"name", "service", "ttl", "checks"}
@@ -737,6 +737,7 @@ func (d *decoder) service(n *yaml.Node) (Service, bool) {
 	s.ID, nodes.id = d.id(f, "id", "service id", "id: api")
 	s.Title, _ = d.text(f, "title", false, "")
 	s.Vital = d.flag(f, "vital")
+	s.KeepUp = d.flag(f, "keep_up")
 	s.DependsOn, nodes.dependsOn = d.list(f, "depends_on")
 	if f.has("rto") {
 		s.RTO = d.span(f, "rto", "rto: 4h")

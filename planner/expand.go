@@ -3,6 +3,7 @@ package planner
 import (
 	"cmp"
 	"fmt"
+	"github.com/dcmove/dcmove/events"
 	"slices"
 	"sort"
 	"strings"
@@ -162,6 +163,7 @@ func Expand(p *Plan, t *Template) (*Runbook, error) {
 			made[i].Backout = resolve(from[i].Backout, fromItem[i])
 		}
 		rb.Steps = made
+		twoWaves(p, rb)
 	}
 	seen := map[string]Pos{}
 	for _, s := range rb.Steps {
@@ -278,7 +280,7 @@ func itemsOf(p *Plan, trips []Trip) map[string][]item {
 			}
 		}
 		out["services"] = append(out["services"], item{id: s.ID, title: cmp.Or(s.Title, s.ID), service: s.ID,
-			preds: map[string]bool{"vital": s.Vital, "nonvital": !s.Vital, "moved": moved},
+			preds: map[string]bool{"vital": s.Vital, "nonvital": !s.Vital, "moved": moved, "stops": moved && !s.KeepUp, "keepup": moved && s.KeepUp},
 			rel:   map[string][]string{"assets": hosts[s.ID], "depends_on": s.DependsOn, "dependents": dependents[s.ID]}})
 	}
 	for _, s := range p.Stakeholders {
@@ -351,10 +353,29 @@ func packTrips(p *Plan) ([]Trip, error) {
 		loads = append(loads, load{a.ID, h})
 	}
 	sort.SliceStable(loads, func(i, j int) bool { return loads[i].height > loads[j].height })
+	// The second wave of a service kept up travels in trips of its own,
+	// after the first: it leaves only once the first is back on.
+	second := secondWave(p)
+	slices.SortStableFunc(loads, func(a, b load) int {
+		switch {
+		case second[a.id] == second[b.id]:
+			return 0
+		case second[a.id]:
+			return 1
+		}
+		return -1
+	})
 	var trips []Trip
+	firstOfSecond := -1
 	for _, l := range loads {
+		if second[l.id] && firstOfSecond < 0 {
+			firstOfSecond = len(trips)
+		}
 		placed := false
 		for i := range trips {
+			if second[l.id] && i < firstOfSecond {
+				continue
+			}
 			t := &trips[i]
 			if (v.CapacityU == 0 || t.Height+l.height <= v.CapacityU) && (v.CapacityItems == 0 || len(t.Assets) < v.CapacityItems) {
 				t.Assets, t.Height, placed = append(t.Assets, l.id), t.Height+l.height, true
@@ -415,4 +436,69 @@ func (p *Plan) GraceDuration() Duration {
 		g = 10 * 24 * time.Hour
 	}
 	return Duration{g, g, g}
+}
+
+// secondWave are the moved assets of the second wave of the services kept
+// up: the second half of each one's moved hosts, in plan order.
+func secondWave(p *Plan) map[string]bool {
+	out := map[string]bool{}
+	for _, sv := range p.Services {
+		if !sv.KeepUp {
+			continue
+		}
+		var hosts []string
+		for _, a := range p.Assets {
+			if a.Moved() && slices.Contains(a.Services, sv.ID) {
+				hosts = append(hosts, a.ID)
+			}
+		}
+		if len(hosts) >= 2 {
+			for _, h := range hosts[len(hosts)/2:] {
+				out[h] = true
+			}
+		}
+	}
+	return out
+}
+
+// twoWaves moves the hosts of each service kept up in two waves: the first
+// half of its moved hosts (in plan order), then the rest, whose shutdown
+// waits until every host of the first wave is powered on at the
+// destination; the service's validation waits for both waves.
+func twoWaves(p *Plan, rb *Runbook) {
+	for _, sv := range p.Services {
+		if !sv.KeepUp {
+			continue
+		}
+		var hosts []string
+		for _, a := range p.Assets {
+			if a.Moved() && slices.Contains(a.Services, sv.ID) {
+				hosts = append(hosts, a.ID)
+			}
+		}
+		if len(hosts) < 2 {
+			continue // an error of the plan's check
+		}
+		first, second := hosts[:len(hosts)/2], hosts[len(hosts)/2:]
+		stepsOf := func(kind events.StepKind, assets []string) []string {
+			var out []string
+			for _, st := range rb.Steps {
+				if st.Kind == kind && slices.Contains(assets, st.Asset) && !st.BackoutOnly {
+					out = append(out, st.ID)
+				}
+			}
+			return out
+		}
+		poweredOn := stepsOf(events.KindPowerOn, first)
+		all := stepsOf(events.KindPowerOn, hosts)
+		for i := range rb.Steps {
+			st := &rb.Steps[i]
+			switch {
+			case st.Kind == events.KindShutdown && slices.Contains(second, st.Asset) && !st.BackoutOnly:
+				st.After = dedupe(append(st.After, poweredOn...))
+			case st.Kind == events.KindValidate && st.Service == sv.ID:
+				st.After = dedupe(append(st.After, all...))
+			}
+		}
+	}
 }

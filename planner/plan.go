@@ -207,6 +207,12 @@ type Service struct {
 	ID, Title string
 	// Vital services stay up during degraded mode (yaml "vital").
 	Vital bool
+	// KeepUp keeps the service up while the machines move (yaml
+	// "keep_up"): its hosts move in two waves, the second shut down only
+	// once the first is powered on at the destination, so one wave always
+	// serves. It has no stop and no start step, and is never down on
+	// purpose. It needs at least two moved hosts.
+	KeepUp bool
 	// DependsOn are the ids of the services this one needs
 	// (yaml "depends_on").
 	DependsOn []string

@@ -2,6 +2,7 @@ package planner_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,4 +165,49 @@ func TestTTLLoweredInTime(t *testing.T) {
 	if f := findingOf(a, "L021"); f == nil || f.Severity != planner.SeverityWarning || !strings.Contains(f.Message, "domain www.example.fr has a TTL of 1h and no step lowers it") {
 		t.Errorf("a domain nobody lowers: %+v", f)
 	}
+}
+
+// A service kept up is neither stopped nor started: its two hosts move in
+// two waves, in trips of their own, the second shut down once the first is
+// powered on; with fewer than two moved hosts, keep_up is an error.
+func TestKeepUpMovesInTwoWaves(t *testing.T) {
+	p, err := planner.Load("../examples/pa2-pa3.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := planner.LoadTemplate("../runbooks/templates/weekend-cutover.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := planner.Expand(p, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"stop-dns", "start-dns", "stop-web", "start-api"} {
+		if _, ok := rb.Step(id); ok {
+			t.Errorf("a service kept up has step %s", id)
+		}
+	}
+	shut, _ := rb.Step("shutdown-dns-2")
+	if !slices.Contains(shut.After, "power-on-dns-1") {
+		t.Errorf("shutdown-dns-2 waits for %v, want power-on-dns-1 among them", shut.After)
+	}
+	if val, _ := rb.Step("validate-dns"); !slices.Contains(val.After, "power-on-dns-2") {
+		t.Errorf("validate-dns waits for %v, want both waves", val.After)
+	}
+	for _, trip := range rb.Trips {
+		if slices.Contains(trip.Assets, "dns-1") && slices.Contains(trip.Assets, "dns-2") {
+			t.Errorf("%s carries both waves of dns: %v", trip.ID, trip.Assets)
+		}
+	}
+	a, err := planner.Analyze(p, rb, planner.Options{Seed: 1, Samples: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := findingOf(a, "L020"); f != nil {
+		t.Errorf("a service kept up is reported down: %+v", f)
+	}
+
+	runInvalid(t, []invalidCase{{name: "keep_up with one host", yaml: fullWith("  - {id: web, depends_on: [db], rto: 2h}", "  - {id: web, depends_on: [db], rto: 2h, keep_up: true}"),
+		wantPos: "plan.yaml:37:10", wantMsg: `service "web" is kept up (keep_up: true) but 1 moved asset runs it`}})
 }

@@ -89,7 +89,7 @@ var (
 var kinds = map[string][]string{
 	"":               nil,
 	"assets":         {"moved", "decommission", "powered", "cooldown", "nonstandard", "network", "server"},
-	"services":       {"vital", "nonvital", "moved"},
+	"services":       {"vital", "nonvital", "moved", "stops", "keepup"},
 	"stakeholders":   {"ack"},
 	"firewall_rules": {"obsolete", "kept"},
 	"domains":        nil,

@@ -364,6 +364,9 @@ func writeServices(p *statusPrinter, b *Board, _ View) {
 			fmt.Sprintf("down %s since %s (%s)", planner.Span(time.Duration(sv.Down)), clock(sv.Since, p.loc, false), rto)}})
 	}
 	p.table(toneNone, "services down:", rows)
+	if len(b.KeptUp) > 0 {
+		p.line(toneGreen, "kept up on purpose while their machines move in two waves: %s", strings.Join(b.KeptUp, ", "))
+	}
 }
 
 // writeValidation shows the services and assets whose checks ran: up, or

@@ -65,6 +65,9 @@ type Board struct {
 	Crew []CrewLine `json:"crew"`
 	// ServicesDown are the services down now, on purpose or not.
 	ServicesDown []ServiceLine `json:"services_down"`
+	// KeptUp are the services kept up on purpose while their hosts move
+	// in two waves (while the move is under way).
+	KeptUp []string `json:"kept_up,omitempty"`
 	// Validation says, for each service and asset with checks, whether
 	// they all passed from every vantage point the plan names: a service
 	// is up because its checks pass, not because a step was ticked.
@@ -338,6 +341,11 @@ func boardCrew(b *Board, s *Status) {
 }
 
 func boardServices(b *Board, s *Status) {
+	for _, sv := range s.Services {
+		if sv.KeepUp && sv.DownSince.IsZero() && b.MoveEnded.IsZero() {
+			b.KeptUp = append(b.KeptUp, sv.ID)
+		}
+	}
 	for _, sv := range s.Services {
 		if sv.DownSince.IsZero() {
 			continue

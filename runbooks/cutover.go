@@ -201,7 +201,7 @@ func newRecording(p *planner.Plan, rb *planner.Runbook, a *planner.Analysis, o S
 	}
 	services := make([]events.Service, len(p.Services))
 	for i, sv := range p.Services {
-		services[i] = events.Service{ID: sv.ID, Title: sv.Title, Vital: sv.Vital, RTO: events.Duration(sv.RTO)}
+		services[i] = events.Service{ID: sv.ID, Title: sv.Title, Vital: sv.Vital, KeepUp: sv.KeepUp, RTO: events.Duration(sv.RTO)}
 	}
 	checks := ChecksOf(p)
 	rec := &Recording{

@@ -311,7 +311,7 @@ func (r *Run) EnterDegraded(now time.Time, actor, reason string) ([]events.Envel
 	}
 	var down []string
 	for _, sv := range r.Services {
-		if !sv.Vital {
+		if !sv.Vital && !sv.KeepUp {
 			down = append(down, sv.ID)
 		}
 	}

@@ -110,7 +110,9 @@ func (st *Step) finished() bool { return st.state == Done || st.state == Skipped
 type Service struct {
 	ID, Title string
 	Vital     bool
-	RTO       time.Duration
+	// KeepUp: kept up while its hosts move in two waves.
+	KeepUp bool
+	RTO    time.Duration
 	// DownSince is set while the service is down; Down is the downtime of
 	// earlier outages.
 	DownSince time.Time
@@ -325,7 +327,7 @@ func (r *Run) apply(rec events.Record, ev events.Event) bool {
 		r.CutoverStarted = rec.Time
 		r.PointOfNoReturn = e.PointOfNoReturn
 		for _, sv := range e.Services {
-			r.Services = append(r.Services, &Service{ID: sv.ID, Title: sv.Title, Vital: sv.Vital, RTO: time.Duration(sv.RTO)})
+			r.Services = append(r.Services, &Service{ID: sv.ID, Title: sv.Title, Vital: sv.Vital, KeepUp: sv.KeepUp, RTO: time.Duration(sv.RTO)})
 		}
 		r.Firewall.Plan = e.FirewallRules
 		r.Validation.Checks = e.Checks

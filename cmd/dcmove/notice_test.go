@@ -141,7 +141,7 @@ func TestNoticesByMail(t *testing.T) {
 
 	draft := mustRun(t, clock, "notice", "draft", "customers", "--data-dir", dir)
 	wantContains(t, "draft", draft, "Subject: Planned maintenance: Workit weekend move, Equinix PA2 to PA3, Sat 5 Dec 07:00 to Sun 6 Dec 20:00 (Europe/Paris)",
-		"Hello Jeanne Petit,", "Customer dashboard: unavailable from Sat 5 Dec", "our restoration objective for it is 26h",
+		"Hello Jeanne Petit,", "PostgreSQL primary: unavailable from Sat 5 Dec", "our restoration objective for it is 26h", "Stay available throughout: Authoritative DNS for workit.fr (secondary at the registrar), Public API, Customer dashboard.",
 		"Your single point of contact during the move: Claire Martin, migration lead: +33 1 84 88 00 00, move@workit.fr", "Please confirm you have read this notice, by")
 
 	mustRun(t, clock, append([]string{"step", "start", "notify-customers"}, claire...)...)

@@ -148,7 +148,7 @@ func TestWarRoomStreams(t *testing.T) {
 		seq, v := nextView(t, streams[i], nil)
 		if first == 0 {
 			first = seq
-			if v["board"].(map[string]any)["run"] != "pa2-to-pa3-rehearsal" || len(v["gantt"].([]any)) < 300 {
+			if v["board"].(map[string]any)["run"] != "pa2-to-pa3-rehearsal" || len(v["gantt"].([]any)) < 290 {
 				t.Fatalf("first view: run %v, %d gantt rows", v["board"].(map[string]any)["run"], len(v["gantt"].([]any)))
 			}
 		}
