@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -182,24 +184,57 @@ func MonteCarlo(p Problem, order []int, samples int, seed uint64, deadline int, 
 		return 0, 0, 0, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6d6f_6e74_6563)) // "montec"
-	dec := newDecoder(c)
-	out := newPlan(c)
-	dur := make([]int, c.n)
 	spans := make([]int, samples)
 	ids := resourceIDs(p)
+	// The durations are drawn in sample order from one generator, so the
+	// result does not depend on how many cores decode the samples: a
+	// block at a time is drawn, then decoded by one worker per core.
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	type worker struct {
+		dec *decoder
+		out *plan
+	}
+	ws := make([]worker, workers)
+	for w := range ws {
+		ws[w] = worker{newDecoder(c), newPlan(c)}
+	}
+	const block = 64
+	durs := make([][]int, min(block, samples))
+	for k := range durs {
+		durs[k] = make([]int, c.n)
+	}
+	errs := make([]error, len(durs))
+	for first := 0; first < samples; first += block {
+		n := min(block, samples-first)
+		for k := range n {
+			for i := range durs[k] {
+				durs[k][i] = sample(i, rng)
+			}
+			if err := c.checkDurations(durs[k], ids); err != nil {
+				return 0, 0, 0, fmt.Errorf("sample %d: %w", first+k, err)
+			}
+		}
+		var wg sync.WaitGroup
+		for w := range ws {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for k := w; k < n; k += workers {
+					errs[k] = ws[w].dec.run(list, durs[k], false, 0, nil, ws[w].out)
+					spans[first+k] = ws[w].out.makespan
+				}
+			}()
+		}
+		wg.Wait()
+		for k := range n {
+			if errs[k] != nil {
+				return 0, 0, 0, fmt.Errorf("sample %d: %w", first+k, errs[k])
+			}
+		}
+	}
 	met := 0
-	for k := range samples {
-		for i := range dur {
-			dur[i] = sample(i, rng)
-		}
-		if err := c.checkDurations(dur, ids); err != nil {
-			return 0, 0, 0, fmt.Errorf("sample %d: %w", k, err)
-		}
-		if err := dec.run(list, dur, false, 0, nil, out); err != nil {
-			return 0, 0, 0, fmt.Errorf("sample %d: %w", k, err)
-		}
-		spans[k] = out.makespan
-		if out.makespan <= deadline {
+	for _, span := range spans {
+		if span <= deadline {
 			met++
 		}
 	}
