@@ -257,7 +257,8 @@ func demoStatus(c *cli.Context, w io.Writer, l events.Log, run string, now time.
 		if eta.Ended {
 			line += fmt.Sprintf("; the move's work ended %s", eta.End.In(loc).Format("Mon 15:04"))
 		} else {
-			line += fmt.Sprintf("; forecast end %s, %.0f%% of simulated ends inside the window", eta.End.In(loc).Format("Mon 15:04"), eta.Probability*100)
+			line += fmt.Sprintf("; forecast end %s if every step takes its likely time, %s at the median of the simulated ends, %.0f%% of which are inside the window",
+				eta.End.In(loc).Format("Mon 15:04"), eta.P50.In(loc).Format("Mon 15:04"), eta.Probability*100)
 		}
 	}
 	fmt.Fprintln(w, line)

@@ -80,7 +80,7 @@
     if (f && !zero(f.end)) {
       const p = Math.round(f.probability * 100);
       fact(list, f.ended ? "The move's work ended" : "Forecast end", fmt(f.end, true),
-        f.ended ? "" : p + "% of " + f.samples + " simulated ends fit the window" + (zero(f.p90) ? "" : "; 90% by " + fmt(f.p90, true)), !f.ended && p < 80);
+        f.ended ? "" : "if every step takes its likely time; " + p + "% of " + f.samples + " simulated ends fit the window" + (zero(f.p50) ? "" : ", median " + fmt(f.p50, true)) + (zero(f.p90) ? "" : ", 90% by " + fmt(f.p90, true)) + (f.overtime ? "; the crew stays past its last shift" : ""), !f.ended && p < 80);
     } else {
       fact(list, "Forecast end", v.forecast_note || "–");
     }
