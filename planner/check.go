@@ -220,13 +220,8 @@ func (d *decoder) checkServices(p *Plan, services []string) {
 		if !s.KeepUp || i >= len(d.services) {
 			continue
 		}
-		moved := 0
-		for _, a := range p.Assets {
-			if a.Moved() && slices.Contains(a.Services, s.ID) {
-				moved++
-			}
-		}
-		if moved < 2 {
+		first, second := p.Waves(s)
+		if moved := len(first) + len(second); moved < 2 {
 			d.errorf(d.services[i].id, "service %q is kept up (keep_up: true) but %d moved asset runs it: one wave keeps serving while the other moves, so it needs two at least (add a temporary instance at the destination as an asset, or remove keep_up)", s.ID, moved)
 		}
 	}

@@ -438,22 +438,25 @@ func (p *Plan) GraceDuration() Duration {
 	return Duration{g, g, g}
 }
 
+// Waves returns, for a service kept up, its moved hosts in plan order
+// split into the two waves they move in: the first half, then the rest.
+func (p *Plan) Waves(sv Service) (first, second []string) {
+	var hosts []string
+	for _, a := range p.Assets {
+		if a.Moved() && slices.Contains(a.Services, sv.ID) {
+			hosts = append(hosts, a.ID)
+		}
+	}
+	return hosts[:len(hosts)/2], hosts[len(hosts)/2:]
+}
+
 // secondWave are the moved assets of the second wave of the services kept
-// up: the second half of each one's moved hosts, in plan order.
+// up (with two moved hosts or more).
 func secondWave(p *Plan) map[string]bool {
 	out := map[string]bool{}
 	for _, sv := range p.Services {
-		if !sv.KeepUp {
-			continue
-		}
-		var hosts []string
-		for _, a := range p.Assets {
-			if a.Moved() && slices.Contains(a.Services, sv.ID) {
-				hosts = append(hosts, a.ID)
-			}
-		}
-		if len(hosts) >= 2 {
-			for _, h := range hosts[len(hosts)/2:] {
+		if first, second := p.Waves(sv); sv.KeepUp && len(first) > 0 {
+			for _, h := range second {
 				out[h] = true
 			}
 		}
@@ -467,30 +470,20 @@ func secondWave(p *Plan) map[string]bool {
 // destination; the service's validation waits for both waves.
 func twoWaves(p *Plan, rb *Runbook) {
 	for _, sv := range p.Services {
-		if !sv.KeepUp {
-			continue
+		first, second := p.Waves(sv)
+		if !sv.KeepUp || len(first) == 0 {
+			continue // fewer than two hosts: an error of the plan's check
 		}
-		var hosts []string
-		for _, a := range p.Assets {
-			if a.Moved() && slices.Contains(a.Services, sv.ID) {
-				hosts = append(hosts, a.ID)
-			}
-		}
-		if len(hosts) < 2 {
-			continue // an error of the plan's check
-		}
-		first, second := hosts[:len(hosts)/2], hosts[len(hosts)/2:]
-		stepsOf := func(kind events.StepKind, assets []string) []string {
+		stepsOf := func(kind events.StepKind, assets ...[]string) []string {
 			var out []string
 			for _, st := range rb.Steps {
-				if st.Kind == kind && slices.Contains(assets, st.Asset) && !st.BackoutOnly {
+				if st.Kind == kind && slices.Contains(slices.Concat(assets...), st.Asset) && !st.BackoutOnly {
 					out = append(out, st.ID)
 				}
 			}
 			return out
 		}
-		poweredOn := stepsOf(events.KindPowerOn, first)
-		all := stepsOf(events.KindPowerOn, hosts)
+		poweredOn, all := stepsOf(events.KindPowerOn, first), stepsOf(events.KindPowerOn, first, second)
 		for i := range rb.Steps {
 			st := &rb.Steps[i]
 			switch {

@@ -93,9 +93,9 @@ func TestStepLongerThanAnyShift(t *testing.T) {
 }
 
 // servicePlan stops a service at 08:00 and starts it again at 14:00 (6 h
-// down), with the given objective, and names a domain with a TTL, lowered
-// by a step before the window, or not.
-func servicePlan(rto string, ttl int, lower bool) string {
+// down), with the given objective, and names a domain with a TTL that no
+// step lowers.
+func servicePlan(rto string, ttl int) string {
 	plan := `plan: svc
 lead: Lea
 window: {start: 2026-12-05 08:00, end: 2026-12-05 20:00, timezone: Europe/Paris}
@@ -120,7 +120,7 @@ func TestDowntimeAgainstObjective(t *testing.T) {
 		rto  string
 		want planner.Severity
 	}{{"8h", ""}, {"4h", planner.SeverityWarning}, {"1h", planner.SeverityError}} {
-		a := analyzeShifts(t, servicePlan(c.rto, 300, false))
+		a := analyzeShifts(t, servicePlan(c.rto, 300))
 		f := findingOf(a, "L020")
 		switch {
 		case c.want == "" && f != nil:
@@ -135,18 +135,7 @@ func TestDowntimeAgainstObjective(t *testing.T) {
 // runbook's lower-ttl step is placed so, and a domain nobody lowers is a
 // warning.
 func TestTTLLoweredInTime(t *testing.T) {
-	p, err := planner.Load("../examples/pa2-pa3.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := planner.LoadTemplate("../runbooks/templates/weekend-cutover.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rb, err := planner.Expand(p, tmpl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, rb := referenceRunbook(t)
 	a, err := planner.Analyze(p, rb, planner.Options{Seed: 1, Samples: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +150,7 @@ func TestTTLLoweredInTime(t *testing.T) {
 	if f := findingOf(a, "L021"); f != nil {
 		t.Errorf("the reference plan: %+v", f)
 	}
-	a = analyzeShifts(t, servicePlan("8h", 3600, false))
+	a = analyzeShifts(t, servicePlan("8h", 3600))
 	if f := findingOf(a, "L021"); f == nil || f.Severity != planner.SeverityWarning || !strings.Contains(f.Message, "domain www.example.fr has a TTL of 1h and no step lowers it") {
 		t.Errorf("a domain nobody lowers: %+v", f)
 	}
@@ -171,18 +160,7 @@ func TestTTLLoweredInTime(t *testing.T) {
 // two waves, in trips of their own, the second shut down once the first is
 // powered on; with fewer than two moved hosts, keep_up is an error.
 func TestKeepUpMovesInTwoWaves(t *testing.T) {
-	p, err := planner.Load("../examples/pa2-pa3.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl, err := planner.LoadTemplate("../runbooks/templates/weekend-cutover.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rb, err := planner.Expand(p, tmpl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, rb := referenceRunbook(t)
 	for _, id := range []string{"stop-dns", "start-dns", "stop-web", "start-api"} {
 		if _, ok := rb.Step(id); ok {
 			t.Errorf("a service kept up has step %s", id)
@@ -210,4 +188,23 @@ func TestKeepUpMovesInTwoWaves(t *testing.T) {
 
 	runInvalid(t, []invalidCase{{name: "keep_up with one host", yaml: fullWith("  - {id: web, depends_on: [db], rto: 2h}", "  - {id: web, depends_on: [db], rto: 2h, keep_up: true}"),
 		wantPos: "plan.yaml:37:10", wantMsg: `service "web" is kept up (keep_up: true) but 1 moved asset runs it`}})
+}
+
+// referenceRunbook is the reference plan expanded by the built-in runbook
+// (read from its file: the planner does not embed runbooks).
+func referenceRunbook(t *testing.T) (*planner.Plan, *planner.Runbook) {
+	t.Helper()
+	p, err := planner.Load("../examples/pa2-pa3.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := planner.LoadTemplate("../runbooks/templates/weekend-cutover.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := planner.Expand(p, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, rb
 }

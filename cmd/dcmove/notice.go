@@ -101,7 +101,7 @@ func (m *Main) noticeCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return m.stepLike(c, func(cut *runbooks.Cutover, run, actor string) (*runbooks.Outcome, error) {
+					return m.record(c, "notice "+c.Command.Name, func(cut *runbooks.Cutover, run, actor string) (*runbooks.Outcome, error) {
 						return cut.AcknowledgeNotice(c.Context, run, actor, id, c.String("recipient"), c.String("via"), c.String("note"))
 					})
 				},
@@ -116,7 +116,7 @@ func (m *Main) noticeCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return m.stepLike(c, func(cut *runbooks.Cutover, run, actor string) (*runbooks.Outcome, error) {
+					return m.record(c, "notice "+c.Command.Name, func(cut *runbooks.Cutover, run, actor string) (*runbooks.Outcome, error) {
 						return cut.WaiveNotice(c.Context, run, actor, id, c.String("reason"))
 					})
 				},
@@ -130,28 +130,6 @@ func (m *Main) noticeCommand() *cli.Command {
 			},
 		},
 	}
-}
-
-// stepLike runs a command that records on the run, and prints what it
-// recorded, as the step commands do.
-func (m *Main) stepLike(c *cli.Context, cmd func(cut *runbooks.Cutover, run, actor string) (*runbooks.Outcome, error)) error {
-	if err := checkOutput(c, "text", "json"); err != nil {
-		return err
-	}
-	l, run, err := openRun(c)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	cut, actor, err := m.actingCutover(c, l, run)
-	if err != nil {
-		return fmt.Errorf("notice %s: %w", c.Command.Name, err)
-	}
-	out, err := cmd(cut, run, actor)
-	if err != nil {
-		return fmt.Errorf("notice %s: %w", c.Command.Name, err)
-	}
-	return m.printOutcome(c, out)
 }
 
 // noticeCtx is what writing and sending a stakeholder's notice needs.

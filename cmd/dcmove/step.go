@@ -128,11 +128,20 @@ func (m *Main) stepAction(c *cli.Context, cmd stepCommand) error {
 	if c.NArg() != 1 {
 		return usagef("give one step id, e.g. %s capture-fw-rules --as NAME", c.Command.HelpName)
 	}
-	if err := checkOutput(c, "text", "json"); err != nil {
-		return err
-	}
 	id := c.Args().First()
 	if err := checkIDArg("step id", id); err != nil {
+		return err
+	}
+	return m.record(c, c.Command.Name+" "+id, func(cut *runbooks.Cutover, run, actor string) (*runbooks.Outcome, error) {
+		return cmd(cut, c, run, id, actor)
+	})
+}
+
+// record runs a command that records on the run as the person acting
+// (what names it in errors), and prints what it recorded and what is now
+// ready; --output json gives the same to scripts.
+func (m *Main) record(c *cli.Context, what string, cmd func(cut *runbooks.Cutover, run, actor string) (*runbooks.Outcome, error)) error {
+	if err := checkOutput(c, "text", "json"); err != nil {
 		return err
 	}
 	l, run, err := openRun(c)
@@ -142,11 +151,11 @@ func (m *Main) stepAction(c *cli.Context, cmd stepCommand) error {
 	defer l.Close()
 	cut, actor, err := m.actingCutover(c, l, run)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", c.Command.Name, id, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	out, err := cmd(cut, c, run, id, actor)
+	out, err := cmd(cut, run, actor)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", c.Command.Name, id, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return m.printOutcome(c, out)
 }
