@@ -78,6 +78,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /events", s.private(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.stream(w, r, false) })))
 	mux.Handle("GET /view.json", s.private(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.snapshot(w, r, false) })))
 	mux.HandleFunc("GET /style.css", page("style.css"))
+	mux.HandleFunc("GET /common.js", page("common.js"))
 	mux.HandleFunc("GET /public", page("public.html"))
 	mux.HandleFunc("GET /public.js", page("public.js"))
 	mux.HandleFunc("GET /public/events", func(w http.ResponseWriter, r *http.Request) { s.stream(w, r, true) })

@@ -433,7 +433,7 @@ func firstLoad(t testing.TB, base string) int {
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
 	total := 0
-	for _, path := range []string{"", "app.js", "style.css"} {
+	for _, path := range []string{"", "common.js", "app.js", "style.css"} {
 		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
 		req.Header.Set("Accept-Encoding", "gzip")
 		resp, err := client.Do(req)

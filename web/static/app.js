@@ -1,18 +1,9 @@
 // The war-room page: it shows each view the server pushes (server-sent
-// events, no polling) and sends nothing back. Every text is set with
-// textContent: nothing from the run is read as HTML.
+// events, no polling; see common.js) and sends nothing back.
 "use strict";
 
 (function () {
-  const $ = (id) => document.getElementById(id);
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "class") e.className = v; else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
-    }
-    for (const k of kids) if (k != null) e.append(k);
-    return e;
-  };
+  const { $, el, zero } = window.dcmove;
   const SVG = "http://www.w3.org/2000/svg";
   const svg = (tag, attrs) => {
     const e = document.createElementNS(SVG, tag);
@@ -25,7 +16,6 @@
     if (!s || s === "0s") return "0m";
     return s.replace(/(\d+)m0s$/, "$1m").replace(/h0m$/, "h").replace(/\.\d+s$/, "s");
   };
-  const zero = (t) => !t || t.startsWith("0001-");
   let zone = undefined;
   const fmt = (t, withDay) => {
     if (zero(t)) return "–";
@@ -34,8 +24,6 @@
     return new Intl.DateTimeFormat("en-GB", o).format(new Date(t));
   };
 
-  // Updates the tests read: the seq shown and when it was shown.
-  window.dcmoveUpdates = [];
   let current = null;
   let recent = [];
 
@@ -231,15 +219,9 @@
     showRecent();
     const last = recent.length ? recent[recent.length - 1] : null;
     $("updated").textContent = last ? "last event " + fmt(last.time, true) + " by " + (last.actor || "dcmove") + " (seq " + v.seq + ")" : "no event yet";
-    document.body.dataset.seq = String(v.seq);
-    window.dcmoveUpdates.push({ seq: v.seq, at: Date.now() });
   }
 
   $("all-steps").addEventListener("change", () => { if (current) gantt(current); });
 
-  const source = new EventSource("events");
-  source.addEventListener("open", () => { $("conn").textContent = "live"; $("conn").className = "conn up"; });
-  source.addEventListener("error", () => { $("conn").textContent = "reconnecting…"; $("conn").className = "conn down"; });
-  source.addEventListener("missed", (e) => mergeRecent(JSON.parse(e.data)));
-  source.addEventListener("view", (e) => show(JSON.parse(e.data)));
+  window.dcmove.follow("events", show, { missed: mergeRecent });
 })();

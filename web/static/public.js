@@ -3,19 +3,9 @@
 "use strict";
 
 (function () {
-  const $ = (id) => document.getElementById(id);
-  const el = (tag, attrs, ...kids) => {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "class") e.className = v; else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
-    }
-    for (const k of kids) if (k != null) e.append(k);
-    return e;
-  };
-  const zero = (t) => !t || t.startsWith("0001-");
+  const { $, el, zero } = window.dcmove;
   let zone;
   const fmt = (t) => zero(t) ? "–" : new Intl.DateTimeFormat("en-GB", { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone, timeZoneName: "short" }).format(new Date(t));
-  window.dcmoveUpdates = [];
 
   function list(items, empty, line) {
     if (!items.length) return el("p", { class: "quiet", text: empty });
@@ -34,12 +24,7 @@
       " since " + fmt(s.since) + (zero(s.until) ? "" : "; planned back by " + fmt(s.until))));
     $("back").replaceChildren(list(v.back, "Nothing yet.", (s) => s.title + (s.validated ? ": back, and checked from outside" : ": back")));
     $("updated").textContent = "updated " + fmt(v.now);
-    document.body.dataset.seq = String(v.seq);
-    window.dcmoveUpdates.push({ seq: v.seq, at: Date.now() });
   }
 
-  const source = new EventSource("public/events");
-  source.addEventListener("open", () => { $("conn").textContent = "live"; $("conn").className = "conn up"; });
-  source.addEventListener("error", () => { $("conn").textContent = "reconnecting…"; $("conn").className = "conn down"; });
-  source.addEventListener("view", (e) => show(JSON.parse(e.data)));
+  window.dcmove.follow("public/events", show);
 })();
