@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -432,4 +433,22 @@ func TestForecastSeesShiftsAndVehicles(t *testing.T) {
 		v.at(0, "Lea", "step/"+sp.Step, sp)
 	}
 	wantEnd(t, forecastAt(t, v.status(), 0), 2*time.Hour)
+}
+
+// The trail, the commands and the page say what the events of checks,
+// firewall captures and notices record, not their wire type.
+func TestDescribeFactsEvents(t *testing.T) {
+	for _, c := range []struct {
+		ev   events.Event
+		want string
+	}{
+		{events.CheckRan{Check: "web-dns", From: "ovh-gra", Expected: "A 203.0.113.10", Seen: "198.51.100.7"}, "check web-dns FAILED from ovh-gra: expected A 203.0.113.10, saw 198.51.100.7"},
+		{events.FirewallRuleReviewed{Rule: "fw-1", PlanRule: "in-ftp", Decision: "retire", Reason: "FTP is gone"}, "firewall rule in-ftp reviewed: retire"},
+		{events.NoticeAcknowledged{Stakeholder: "customers", Recipient: "it@prixmalin.example", Via: "link"}, "notice to customers acknowledged by it@prixmalin.example (via link)"},
+		{events.NoticeSent{Stakeholder: "customers", Recipient: "ops@bricodeal.example", Reminder: true}, "reminder to customers sent to ops@bricodeal.example"},
+	} {
+		if got := projections.Describe("Karim Haddad", c.ev, func(id string) string { return id }); !strings.Contains(got, c.want) {
+			t.Errorf("Describe(%T) = %q, want %q", c.ev, got, c.want)
+		}
+	}
 }

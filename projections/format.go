@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -101,6 +102,32 @@ func Describe(actor string, ev events.Event, title func(string) string) string {
 		return "degraded mode off" + because(v.Reason)
 	case events.BackoutStarted:
 		return fmt.Sprintf("BACK-OUT started (%s): %d back-out steps to run, %d steps cancelled", v.Reason, len(v.Steps), len(v.Cancelled))
+	case events.FirewallRuleCaptured:
+		return fmt.Sprintf("firewall rule %s captured at %s (%s): %s", v.Rule, v.Site, v.Role, v.Text)
+	case events.FirewallCaptureCompleted:
+		return fmt.Sprintf("firewall capture of %s (%s) completed: %d rules from %s", v.Site, v.Role, v.Rules, strings.Join(v.Files, ", "))
+	case events.FirewallRuleReviewed:
+		return fmt.Sprintf("firewall rule %s reviewed: %s%s", cmp.Or(v.PlanRule, v.Rule), v.Decision, because(v.Reason))
+	case events.CheckRan:
+		switch {
+		case v.Error != "":
+			return fmt.Sprintf("check %s from %s could not run (%s)", v.Check, v.From, v.Error)
+		case v.OK:
+			return fmt.Sprintf("check %s passed from %s (saw %s)", v.Check, v.From, v.Seen)
+		}
+		return fmt.Sprintf("check %s FAILED from %s: expected %s, saw %s", v.Check, v.From, v.Expected, v.Seen)
+	case events.NoticeSent:
+		what := "notice"
+		if v.Reminder {
+			what = "reminder"
+		}
+		return fmt.Sprintf("%s to %s sent to %s", what, v.Stakeholder, v.Recipient)
+	case events.NoticeBounced:
+		return fmt.Sprintf("notice to %s bounced for %s (%s)", v.Stakeholder, v.Recipient, v.Reason)
+	case events.NoticeAcknowledged:
+		return fmt.Sprintf("notice to %s acknowledged by %s (via %s)", v.Stakeholder, v.Recipient, v.Via)
+	case events.NoticeWaived:
+		return fmt.Sprintf("acknowledgements of %s waived by the lead%s", v.Stakeholder, because(v.Reason))
 	}
 	return ev.EventType()
 }
