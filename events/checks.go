@@ -34,6 +34,15 @@ type CheckDef struct {
 	Retries int      `json:"retries,omitempty"`
 }
 
+// Vantages are the vantage points a check must pass from: From, or
+// "local" (where dcmove check run runs) when the plan names none.
+func (c CheckDef) Vantages() []string {
+	if len(c.From) == 0 {
+		return []string{"local"}
+	}
+	return c.From
+}
+
 // CheckRan records one run of a validation check from a vantage point:
 // what it expected, what it saw, and whether that passed. Error is set
 // when the check could not tell (a resolver that did not answer, a

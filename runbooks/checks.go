@@ -108,10 +108,7 @@ func (v *Validation) Pending(of string) []string { return v.pending(v.Of(of)) }
 func (v *Validation) pending(checks []events.CheckDef) []string {
 	var out []string
 	for _, c := range checks {
-		from := c.From
-		if len(from) == 0 {
-			from = []string{"local"}
-		}
+		from := c.Vantages()
 		for _, f := range from {
 			last, ok := v.Last[c.ID][f]
 			switch {

@@ -555,10 +555,7 @@ func (sim *Simulation) runChecks(ctx context.Context, run string, s *Step, who s
 		checks, _ := r.checksOf(r.byID[s.ID])
 		var results []events.CheckRan
 		for _, c := range checks {
-			from := c.From
-			if len(from) == 0 {
-				from = []string{"local"}
-			}
+			from := c.Vantages()
 			for _, f := range from {
 				if last, ok := r.Validation.Last[c.ID][f]; ok && last.OK {
 					continue

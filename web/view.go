@@ -209,10 +209,7 @@ func checkRows(v *runbooks.Validation) []CheckRow {
 	var out []CheckRow
 	for _, c := range v.Checks {
 		row := CheckRow{ID: c.ID, Of: c.Of, Kind: c.Kind, Target: c.Target}
-		from := c.From
-		if len(from) == 0 {
-			from = []string{"local"}
-		}
+		from := c.Vantages()
 		for _, f := range from {
 			seen := CheckSeen{Vantage: f, State: "not run"}
 			if last, ok := v.Last[c.ID][f]; ok {

@@ -171,7 +171,7 @@ func resolverFor(given string, defs []events.CheckDef) (string, error) {
 // whatever their vantage points (the agents run them).
 func selectChecks(r *runbooks.Run, names []string, from string) ([]events.CheckDef, error) {
 	runsFrom := func(d events.CheckDef) bool {
-		return from == "" || slices.Contains(d.From, from) || (len(d.From) == 0 && from == "local")
+		return from == "" || slices.Contains(d.Vantages(), from)
 	}
 	var picked []events.CheckDef
 	if len(names) == 0 {

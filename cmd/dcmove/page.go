@@ -177,12 +177,10 @@ func (m *Main) servePage(ctx context.Context, o jetstream.Options, pc *pageConfi
 func noticeRows(s *projections.Status, _ time.Time) []web.NoticeRow {
 	var out []web.NoticeRow
 	for _, l := range noticeLines(s.Run, "") {
-		row := web.NoticeRow{Stakeholder: l.Stakeholder, Title: l.Title, Recipients: len(s.Notices.Of(l.Stakeholder)), Sent: l.Sent, Bounced: l.Bounced,
-			Acknowledged: l.Acknowledged, Waived: l.Waived, Deadline: l.Deadline}
-		if !l.Ack {
-			continue
+		if l.Ack {
+			out = append(out, web.NoticeRow{Stakeholder: l.Stakeholder, Title: l.Title, Recipients: len(s.Notices.Of(l.Stakeholder)), Sent: l.Sent,
+				Bounced: l.Bounced, Acknowledged: l.Acknowledged, Waived: l.Waived, Deadline: l.Deadline})
 		}
-		out = append(out, row)
 	}
 	return out
 }
