@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"github.com/dcmove/dcmove/planner/montecarlo"
 	"github.com/dcmove/dcmove/planner/schedule"
 )
 
@@ -48,8 +49,9 @@ type Analysis struct {
 	// back-out steps.
 	PointOfNoReturn    time.Time
 	HasPointOfNoReturn bool
-	// Backout says, for each moment steps start in the window, how long a
-	// back-out decided then would take.
+	// Backout says, for moments steps start in the window, how long a
+	// back-out decided then would take: the moments probed to find the
+	// point of no return, and the last one.
 	Backout []BackoutAt
 	// Findings are the lints of the plan and of this schedule.
 	Findings []Finding
@@ -142,15 +144,20 @@ func Analyze(p *Plan, rb *Runbook, o Options) (*Analysis, error) {
 	a.placeOutside()
 	if o.Samples > 0 && len(w.index) > 0 {
 		deadline := int(p.Window.End.Sub(start) / time.Minute)
-		// A sampled overrun keeps people past their last shift rather than
-		// making the weekend impossible.
-		prob, p50, p90, err := schedule.MonteCarlo(softLastShift(w.problem), res.Order, o.Samples, o.Seed, deadline, func(k int, rng *rand.Rand) int {
+		// Each sample follows the schedule's order of work on each person
+		// and resource; a sampled overrun keeps people past their last
+		// shift rather than making the weekend impossible.
+		seq, err := montecarlo.New(w.problem, res)
+		if err != nil {
+			return nil, fmt.Errorf("monte carlo: %w", err)
+		}
+		odds, err := seq.Sample(o.Samples, o.Seed, deadline, func(k int, rng *rand.Rand) int {
 			return int(math.Round(a.Steps[w.index[k]].Duration.Sample(rng).Minutes()))
 		})
 		if err != nil {
 			return nil, fmt.Errorf("monte carlo: %w", err)
 		}
-		a.Probability, a.P50, a.P90, a.Samples = prob, schedule.Duration(p50), schedule.Duration(p90), o.Samples
+		a.Probability, a.P50, a.P90, a.Samples = odds.Probability, schedule.Duration(odds.P50), schedule.Duration(odds.P90), o.Samples
 	}
 	if err := a.pointOfNoReturn(o); err != nil {
 		return nil, err
@@ -431,50 +438,85 @@ func (a *Analysis) pointOfNoReturn(o Options) error {
 		all[s.ID] = Scheduled{Step: s, Timing: "window"}
 	}
 	end := a.Plan.Window.End
-	pnr := time.Time{}
+	// The moments steps start, each with the back-out steps needed from
+	// then on: those of every step started so far, so the set only grows
+	// (the first needs[k] of added).
+	var at []time.Time
+	var needs []int
+	var added []string
 	needed := map[string]bool{}
-	var prev time.Duration
 	for k := 0; k < len(window); {
 		t := window[k].Start
-		// Every step starting at t has started.
 		for ; k < len(window) && !window[k].Start.After(t); k++ {
 			for _, b := range window[k].Backout {
-				needed[b] = true
+				if !needed[b] {
+					needed[b] = true
+					added = append(added, b)
+				}
 			}
 		}
-		d := prev
-		if len(needed) > 0 {
-			var steps []Scheduled
-			for id := range needed {
-				steps = append(steps, all[id])
-			}
-			sort.Slice(steps, func(i, j int) bool { return steps[i].ID < steps[j].ID })
-			bp, err := buildProblem(a.Plan, steps, func(Scheduled) bool { return true }, t)
-			if err != nil {
-				return err
-			}
-			res, err := schedule.Solve(softLastShift(bp.problem), schedule.Options{Seed: o.Seed, Passes: 1})
-			if err != nil {
-				return fmt.Errorf("schedule the back-out from %s: %w", t.Format(time.RFC3339), err)
-			}
-			d = schedule.Duration(res.Makespan)
-		}
-		prev = d
-		a.Backout = append(a.Backout, BackoutAt{At: t, Duration: d})
+		at, needs = append(at, t), append(needs, len(added))
 	}
-	// On [At_k, At_k+1) the back-out takes Duration_k: the latest moment
-	// in it from which the back-out still ends by the window's end.
-	for k, b := range a.Backout {
-		until := end
-		if k+1 < len(a.Backout) {
-			until = a.Backout[k+1].At
+	took := map[int]time.Duration{} // by moment
+	backoutAt := func(k int) (time.Duration, error) {
+		n := needs[k]
+		if d, ok := took[k]; ok || n == 0 {
+			return d, nil
 		}
-		latest := end.Add(-b.Duration)
-		if latest.After(until) {
-			latest = until
+		steps := make([]Scheduled, n)
+		for j, id := range added[:n] {
+			steps[j] = all[id]
 		}
-		if !latest.Before(b.At) && latest.After(pnr) {
-			pnr = latest
+		sort.Slice(steps, func(i, j int) bool { return steps[i].ID < steps[j].ID })
+		bp, err := buildProblem(a.Plan, steps, func(Scheduled) bool { return true }, at[k])
+		if err != nil {
+			return 0, err
+		}
+		res, err := schedule.Solve(softLastShift(bp.problem), schedule.Options{Seed: o.Seed, Passes: 1})
+		if err != nil {
+			return 0, fmt.Errorf("schedule the back-out from %s: %w", at[k].Format(time.RFC3339), err)
+		}
+		took[k] = schedule.Duration(res.Makespan)
+		a.Backout = append(a.Backout, BackoutAt{At: at[k], Duration: took[k]})
+		return took[k], nil
+	}
+	// A back-out decided later undoes as much or more from a later start,
+	// so it ends later: whether it still ends inside the window changes
+	// once, from yes to no. The last moment it does is found by bisection,
+	// scheduling a dozen back-outs instead of one per moment (quadratic on
+	// a move of thousands of steps).
+	fits := func(k int) (bool, error) {
+		d, err := backoutAt(k)
+		return !at[k].Add(d).After(end), err
+	}
+	last, hi := -1, len(at)-1
+	if len(at) > 0 {
+		if _, err := backoutAt(hi); err != nil { // the whole back-out, always known
+			return err
+		}
+	}
+	for lo := 0; lo <= hi; {
+		mid := (lo + hi) / 2
+		ok, err := fits(mid)
+		if err != nil {
+			return err
+		}
+		if ok {
+			last, lo = mid, mid+1
+		} else {
+			hi = mid - 1
+		}
+	}
+	sort.Slice(a.Backout, func(i, j int) bool { return a.Backout[i].At.Before(a.Backout[j].At) })
+	// On [at[last], at[last+1]) the back-out takes what it takes at
+	// at[last]: the latest moment in it from which it still ends by the
+	// window's end.
+	pnr := time.Time{}
+	if last >= 0 {
+		d, _ := backoutAt(last)
+		pnr = end.Add(-d)
+		if last+1 < len(at) && pnr.After(at[last+1]) {
+			pnr = at[last+1]
 		}
 	}
 	if len(a.Backout) > 0 && pnr.IsZero() && a.Plan.Window.Start.Before(a.Backout[0].At) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/planner"
+	"github.com/dcmove/dcmove/planner/montecarlo"
 	"github.com/dcmove/dcmove/planner/schedule"
 )
 
@@ -51,14 +52,29 @@ type ETA struct {
 type PhasePace struct {
 	Phase string `json:"phase"`
 	// Factor is the median of actual over likely duration among the
-	// phase's finished steps, held within [0.5, 3]; 1 when none has
-	// finished. The forecast scales the phase's steps not started by it.
+	// phase's finished steps (at least 0.1); 1 when none has finished.
+	// The forecast scales the phase's steps not started by it.
 	Factor float64 `json:"factor"`
+	// Low and High are the 10th and 90th percentiles of those ratios
+	// (nearest rank), with at least five steps finished: the spread the
+	// samples draw from.
+	Low  float64 `json:"low,omitempty"`
+	High float64 `json:"high,omitempty"`
 	// Finished counts the steps it was measured on, Remaining the phase's
 	// steps the forecast scales.
 	Finished  int `json:"finished"`
 	Remaining int `json:"remaining"`
 }
+
+// evidence is a phase's pace with the ratios it was measured on.
+type evidence struct {
+	PhasePace
+	ratios []float64
+}
+
+// minEvidence is how many steps of a phase must have finished for the
+// samples to draw from their ratios rather than from the plan's ranges.
+const minEvidence = 5
 
 // Bounds of the forecast's assumptions.
 const (
@@ -73,26 +89,55 @@ const (
 // Forecast re-schedules what is left of the window's work from now, with
 // the run's crew (one person per step, among those with its role, during
 // the shifts they have left, as the planner does) and its vehicles and
-// resources, and draws samples of it from the steps' ranges to
-// estimate the odds of ending inside the window. The same status, now,
-// samples and seed give the same forecast.
+// resources, and draws samples of it to estimate the odds of ending
+// inside the window. The same status, now, samples and seed give the same
+// forecast. A [Forecaster] does the same again and again, faster.
 //
 // Steps done, skipped or cancelled are fixed. A started step has
 // max(likely − elapsed, 5% of likely) left, so one running over its plan
 // pushes its successors; a cool-down ends at its timer. A step not started
-// takes its likely duration times its phase's pace ([PhasePace]), and the
-// Monte Carlo samples draw it from its optimistic/likely/pessimistic range
-// (triangular) times the same pace. Steps of the window do not start
-// before the window opens (except in a rehearsal); a failed step is done
-// again (unless the move backs out), and a blocked one is taken as
-// unblocked now.
+// takes its likely duration times its phase's pace ([PhasePace]). Steps of
+// the window do not start before the window opens (except in a
+// rehearsal); a failed step is done again (unless the move backs out), and
+// a blocked one is taken as unblocked now.
+//
+// Each Monte Carlo sample re-times that schedule (in its order of work,
+// each step taken by whoever of its role can start it first; see
+// planner/montecarlo) with durations drawn from the evidence: in a phase
+// with at least five steps finished, a step takes its likely duration
+// times the ratio of actual to likely of one of them, drawn at random, so
+// the spread the phase showed is the spread forecast; in a phase with
+// fewer, its optimistic/likely/pessimistic range (triangular) scaled so
+// that its median is the phase's pace; in a phase with none, its range as
+// planned.
 func Forecast(s *Status, now time.Time, samples int, seed uint64) (*ETA, error) {
+	f := Forecaster{Samples: samples, Seed: seed}
+	return f.Forecast(s, now)
+}
+
+// Forecaster forecasts a run again and again as it goes (a watch, a
+// page): it keeps the order of work of its last schedule and only decodes
+// it again with what changed, scheduling from scratch only when a step it
+// did not order is left (a retry, a new run). Its forecasts can differ
+// from [Forecast]'s by the order of work only. It is not safe for
+// concurrent use.
+type Forecaster struct {
+	// Samples is the number of Monte Carlo samples; 0 forecasts the likely
+	// end only.
+	Samples int
+	Seed    uint64
+	order   []string // the last schedule's order of work, by step id
+}
+
+// Forecast forecasts s at now; see [Forecast].
+func (fc *Forecaster) Forecast(s *Status, now time.Time) (*ETA, error) {
+	samples, seed := fc.Samples, fc.Seed
 	eta := &ETA{At: now, Seq: s.LastSeq, WindowEnd: s.WindowEnd, Samples: max(samples, 0)}
 	paces := s.paces()
 	f := s.remaining(now, paces)
 	for _, p := range s.Phases {
 		if pc := paces[p]; pc.Finished > 0 || pc.Remaining > 0 {
-			eta.Paces = append(eta.Paces, *pc)
+			eta.Paces = append(eta.Paces, pc.PhasePace)
 		}
 	}
 	eta.Remaining = len(f.steps)
@@ -102,31 +147,32 @@ func Forecast(s *Status, now time.Time, samples int, seed uint64) (*ETA, error) 
 		eta.Probability = odds(end, s.WindowEnd)
 		return eta, nil
 	}
-	r, err := schedule.Solve(f.problem, schedule.Options{Seed: seed})
-	if errors.Is(err, schedule.ErrNeverFits) {
-		// What is left does not fit the shifts left: forecast it with
-		// people staying after their last shift, and say so.
+	problem := f.problem
+	order := fc.reuse(f)
+	if order == nil {
+		r, err := schedule.Solve(problem, schedule.Options{Seed: seed})
+		if errors.Is(err, schedule.ErrNeverFits) {
+			// What is left does not fit the shifts left: forecast it with
+			// people staying after their last shift, and say so.
+			eta.Overtime = true
+			problem = planner.SoftLastShift(problem)
+			r, err = schedule.Solve(problem, schedule.Options{Seed: seed})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("forecast: schedule what is left: %w", err)
+		}
+		order = f.startedFirst(r.Order)
+		fc.order = fc.order[:0]
+		for _, k := range order {
+			fc.order = append(fc.order, f.steps[k].ID)
+		}
+	}
+	likely, err := schedule.Evaluate(problem, order, f.likely)
+	if errors.Is(err, schedule.ErrNeverFits) && !eta.Overtime {
 		eta.Overtime = true
-		f.problem = planner.SoftLastShift(f.problem)
-		r, err = schedule.Solve(f.problem, schedule.Options{Seed: seed})
+		problem = planner.SoftLastShift(problem)
+		likely, err = schedule.Evaluate(problem, order, f.likely)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("forecast: schedule what is left: %w", err)
-	}
-	// Started steps are under way: they take their people from now on,
-	// whatever order the scheduler preferred.
-	order := make([]int, 0, len(r.Order))
-	for k, st := range f.steps {
-		if st.Recorded() == Started {
-			order = append(order, k)
-		}
-	}
-	for _, k := range r.Order {
-		if f.steps[k].Recorded() != Started {
-			order = append(order, k)
-		}
-	}
-	likely, err := schedule.Evaluate(f.problem, order, f.likely)
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
 	}
@@ -142,12 +188,58 @@ func Forecast(s *Status, now time.Time, samples int, seed uint64) (*ETA, error) 
 	}
 	// A sampled overrun keeps people past their last shift rather than
 	// making the weekend impossible, as in the plan's odds.
-	prob, p50, p90, err := schedule.MonteCarlo(planner.SoftLastShift(f.problem), order, samples, seed, deadline, f.sample)
+	seq, err := montecarlo.New(problem, likely)
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
 	}
-	eta.Probability, eta.P50, eta.P90 = prob, now.Add(schedule.Duration(p50)), now.Add(schedule.Duration(p90))
+	o, err := seq.Sample(samples, seed, deadline, f.sample)
+	if err != nil {
+		return nil, fmt.Errorf("forecast: %w", err)
+	}
+	eta.Probability, eta.P50, eta.P90 = o.Probability, now.Add(schedule.Duration(o.P50)), now.Add(schedule.Duration(o.P90))
 	return eta, nil
+}
+
+// startedFirst is order with the started steps first: they are under way
+// and take their people from now on, whatever order the scheduler
+// preferred.
+func (f *leftover) startedFirst(order []int) []int {
+	out := make([]int, 0, len(order))
+	for k, st := range f.steps {
+		if st.Recorded() == Started {
+			out = append(out, k)
+		}
+	}
+	for _, k := range order {
+		if f.steps[k].Recorded() != Started {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// reuse is the last order of work, restricted to the steps left, started
+// ones first; nil when a step left is not in it.
+func (fc *Forecaster) reuse(f *leftover) []int {
+	if len(fc.order) == 0 {
+		return nil
+	}
+	index := make(map[string]int, len(f.steps))
+	for k, st := range f.steps {
+		index[st.ID] = k
+	}
+	seen := 0
+	order := make([]int, 0, len(f.steps))
+	for _, id := range fc.order {
+		if k, ok := index[id]; ok {
+			order = append(order, k)
+			seen++
+		}
+	}
+	if seen != len(f.steps) {
+		return nil
+	}
+	return f.startedFirst(order)
 }
 
 // odds is 1 if end is inside the window (or there is no window end), 0 if
@@ -161,24 +253,34 @@ func odds(end, windowEnd time.Time) float64 {
 
 // paces measures each phase's pace on its finished steps, and counts the
 // steps the forecast will scale by it (set by remaining).
-func (s *Status) paces() map[string]*PhasePace {
+func (s *Status) paces() map[string]*evidence {
 	ratios := map[string][]float64{}
 	for _, st := range s.Work() {
 		if st.Recorded() == Done && !st.Started.IsZero() && st.Planned > 0 && !st.IsTimer() {
 			ratios[st.Phase] = append(ratios[st.Phase], float64(st.Done.Sub(st.Started))/float64(st.Planned))
 		}
 	}
-	out := map[string]*PhasePace{}
+	out := map[string]*evidence{}
 	for _, st := range s.Steps {
 		if out[st.Phase] != nil {
 			continue
 		}
 		rs := ratios[st.Phase]
-		out[st.Phase] = &PhasePace{Phase: st.Phase, Factor: 1, Finished: len(rs)}
+		out[st.Phase] = &evidence{PhasePace: PhasePace{Phase: st.Phase, Factor: 1, Finished: len(rs)}}
 		if len(rs) > 0 {
 			// The evidence, unclamped: a phase measured at 5x is
 			// forecast at 5x (Finished says on how many steps).
-			out[st.Phase].Factor = max(median(rs), minPace)
+			pc := out[st.Phase]
+			pc.Factor = max(median(rs), minPace)
+			for k := range rs {
+				rs[k] = max(rs[k], minPace)
+			}
+			pc.ratios = rs
+			if len(rs) >= minEvidence {
+				sorted := slices.Sorted(slices.Values(rs))
+				rank := func(q int) float64 { return sorted[(q*len(sorted)+99)/100-1] }
+				pc.Low, pc.High = rank(10), rank(90)
+			}
 		}
 	}
 	return out
@@ -200,18 +302,37 @@ type leftover struct {
 	problem schedule.Problem
 	steps   []*Step
 	likely  []int // minutes, at the phase's pace
-	// Ranges to sample from, in minutes, already scaled; elapsed[k] >= 0
-	// marks a started step, for which the sample is what is left of a
-	// draw; fixed marks a timer, which takes likely[k] in every sample.
-	est     []planner.Duration // remaining estimate, scaled by the phase pace
+	// What to sample from: est is the step's range, scaled so that its
+	// median is the phase's pace when the phase has some evidence
+	// (norm[k] is that scale, 1 without); ratios, when not nil, are the
+	// phase's measured ratios, drawn from instead of the range (planned[k]
+	// is then the likely duration they scale). elapsed[k] >= 0 marks a
+	// started step, for which the sample is what is left of a draw; fixed
+	// marks a timer, which takes likely[k] in every sample.
+	est     []planner.Duration
+	norm    []float64
+	ratios  [][]float64
+	planned []float64 // likely duration, minutes, unscaled
 	elapsed []float64
 	fixed   []bool
+}
+
+// triangularMedian is the median of the triangular distribution of d.
+func triangularMedian(d planner.Duration) float64 {
+	lo, mode, hi := float64(d.Optimistic), float64(d.Likely), float64(d.Pessimistic)
+	if hi <= lo || mode < lo || mode > hi {
+		return mode
+	}
+	if (mode-lo)/(hi-lo) >= 0.5 {
+		return lo + math.Sqrt((hi-lo)*(mode-lo)/2)
+	}
+	return hi - math.Sqrt((hi-lo)*(hi-mode)/2)
 }
 
 // remaining builds the problem of the work left at now: the window's steps
 // not settled and the unsettled steps they wait for, the crew as unit
 // resources.
-func (s *Status) remaining(now time.Time, paces map[string]*PhasePace) *leftover {
+func (s *Status) remaining(now time.Time, paces map[string]*evidence) *leftover {
 	settled := func(st *Step) bool {
 		switch st.State() {
 		case Done, Skipped, Cancelled:
@@ -346,11 +467,23 @@ func (s *Status) remaining(now time.Time, paces map[string]*PhasePace) *leftover
 		f.likely = append(f.likely, a.Duration)
 		f.elapsed = append(f.elapsed, elapsed)
 		f.fixed = append(f.fixed, fixed)
-		f.est = append(f.est, planner.Duration{
-			Optimistic:  time.Duration(pace * float64(st.Optimistic)),
-			Likely:      time.Duration(pace * float64(st.Planned)),
-			Pessimistic: time.Duration(pace * float64(st.Pessimistic)),
-		})
+		est := planner.Duration{Optimistic: st.Optimistic, Likely: st.Planned, Pessimistic: st.Pessimistic}
+		norm := 1.0
+		var ratios []float64
+		if pc := paces[st.Phase]; pc != nil && pc.Finished > 0 && !fixed && st.Recorded() != Started {
+			// The evidence replaces the plan's skew: the draws' median is
+			// the pace, or the draws are the ratios measured.
+			if m := triangularMedian(est); m > 0 {
+				norm = pace * float64(st.Planned) / m
+			}
+			if len(pc.ratios) >= minEvidence {
+				ratios = pc.ratios
+			}
+		}
+		f.est = append(f.est, est)
+		f.norm = append(f.norm, norm)
+		f.ratios = append(f.ratios, ratios)
+		f.planned = append(f.planned, st.Planned.Minutes())
 	}
 	return f
 }
@@ -360,7 +493,12 @@ func (f *leftover) sample(k int, rng *rand.Rand) int {
 	if f.fixed[k] {
 		return f.likely[k]
 	}
-	d := f.est[k].Sample(rng).Minutes()
+	var d float64
+	if rs := f.ratios[k]; rs != nil {
+		d = f.planned[k] * rs[rng.IntN(len(rs))]
+	} else {
+		d = f.norm[k] * f.est[k].Sample(rng).Minutes()
+	}
 	if e := f.elapsed[k]; e >= 0 {
 		d = max(d-e, minLeft*d)
 	}

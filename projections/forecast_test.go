@@ -228,7 +228,7 @@ func ExampleForecast() {
 	fmt.Println("ends", eta.End.In(paris).Format("15:04"), "P90", eta.P90.In(paris).Format("15:04"))
 	fmt.Printf("%.0f%% inside the window, phase %s x%.1f\n", 100*eta.Probability, eta.Paces[0].Phase, eta.Paces[0].Factor)
 	// Output:
-	// ends 13:33 P90 15:50
+	// ends 13:33 P90 15:03
 	// 100% inside the window, phase move x1.5
 }
 
