@@ -12,6 +12,7 @@ import (
 
 	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/events/jetstream"
+	"github.com/dcmove/dcmove/examples"
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/dcmove/dcmove/runbooks"
@@ -450,5 +451,124 @@ func TestDescribeFactsEvents(t *testing.T) {
 		if got := projections.Describe("Karim Haddad", c.ev, func(id string) string { return id }); !strings.Contains(got, c.want) {
 			t.Errorf("Describe(%T) = %q, want %q", c.ev, got, c.want)
 		}
+	}
+}
+
+// largeRun is a generated move of assets assets (examples.Large) at now,
+// progress of the way through its schedule's window, had every step
+// before gone as planned, by the person the schedule gave it: the run's
+// crew with their shifts, its vehicles and resources, as a cutover start
+// records them; built without a log.
+func largeRun(tb testing.TB, assets int, progress float64) (*projections.Status, time.Time) {
+	tb.Helper()
+	data, err := examples.Large(assets)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := planner.Parse("large.yaml", data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rb, err := runbooks.Expand(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a, err := planner.Analyze(p, rb, planner.Options{Seed: 1, Samples: -1})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	now := p.Window.Start.Add(time.Duration(progress * float64(a.Makespan))).Truncate(time.Minute)
+	l := &runLog{tb: tb}
+	var crew []events.Member
+	for _, m := range p.Crew {
+		em := events.Member{Name: m.Name, Roles: m.Roles}
+		for _, sh := range m.Shifts {
+			em.Shifts = append(em.Shifts, events.Shift{Start: sh.Start, End: sh.End})
+		}
+		crew = append(crew, em)
+	}
+	var capacities []events.Capacity
+	for _, v := range p.Transport {
+		capacities = append(capacities, events.Capacity{ID: v.ID, Amount: max(v.Count, 1)})
+	}
+	for _, r := range p.Resources {
+		capacities = append(capacities, events.Capacity{ID: r.ID, Amount: r.Capacity})
+	}
+	at := func(t time.Time) time.Duration { return t.Sub(t0) }
+	begin := p.Window.Start.Add(-60 * 24 * time.Hour)
+	l.at(at(begin), p.Lead, "", events.CutoverStarted{Plan: p.Name, TimeZone: p.Window.TimeZone, Crew: crew, Lead: p.Lead,
+		WindowStart: p.Window.Start, WindowEnd: p.Window.End, Steps: len(a.Steps), Capacities: capacities})
+	for _, sc := range a.Steps {
+		sp := events.StepPlanned{Step: sc.ID, Title: sc.Title, Phase: sc.Phase, After: sc.After, Kind: sc.Kind,
+			Role: sc.Role, Gate: sc.Gate, Timing: sc.Timing, PlannedStart: sc.Start, PlannedEnd: sc.End,
+			Optimistic: events.Duration(sc.Duration.Optimistic), Likely: events.Duration(sc.Duration.Likely), Pessimistic: events.Duration(sc.Duration.Pessimistic)}
+		for _, n := range sc.Needs {
+			sp.Needs = append(sp.Needs, events.Capacity{ID: n.Resource, Amount: n.Amount})
+		}
+		l.at(at(begin), p.Lead, "step/"+sc.ID, sp)
+	}
+	type action struct {
+		at    time.Time
+		start bool
+		id    string
+		who   string
+	}
+	var acts []action
+	for _, sc := range a.Steps {
+		who := p.Lead
+		if len(sc.Who) > 0 {
+			who = sc.Who[0]
+		}
+		if !sc.Start.After(now) {
+			acts = append(acts, action{sc.Start, true, sc.ID, who})
+		}
+		if !sc.End.After(now) {
+			acts = append(acts, action{sc.End, false, sc.ID, who})
+		}
+	}
+	slices.SortStableFunc(acts, func(x, y action) int { return x.at.Compare(y.at) })
+	for _, x := range acts {
+		if x.start {
+			l.started(at(x.at), x.who, x.id)
+		} else {
+			l.done(at(x.at), x.who, x.id)
+		}
+	}
+	return l.status(), now
+}
+
+// BenchmarkForecastLarge forecasts generated moves of about 1,000 and
+// 10,000 steps a third of the way into their window, with 1,000 samples:
+// once from scratch (what dcmove status does), and as a watch does it
+// after the next event, re-using the order of work of its last forecast.
+func BenchmarkForecastLarge(b *testing.B) {
+	for _, assets := range []int{140, 1400} {
+		s, now := largeRun(b, assets, 1.0/3)
+		eta, err := projections.Forecast(s, now, 1000, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		loc := s.Location()
+		b.Logf("%d steps, %d left at %s: ends %s (P50 %s, P90 %s), %.0f%% inside the window", len(s.Work()), eta.Remaining,
+			now.In(loc).Format("Mon 2 15:04"), eta.End.In(loc).Format("Mon 2 15:04"), eta.P50.In(loc).Format("Mon 2 15:04"), eta.P90.In(loc).Format("Mon 2 15:04"), 100*eta.Probability)
+		name := fmt.Sprintf("steps=%d", len(s.Work()))
+		b.Run(name+"/from-scratch", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := projections.Forecast(s, now, 1000, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/watching", func(b *testing.B) {
+			f := &projections.Forecaster{Samples: 1000, Seed: 1}
+			if _, err := f.Forecast(s, now); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := f.Forecast(s, now); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -181,6 +181,9 @@ type watcher struct {
 	etaErr    error
 	computing bool // a forecast is being computed
 	stale     bool // the status changed since that forecast started
+	// forecaster keeps the order of work from one forecast to the next;
+	// only the goroutine computing a forecast uses it.
+	forecaster *Forecaster
 	stopped   bool
 	wg        sync.WaitGroup
 
@@ -275,7 +278,10 @@ func (w *watcher) forecast() {
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
-		eta, err := Forecast(s, now, w.o.Samples, w.o.Seed)
+		if w.forecaster == nil {
+			w.forecaster = &Forecaster{Samples: w.o.Samples, Seed: w.o.Seed}
+		}
+		eta, err := w.forecaster.Forecast(s, now)
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		w.computing = false

@@ -153,11 +153,12 @@ type Timer struct {
 	taken  []int
 	chosen []int32
 	who    [][]int32 // the members each activity took
+	cur    []int     // per resource, its first interval that ends after a unit is free
 }
 
 // NewTimer returns a Timer of s.
 func (s *Sequence) NewTimer() *Timer {
-	t := &Timer{s: s, finish: make([]int, s.n), free: make([][]int, len(s.lanes)), who: make([][]int32, s.n)}
+	t := &Timer{s: s, finish: make([]int, s.n), free: make([][]int, len(s.lanes)), who: make([][]int32, s.n), cur: make([]int, len(s.lanes))}
 	for r, c := range s.lanes {
 		t.free[r] = make([]int, c)
 	}
@@ -171,6 +172,7 @@ func (t *Timer) Makespan(dur []int) int {
 	for r := range t.free {
 		clear(t.free[r])
 	}
+	clear(t.cur)
 	end := 0
 	for _, i := range s.order {
 		d := max(dur[i], 0)
@@ -187,12 +189,16 @@ func (t *Timer) Makespan(dur []int) int {
 		for _, set := range s.sets[i] {
 			best, bestAt := int32(-1), 0
 			for _, m := range set {
-				if slices.Contains(t.chosen, m) {
-					continue
+				from := max(at, t.nthFree(hold{m, 1}))
+				if best >= 0 && from >= bestAt || slices.Contains(t.chosen, m) {
+					continue // cannot start it sooner than the best
 				}
-				c := s.fitOne(m, max(at, t.nthFree(hold{m, 1})), d)
+				c := t.fitOne(m, from, d)
 				if best < 0 || c < bestAt {
 					best, bestAt = m, c
+					if c == at {
+						break // no one can start it sooner
+					}
 				}
 			}
 			if best >= 0 {
@@ -200,7 +206,7 @@ func (t *Timer) Makespan(dur []int) int {
 				at = max(at, bestAt)
 			}
 		}
-		at = s.fit(i, t.chosen, at, d)
+		at = t.fit(i, t.chosen, at, d)
 		t.finish[i] = at + d
 		for _, h := range s.units[i] {
 			t.take(h, at+d)
@@ -238,21 +244,29 @@ func (t *Timer) take(h hold, until int) {
 		}
 		f[k] = max(until, f[k])
 	}
+	if ivs := t.s.avail[h.res]; ivs != nil {
+		first := slices.Min(f)
+		c := t.cur[h.res]
+		for c < len(ivs)-1 && ivs[c].End <= first {
+			c++
+		}
+		t.cur[h.res] = c
+	}
 }
 
 // fit is the earliest time at or after at when every resource i holds,
 // and each of members, has one of its intervals around [t, t+d).
-func (s *Sequence) fit(i int32, members []int32, at, d int) int {
+func (t *Timer) fit(i int32, members []int32, at, d int) int {
 	for moved := true; moved; {
 		moved = false
-		for _, h := range s.units[i] {
-			if t := s.fitOne(h.res, at, d); t != at {
-				at, moved = t, true
+		for _, h := range t.s.units[i] {
+			if c := t.fitOne(h.res, at, d); c != at {
+				at, moved = c, true
 			}
 		}
 		for _, m := range members {
-			if t := s.fitOne(m, at, d); t != at {
-				at, moved = t, true
+			if c := t.fitOne(m, at, d); c != at {
+				at, moved = c, true
 			}
 		}
 	}
@@ -260,22 +274,22 @@ func (s *Sequence) fit(i int32, members []int32, at, d int) int {
 }
 
 // fitOne is the earliest time at or after at when resource r has one of
-// its intervals around [t, t+d).
-func (s *Sequence) fitOne(r int32, at, d int) int {
-	if ivs := s.avail[r]; ivs != nil {
-		return within(ivs, at, d)
+// its intervals around [t, t+d): at is never before the time a unit of r
+// is next free, so the intervals that end before it are skipped for good
+// (t.cur).
+func (t *Timer) fitOne(r int32, at, d int) int {
+	ivs := t.s.avail[r]
+	if ivs == nil {
+		return at
 	}
-	return at
-}
-
-// within is the earliest t >= at with [t, t+d) inside one of ivs (sorted,
-// disjoint, the last open-ended).
-func within(ivs []schedule.Interval, at, d int) int {
-	k, _ := slices.BinarySearchFunc(ivs, at, func(iv schedule.Interval, t int) int { return cmp.Compare(iv.End, t+1) })
+	k := t.cur[r]
+	for ivs[k].End <= at && k < len(ivs)-1 {
+		k++
+	}
 	for ; k < len(ivs); k++ {
-		t := max(at, ivs[k].Start)
-		if t+d <= ivs[k].End {
-			return t
+		c := max(at, ivs[k].Start)
+		if c+d <= ivs[k].End {
+			return c
 		}
 	}
 	return at // not reached: the last interval is open-ended
