@@ -21,13 +21,14 @@ var (
 	planFields        = []string{"plan", "title", "lead", "runbook", "grace_period", "window", "sites", "crew", "transport", "resources", "assets", "services", "firewall_rules", "domains", "backups", "stakeholders", "notices", "steps"}
 	windowFields      = []string{"start", "end", "timezone", "blackouts"}
 	blackoutFields    = []string{"name", "start", "end"}
-	siteFields        = []string{"id", "title", "access"}
+	siteFields        = []string{"id", "title", "access", "racks"}
+	rackFields        = []string{"id", "height", "power", "weight", "used", "used_power", "used_weight"}
 	procedureFields   = []string{"id", "title", "when", "duration", "role"}
 	personFields      = []string{"name", "roles", "shifts", "key"}
 	shiftFields       = []string{"start", "end"}
 	vehicleFields     = []string{"id", "title", "count", "capacity_u", "capacity_items", "trip"}
 	resourceFields    = []string{"id", "title", "capacity"}
-	assetFields       = []string{"id", "kind", "title", "from", "to", "height", "power", "cooldown", "services", "standard", "checks", "decommission"}
+	assetFields       = []string{"id", "kind", "title", "from", "to", "height", "power", "cooldown", "services", "standard", "checks", "decommission", "weight"}
 	placeFields       = []string{"site", "rack", "u"}
 	serviceFields     = []string{"id", "title", "vital", "keep_up", "depends_on", "rto", "checks"}
 	checkFields       = []string{"id", "kind", "target", "expect", "from", "type", "resolver", "max_ttl", "status", "body", "server_name", "min_days", "timeout", "retries"}
@@ -556,11 +557,119 @@ func (d *decoder) site(n *yaml.Node) (Site, bool) {
 			nodes.roles = append(nodes.roles, role)
 		}
 	}
+	seen := map[string]int{}
+	for _, n := range d.seq(f, "racks", "racks") {
+		r, ok := d.rack(n)
+		if !ok {
+			continue
+		}
+		if first, dup := seen[r.ID]; dup {
+			d.errs = append(d.errs, &Error{Pos: r.Pos, Msg: fmt.Sprintf("site %q declares rack %q twice (first at line %d); keep one", s.ID, r.ID, first)})
+			continue
+		}
+		seen[r.ID] = r.Pos.Line
+		s.Racks = append(s.Racks, r)
+	}
 	if nodes.id == nil {
 		return s, false
 	}
 	d.sites = append(d.sites, nodes)
 	return s, true
+}
+
+// rack reads a rack of a site: its name, its height, and what it can
+// take (power, weight) and already holds (used, used_power, used_weight).
+func (d *decoder) rack(n *yaml.Node) (Rack, bool) {
+	f, ok := d.fields(n, "rack", rackFields)
+	if !ok {
+		return Rack{}, false
+	}
+	r := Rack{Pos: d.pos(f.node)}
+	var idNode *yaml.Node
+	r.ID, idNode = d.text(f, "id", true, "id: PA3-R01 (the rack's name, as the assets' to: rack writes it)")
+	r.Height = d.number(f, "height", 0, 1, "write how many rack units it has, e.g. height: 42")
+	r.Power = d.number(f, "power", 0, 0, "write the watts its feeds may supply, e.g. power: 5000")
+	r.Weight = d.decimal(f, "weight", "write the kilograms it may carry, e.g. weight: 1000")
+	r.UsedPower = d.number(f, "used_power", 0, 0, "write the watts drawn by what stays in it, e.g. used_power: 800")
+	r.UsedWeight = d.decimal(f, "used_weight", "write the kilograms of what stays in it, e.g. used_weight: 120")
+	for _, item := range d.unitList(f, "used") {
+		if r.Height > 0 && item.Top > r.Height {
+			d.errs = append(d.errs, &Error{Pos: item.Pos, Msg: fmt.Sprintf("rack %q has %d units, but used says %s; write the units taken within U1-U%d", r.ID, r.Height, item, r.Height)})
+			continue
+		}
+		r.Used = append(r.Used, item)
+	}
+	return r, idNode != nil
+}
+
+// unitList reads a list of rack units under key: whole numbers (40) and
+// ranges ("U1-U4", "1-4", "U7").
+func (d *decoder) unitList(f *fields, key string) []Units {
+	n := f.values[key]
+	if n == nil || isNull(n) {
+		return nil
+	}
+	items := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		items = n.Content
+	}
+	var out []Units
+	for _, it := range items {
+		it = resolve(it)
+		u, err := ParseUnits(it.Value)
+		if it.Kind != yaml.ScalarNode || err != nil {
+			d.errorf(it, "expected rack units in %q of %s, found %s; write e.g. %s: [U1-U4, U40]", key, f.what, kindOf(it), key)
+			continue
+		}
+		u.Pos = d.pos(it)
+		out = append(out, u)
+	}
+	return out
+}
+
+// ParseUnits reads rack units as a plan writes them: "U7", "7", "U1-U4"
+// or "1-4".
+func ParseUnits(s string) (Units, error) {
+	num := func(s string) (int, error) {
+		s = strings.TrimSpace(s)
+		s = strings.TrimPrefix(strings.TrimPrefix(s, "U"), "u")
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 {
+			return 0, fmt.Errorf("rack units %q: write U7 or U1-U4, units count from 1", s)
+		}
+		return v, nil
+	}
+	lo, hi, isRange := strings.Cut(s, "-")
+	low, err := num(lo)
+	if err != nil {
+		return Units{}, err
+	}
+	top := low
+	if isRange {
+		if top, err = num(hi); err != nil {
+			return Units{}, err
+		}
+	}
+	if top < low {
+		return Units{}, fmt.Errorf("rack units %q: write the lower unit first, e.g. U1-U4", s)
+	}
+	return Units{Low: low, Top: top}, nil
+}
+
+// decimal returns the number under key, whole or not (18.5), zero when
+// absent; a negative number or text is reported, saying what to write.
+func (d *decoder) decimal(f *fields, key, instead string) float64 {
+	n := f.values[key]
+	if n == nil || isNull(n) {
+		return 0
+	}
+	if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float") {
+		if v, err := strconv.ParseFloat(n.Value, 64); err == nil && v >= 0 && v < 1e9 {
+			return v
+		}
+	}
+	d.errorf(n, "expected a number of at least 0 for %q in %s, found %s; %s", key, f.what, kindOf(n), instead)
+	return 0
 }
 
 func (d *decoder) procedure(n *yaml.Node) (Procedure, *yaml.Node, bool) {
@@ -694,6 +803,7 @@ func (d *decoder) asset(n *yaml.Node) (Asset, bool) {
 	}
 	a.Height = d.number(f, "height", a.Height, 1, "write its height in rack units, e.g. height: 2")
 	a.Power = d.number(f, "power", 0, 0, "write its power draw in watts, e.g. power: 450")
+	a.Weight = d.decimal(f, "weight", "write its weight in kilograms, e.g. weight: 18.5")
 	if f.has("cooldown") {
 		a.Cooldown = d.span(f, "cooldown", "cooldown: 30m")
 	}

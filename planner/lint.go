@@ -2,7 +2,9 @@ package planner
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,6 +69,12 @@ var Lints = []LintInfo{
 		"Wanadoo: no contractual restoration time, and mail stopped for days; Workit kept its vital functions up while the machines moved"},
 	{"L021", SeverityError, "DNS TTL not lowered at least the old TTL before the window (warning: no step lowers it; error: lowered too late)",
 		"ChateauOnline: DNS problems across 120 domains, watched from three countries, were far more common than expected"},
+	{"L022", SeverityError, "asset that does not fit its destination rack: units beyond the rack's height, or taken by what stays there (error); rack not declared, or no u, where the site declares racks (warning)",
+		"equipment that arrives to find its units taken, or the rack too short, waits on the floor while the window runs: check the destination elevation before the truck leaves"},
+	{"L023", SeverityError, "destination rack over its power budget: the draw of what moves in and what stays above what its feeds supply",
+		"a rack loaded past what its feeds supply trips its breaker at power-on, and takes down what already ran in it"},
+	{"L024", SeverityError, "destination rack over its weight limit, when weights are known",
+		"a rack loaded past its rated load is a safety hazard for the crew and the floor; the limit is the rack's, and the floor tiles' under it"},
 }
 
 // Thresholds of the lints.
@@ -100,7 +108,7 @@ func Lint(p *Plan) []Finding {
 	var out []Finding
 	for _, lint := range []func(*Plan) []Finding{
 		lintBackups, lintNotices, lintWindow, lintNonStandard, lintServices,
-		lintVantages, lintCooldowns, lintShifts, lintLead, lintGrace,
+		lintVantages, lintCooldowns, lintShifts, lintLead, lintGrace, lintRacks,
 	} {
 		out = append(out, lint(p)...)
 	}
@@ -383,4 +391,271 @@ func lintGrace(p *Plan) []Finding {
 			fmt.Sprintf("grace_period %s is shorter than a week: a problem found after the move may find the source already destroyed", Span(p.GracePeriod)), fix)}
 	}
 	return nil
+}
+
+// lintRacks (L022, L023, L024) finds the destination racks that cannot
+// take what moves into them: rack units beyond the rack's height or taken
+// by what stays there, and power and weight over what the rack may take.
+// What stays is what the rack declares as used and the plan's assets
+// standing in it that do not move; assets that leave the rack free their
+// units, power and weight (the runbook unracks before it racks).
+func lintRacks(p *Plan) []Finding {
+	type key struct{ site, rack string }
+	// in: the moved assets going into each rack, in file order; stay:
+	// the plan's assets standing in it that do not move.
+	in, stay := map[key][]*Asset{}, map[key][]*Asset{}
+	var racks []key
+	for i := range p.Assets {
+		a := &p.Assets[i]
+		if a.Moved() && a.To.Rack != "" {
+			k := key{a.To.Site, a.To.Rack}
+			if _, seen := in[k]; !seen {
+				racks = append(racks, k)
+			}
+			in[k] = append(in[k], a)
+		}
+		if !a.Moved() && a.From.Rack != "" {
+			k := key{a.From.Site, a.From.Rack}
+			stay[k] = append(stay[k], a)
+		}
+	}
+	declares := map[string]bool{}
+	for _, s := range p.Sites {
+		declares[s.ID] = len(s.Racks) > 0
+	}
+	var out []Finding
+	for _, k := range racks {
+		r, ok := p.Rack(k.site, k.rack)
+		if !ok {
+			if declares[k.site] {
+				a := in[k][0]
+				out = append(out, finding("L022", SeverityWarning, a.To.Pos,
+					fmt.Sprintf("rack %s is not among the racks of site %s, so nothing checks that %s %s in it", k.rack, k.site, assetList(in[k]), verb(in[k], "fits", "fit")),
+					fmt.Sprintf("declare it under sites: %s racks: [{id: %s, height: 42, power: 5000, weight: 1000}], or correct the rack of to:", k.site, yamlText(k.rack))))
+			}
+			continue
+		}
+		out = append(out, lintRackUnits(r, k.site, in[k], stay[k])...)
+		out = append(out, lintRackPower(r, k.site, in[k], stay[k])...)
+		out = append(out, lintRackWeight(r, k.site, in[k], stay[k])...)
+	}
+	return out
+}
+
+// taken is rack units held by something: equipment outside the plan, an
+// asset that stays, an asset that moves in.
+type taken struct {
+	what     string
+	low, top int
+}
+
+// lintRackUnits (L022) checks the rack units the assets moving into r
+// take against its height, the units it declares used, what stays in it
+// and each other.
+func lintRackUnits(r *Rack, site string, in, stay []*Asset) []Finding {
+	var held []taken
+	for _, u := range r.Used {
+		held = append(held, taken{"equipment outside the plan (used: " + u.String() + ")", u.Low, u.Top})
+	}
+	for _, a := range stay {
+		if a.From.U > 0 {
+			what := "asset " + a.ID + ", which stays"
+			if a.Decommission {
+				what = "asset " + a.ID + ", decommissioned but still in the rack"
+			}
+			held = append(held, taken{what, a.From.U, a.From.U + max(a.Height, 1) - 1})
+		}
+	}
+	// every is what the rack holds once the move is done, for the hints.
+	every := slices.Clone(held)
+	for _, a := range in {
+		if a.To.U > 0 {
+			every = append(every, taken{a.ID, a.To.U, a.To.U + max(a.Height, 1) - 1})
+		}
+	}
+	var out []Finding
+	for _, a := range in {
+		h := max(a.Height, 1)
+		// others is what the rack holds besides a, for the hints.
+		others := slices.DeleteFunc(slices.Clone(every), func(t taken) bool { return t.what == a.ID })
+		if a.To.U < 1 {
+			if r.Height > 0 {
+				out = append(out, finding("L022", SeverityWarning, a.To.Pos,
+					fmt.Sprintf("asset %s goes to rack %s at %s with no u: nothing says which units it takes", a.ID, r.ID, site),
+					fmt.Sprintf("write in to: the lowest unit it takes, e.g. u: %d%s", firstFree(r.Height, h, others), freeHint(r.Height, others))))
+			}
+			continue
+		}
+		low, top := a.To.U, a.To.U+h-1
+		if r.Height > 0 && top > r.Height {
+			out = append(out, finding("L022", SeverityError, a.To.Pos,
+				fmt.Sprintf("asset %s takes %s of rack %s at %s, which has %d units: it goes beyond the top of the rack", a.ID, units(low, top), r.ID, site, r.Height),
+				"give it a u that fits, another rack, or correct the rack's height"+freeHint(r.Height, others)))
+		}
+		for _, t := range held {
+			if low <= t.top && t.low <= top {
+				out = append(out, finding("L022", SeverityError, a.To.Pos,
+					fmt.Sprintf("asset %s takes %s of rack %s at %s, which overlaps %s at %s", a.ID, units(low, top), r.ID, site, t.what, units(t.low, t.top)),
+					"give it free units, or another rack"+freeHint(r.Height, others)))
+				break
+			}
+		}
+		held = append(held, taken{"asset " + a.ID + ", which moves in too", low, top})
+	}
+	return out
+}
+
+// free returns the ranges of units of a rack of height units that
+// nothing in held takes.
+func free(height int, held []taken) []Units {
+	var out []Units
+	for u := 1; u <= height; u++ {
+		used := slices.ContainsFunc(held, func(t taken) bool { return t.low <= u && u <= t.top })
+		switch {
+		case used:
+		case len(out) > 0 && out[len(out)-1].Top == u-1:
+			out[len(out)-1].Top = u
+		default:
+			out = append(out, Units{Low: u, Top: u})
+		}
+	}
+	return out
+}
+
+// firstFree returns the lowest unit of the first free range of a rack of
+// height units that takes h units, or 1.
+func firstFree(height, h int, held []taken) int {
+	for _, f := range free(height, held) {
+		if f.Top-f.Low+1 >= h {
+			return f.Low
+		}
+	}
+	return 1
+}
+
+// freeHint says which units of a rack of known height are still free.
+func freeHint(height int, held []taken) string {
+	if height == 0 {
+		return ""
+	}
+	f := free(height, held)
+	if len(f) == 0 {
+		return "; the rack has no free unit left"
+	}
+	names := make([]string, len(f))
+	for i, u := range f {
+		names[i] = u.String()
+	}
+	const most = 8
+	if len(names) > most {
+		names = append(names[:most], fmt.Sprintf("and %d more ranges", len(f)-most))
+	}
+	return "; free: " + strings.Join(names, ", ")
+}
+
+// lintRackPower (L023) adds up the power of what moves into r and what
+// stays in it, against the rack's budget.
+func lintRackPower(r *Rack, site string, in, stay []*Asset) []Finding {
+	if r.Power == 0 {
+		return nil
+	}
+	total, moved := r.UsedPower, 0
+	for _, a := range in {
+		moved += a.Power
+	}
+	for _, a := range stay {
+		total += a.Power
+	}
+	total += moved
+	if total <= r.Power {
+		return nil
+	}
+	staying := ""
+	if total > moved {
+		staying = fmt.Sprintf(" and %d W of what stays in it", total-moved)
+	}
+	return []Finding{finding("L023", SeverityError, in[0].To.Pos,
+		fmt.Sprintf("rack %s at %s may supply %d W, but %s %s %d W%s: %d W over its budget", r.ID, site, r.Power, assetList(in), verb(in, "draws", "draw"), moved, staying, total-r.Power),
+		fmt.Sprintf("move some of them to another rack (e.g. %s), add or upgrade the rack's feeds and its power:, or correct the draws", biggest(in, func(a *Asset) float64 { return float64(a.Power) })))}
+}
+
+// lintRackWeight (L024) adds up the known weights of what moves into r
+// and what stays in it, against the rack's limit.
+func lintRackWeight(r *Rack, site string, in, stay []*Asset) []Finding {
+	if r.Weight == 0 {
+		return nil
+	}
+	total, moved, unknown := r.UsedWeight, 0.0, 0
+	for _, a := range in {
+		moved += a.Weight
+		if a.Weight == 0 {
+			unknown++
+		}
+	}
+	for _, a := range stay {
+		total += a.Weight
+	}
+	total += moved
+	if total <= r.Weight || moved == 0 {
+		return nil
+	}
+	staying, unknowns := "", ""
+	if total > moved {
+		staying = fmt.Sprintf(" and %s kg of what stays in it", kg(total-moved))
+	}
+	if unknown > 0 {
+		unknowns = fmt.Sprintf(" at least (%d without a weight)", unknown)
+	}
+	return []Finding{finding("L024", SeverityError, in[0].To.Pos,
+		fmt.Sprintf("rack %s at %s may carry %s kg, but %s %s %s kg%s%s: %s kg over its limit", r.ID, site, kg(r.Weight), assetList(in), verb(in, "weighs", "weigh"), kg(moved), staying, unknowns, kg(total-r.Weight)),
+		fmt.Sprintf("move some of them to another rack (e.g. %s), or correct the weights or the rack's weight:", biggest(in, func(a *Asset) float64 { return a.Weight })))}
+}
+
+// kg formats kilograms: "18.5", "1000".
+func kg(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
+
+// assetList names the assets moving into a rack: "assets a, b and c"
+// (the first ten, and how many more).
+func assetList(as []*Asset) string {
+	if len(as) == 1 {
+		return "asset " + as[0].ID
+	}
+	const most = 10
+	ids := make([]string, 0, most)
+	for _, a := range as[:min(len(as), most)] {
+		ids = append(ids, a.ID)
+	}
+	if len(as) > most {
+		return fmt.Sprintf("assets %s and %d more", strings.Join(ids, ", "), len(as)-most)
+	}
+	return "assets " + strings.Join(ids[:len(ids)-1], ", ") + " and " + ids[len(ids)-1]
+}
+
+// verb returns one when as holds one asset, else many.
+func verb(as []*Asset, one, many string) string {
+	if len(as) == 1 {
+		return one
+	}
+	return many
+}
+
+// biggest returns the id of the asset of as with the largest of, for a
+// suggestion.
+func biggest(as []*Asset, of func(*Asset) float64) string {
+	best := as[0]
+	for _, a := range as[1:] {
+		if of(a) > of(best) {
+			best = a
+		}
+	}
+	return best.ID
+}
+
+// yamlText returns s as a YAML flow scalar: as is when plain, else
+// quoted.
+func yamlText(s string) string {
+	if idPattern.MatchString(s) {
+		return s
+	}
+	return strconv.Quote(s)
 }

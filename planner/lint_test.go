@@ -299,7 +299,7 @@ func TestLints(t *testing.T) {
 		ids = append(ids, l.ID)
 	}
 	var want []string
-	for i := 1; i <= 21; i++ {
+	for i := 1; i <= 24; i++ {
 		want = append(want, fmt.Sprintf("L%03d", i))
 	}
 	if !slices.Equal(ids, want) {

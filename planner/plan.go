@@ -132,6 +132,9 @@ type Asset struct {
 	// Power is the asset's power draw in watts (yaml "power"); powered
 	// hardware needs a cool-down before it is handled.
 	Power int
+	// Weight is the asset's weight in kilograms (yaml "weight"; zero:
+	// unknown), checked against its destination rack's limit (L024).
+	Weight float64
 	// Cooldown is how long the asset must cool down after shutdown before
 	// it is unracked (yaml "cooldown").
 	Cooldown time.Duration
@@ -168,7 +171,58 @@ type Site struct {
 	// checks on entry or the equipment release paperwork on exit
 	// (yaml "access").
 	Access []Procedure
-	Pos    Pos
+	// Racks are the site's racks and what they can take (yaml "racks"):
+	// the capacity lints (L022 to L024) check what moves into them.
+	Racks []Rack
+	Pos   Pos
+}
+
+// Rack is a rack of a site and what it can take. A zero Height, Power or
+// Weight is unknown, and not checked.
+type Rack struct {
+	// ID is the rack's name as the assets' from and to write it (yaml
+	// "id"): any text, unique within the site.
+	ID string
+	// Height is how many rack units the rack has, numbered from 1 at the
+	// bottom (yaml "height").
+	Height int
+	// Power is the watts the rack's feeds may supply (yaml "power"): the
+	// budget of what is plugged into it.
+	Power int
+	// Weight is the load in kilograms the rack may carry (yaml "weight").
+	Weight float64
+	// Used are the rack units taken by equipment outside the plan that
+	// stays in the rack (yaml "used": [U1-U4, 40]); UsedPower the watts
+	// it draws (yaml "used_power") and UsedWeight its kilograms (yaml
+	// "used_weight"). Assets of the plan are counted from the plan.
+	Used       []Units
+	UsedPower  int
+	UsedWeight float64
+	Pos        Pos
+}
+
+// Units is a range of rack units, Low to Top included.
+type Units struct {
+	Low, Top int
+	Pos      Pos
+}
+
+// String formats the range as a plan writes it: "U10", "U10-U11".
+func (u Units) String() string { return units(u.Low, u.Top) }
+
+// Rack returns the rack id of site id, if the plan declares it.
+func (p *Plan) Rack(site, id string) (*Rack, bool) {
+	for i := range p.Sites {
+		if p.Sites[i].ID != site {
+			continue
+		}
+		for k := range p.Sites[i].Racks {
+			if p.Sites[i].Racks[k].ID == id {
+				return &p.Sites[i].Racks[k], true
+			}
+		}
+	}
+	return nil, false
 }
 
 // Procedure is an administrative procedure at a site.

@@ -59,16 +59,7 @@ func (m *Main) planCommand() *cli.Command {
 					&cli.BoolFlag{Name: "all", Usage: "also draw the steps before and after the window"}),
 				Action: m.planGantt,
 			},
-			{
-				Name:      "import",
-				Usage:     "turn a spreadsheet runbook (CSV: id, title, phase, duration, predecessors, role, gate) into a plan's steps: section",
-				ArgsUsage: " ",
-				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "from-csv", Required: true, Usage: "the CSV file exported from the spreadsheet"},
-					output("yaml", "json"),
-				},
-				Action: m.planImport,
-			},
+			m.planImportCommand(output("yaml", "json")),
 			m.calibrateCommand(),
 			{
 				Name:   "lints",
