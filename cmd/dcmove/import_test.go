@@ -153,3 +153,16 @@ func TestPlanImportNetBoxFailures(t *testing.T) {
 		}
 	}
 }
+
+// A site with no device and no time zone (null in NetBox) still makes a
+// plan that reads back: no asset, the window in UTC, marked TODO.
+func TestPlanImportNetBoxEmptySite(t *testing.T) {
+	s := netboxtest.NewServer(t)
+	t.Setenv(tokenEnv, netboxtest.Token)
+	path := filepath.Join(t.TempDir(), "plan.yaml")
+	mustRun(t, nil, "plan", "import", "--from-netbox", s.URL, "--site", "fr1", "--to-site", "pa3", "--out", path)
+	plan, _ := os.ReadFile(path)
+	wantContains(t, "plan", string(plan), "timezone: UTC # TODO: NetBox gives site fr1 no time zone", "assets: [] # nothing to place")
+	check := dcmove(t.Context(), nil, "plan", "check", path, "--samples", "0")
+	wantContains(t, "plan check", check.out, "ok: plan fr1-to-pa3", "0 assets")
+}
