@@ -15,7 +15,7 @@ const MaxLargeAssets = 5000
 // up, firewall rules, domains, backups, stakeholders), at a scale a
 // weekend cannot hold: the window lasts as many working days as the crew
 // needs at about 100 assets a day, and the crew (day shifts of ten hours,
-// with a lead and a network engineer per ten techs) grows with the move.
+// with a lead per ten techs, a network and an app engineer per five) grows with the move.
 // It is how dcmove is tried on plans of any size: with 2,800 assets the
 // built-in runbook expands it into about 20,000 steps. The same assets
 // always give the same plan.
@@ -42,7 +42,7 @@ func Large(assets int) ([]byte, error) {
 	// first lead is the migration lead. Ten-hour day shifts, every day of
 	// the window; half the techs start at 07:00, half at 10:00.
 	techs := max(4, (3*assets+18*days-1)/(18*days))
-	leads := max(1, techs/20)
+	leads := max(2, techs/10)
 	w("crew:\n")
 	person := func(name, roles string, k int) {
 		w("  - name: %s\n    roles: [%s]\n    shifts:\n", name, roles)
@@ -57,7 +57,7 @@ func Large(assets int) ([]byte, error) {
 	for k := range leads {
 		person(fmt.Sprintf("Lead %d", k+1), "lead", 0)
 	}
-	for k := range max(1, techs/10) {
+	for k := range max(2, techs/5) {
 		person(fmt.Sprintf("Net %d", k+1), "network, tech", k)
 		person(fmt.Sprintf("App %d", k+1), "app", k)
 	}

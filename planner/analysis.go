@@ -137,9 +137,11 @@ func Analyze(p *Plan, rb *Runbook, o Options) (*Analysis, error) {
 	a.Fits = !a.End.After(p.Window.End)
 	if overtime {
 		// Shifts are hard: work past someone's last shift does not fit,
-		// however early the window's work ends.
+		// however early the window's work ends. (The scheduler gives up
+		// on shifts as soon as one order of work overruns them; with the
+		// last shift open, another order may need no overtime at all.)
 		a.Overtime = overtimeOf(w, &res, start)
-		a.Fits = false
+		a.Fits = a.Fits && len(a.Overtime) == 0
 	}
 	a.placeOutside()
 	if o.Samples > 0 && len(w.index) > 0 {

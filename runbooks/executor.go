@@ -97,7 +97,7 @@ func (c *Cutover) Load(ctx context.Context, run string) (*Run, error) {
 
 // keep remembers a copy of r, the latest model of its run.
 func (c *Cutover) keep(r *Run) {
-	if !r.Exists() {
+	if !r.Exists() && len(r.staged) == 0 {
 		return // nothing worth keeping; a run started later is read whole
 	}
 	k := r.Clone()

@@ -41,9 +41,12 @@ var ErrArgument = errors.New("montecarlo: bad argument")
 // Sequence is a schedule's order of work: the steps in the order they
 // start, with, for each, the units of resources it holds.
 type Sequence struct {
-	order   []int32 // activities by baseline start
-	preds   [][]int32
-	release []int
+	order []int32 // activities by baseline start
+	at    []int32 // at[i] is activity i's place in order
+	// The predecessors of order[k] are at places predAt[predOff[k]:predOff[k+1]].
+	predOff, predAt []int32
+	preds           [][]int32
+	release         []int
 	// units[i] lists, for activity i, each resource it holds and how many
 	// units; sets[i] the sets it takes one member of (one unit each).
 	units [][]hold
@@ -86,6 +89,11 @@ func New(p schedule.Problem, r schedule.Result) (*Sequence, error) {
 			s.avail[k] = mergeIntervals(res.Available)
 		}
 	}
+	s.at = make([]int32, n)
+	for k, i := range s.order {
+		s.at[i] = int32(k)
+	}
+	shared := map[string][]int32{}
 	for i, a := range p.Activities {
 		for _, q := range a.Preds {
 			if q < 0 || q >= n {
@@ -111,15 +119,26 @@ func New(p schedule.Problem, r schedule.Result) (*Sequence, error) {
 			}
 		}
 		for _, set := range a.OneOf {
-			var ms []int32
-			for _, m := range set {
-				if m < 0 || m >= nr {
-					return nil, fmt.Errorf("%w: activity %s takes one of resource %d of %d", ErrArgument, a.ID, m, nr)
+			key := fmt.Sprint(set)
+			ms, ok := shared[key] // the same sets (roles) share one slice
+			if !ok {
+				for _, m := range set {
+					if m < 0 || m >= nr {
+						return nil, fmt.Errorf("%w: activity %s takes one of resource %d of %d", ErrArgument, a.ID, m, nr)
+					}
+					ms = append(ms, int32(m))
 				}
-				ms = append(ms, int32(m))
+				shared[key] = ms
 			}
 			s.sets[i] = append(s.sets[i], ms)
 		}
+	}
+	s.predOff = make([]int32, n+1)
+	for k, i := range s.order {
+		for _, q := range s.preds[i] {
+			s.predAt = append(s.predAt, s.at[q])
+		}
+		s.predOff[k+1] = int32(len(s.predAt))
 	}
 	return s, nil
 }
@@ -148,17 +167,17 @@ func mergeIntervals(in []schedule.Interval) []schedule.Interval {
 // Timer re-times a sequence; each goroutine needs its own.
 type Timer struct {
 	s      *Sequence
-	finish []int
+	finish []int // by place in the order
 	free   [][]int // per resource, when each unit is next free
 	taken  []int
 	chosen []int32
-	who    [][]int32 // the members each activity took
+	who    [][]int32 // the members each activity took, if not nil (tests)
 	cur    []int     // per resource, its first interval that ends after a unit is free
 }
 
 // NewTimer returns a Timer of s.
 func (s *Sequence) NewTimer() *Timer {
-	t := &Timer{s: s, finish: make([]int, s.n), free: make([][]int, len(s.lanes)), who: make([][]int32, s.n), cur: make([]int, len(s.lanes))}
+	t := &Timer{s: s, finish: make([]int, s.n), free: make([][]int, len(s.lanes)), cur: make([]int, len(s.lanes))}
 	for r, c := range s.lanes {
 		t.free[r] = make([]int, c)
 	}
@@ -174,10 +193,10 @@ func (t *Timer) Makespan(dur []int) int {
 	}
 	clear(t.cur)
 	end := 0
-	for _, i := range s.order {
+	for k, i := range s.order {
 		d := max(dur[i], 0)
 		at := s.release[i]
-		for _, q := range s.preds[i] {
+		for _, q := range s.predAt[s.predOff[k]:s.predOff[k+1]] {
 			at = max(at, t.finish[q])
 		}
 		for _, h := range s.units[i] {
@@ -189,7 +208,12 @@ func (t *Timer) Makespan(dur []int) int {
 		for _, set := range s.sets[i] {
 			best, bestAt := int32(-1), 0
 			for _, m := range set {
-				from := max(at, t.nthFree(hold{m, 1}))
+				from := at
+				if f := t.free[m]; len(f) == 1 {
+					from = max(from, f[0])
+				} else {
+					from = max(from, slices.Min(f))
+				}
 				if best >= 0 && from >= bestAt || slices.Contains(t.chosen, m) {
 					continue // cannot start it sooner than the best
 				}
@@ -207,14 +231,16 @@ func (t *Timer) Makespan(dur []int) int {
 			}
 		}
 		at = t.fit(i, t.chosen, at, d)
-		t.finish[i] = at + d
+		t.finish[k] = at + d
 		for _, h := range s.units[i] {
 			t.take(h, at+d)
 		}
 		for _, m := range t.chosen {
 			t.take(hold{m, 1}, at+d)
 		}
-		t.who[i] = append(t.who[i][:0], t.chosen...)
+		if t.who != nil {
+			t.who[i] = append(t.who[i][:0], t.chosen...)
+		}
 		end = max(end, at+d)
 	}
 	return end

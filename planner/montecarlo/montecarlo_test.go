@@ -117,6 +117,7 @@ func TestRetimedSchedulesAreFeasible(t *testing.T) {
 			t.Fatal(err)
 		}
 		tm := s.NewTimer()
+		tm.who = make([][]int32, len(p.Activities))
 		dur := make([]int, len(p.Activities))
 		for i, a := range p.Activities {
 			dur[i] = a.Duration
@@ -131,7 +132,7 @@ func TestRetimedSchedulesAreFeasible(t *testing.T) {
 			tm.Makespan(dur)
 			start := make([]int, len(dur))
 			for i := range dur {
-				start[i] = tm.finish[i] - dur[i]
+				start[i] = tm.finish[s.at[i]] - dur[i]
 			}
 			who := make([][]int, len(dur))
 			for i, ms := range tm.who {
