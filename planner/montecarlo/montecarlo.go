@@ -167,7 +167,7 @@ func mergeIntervals(in []schedule.Interval) []schedule.Interval {
 // Timer re-times a sequence; each goroutine needs its own.
 type Timer struct {
 	s      *Sequence
-	finish []int // by place in the order
+	finish []int   // by place in the order
 	free   [][]int // per resource, when each unit is next free
 	taken  []int
 	chosen []int32
