@@ -184,8 +184,8 @@ type watcher struct {
 	// forecaster keeps the order of work from one forecast to the next;
 	// only the goroutine computing a forecast uses it.
 	forecaster *Forecaster
-	stopped   bool
-	wg        sync.WaitGroup
+	stopped    bool
+	wg         sync.WaitGroup
 
 	// log is the log watched; nil while WatchStatus reopens it, since
 	// lostSince for lostWhy.
