@@ -1,11 +1,13 @@
 package examples_test
 
 import (
+	"fmt"
 	"io/fs"
 	"testing"
 
 	"github.com/dcmove/dcmove/examples"
 	"github.com/dcmove/dcmove/planner"
+	"github.com/dcmove/dcmove/runbooks"
 )
 
 // TestPlansParse checks that every shipped plan is valid, so that a user
@@ -100,4 +102,49 @@ func parse(t *testing.T, name string) *planner.Plan {
 		t.Fatalf("example plan is not valid:\n%v", err)
 	}
 	return p
+}
+
+// Generated moves of any size are valid plans that fit their window in
+// the crew's shifts, as dcmove plan check says of them. (At 100 assets the
+// scheduler falls back to open last shifts and finds a schedule that needs
+// no overtime: the verdict said "DOES NOT FIT the window" of a move that
+// ends inside it.)
+func TestGeneratedPlansCheck(t *testing.T) {
+	for _, n := range []int{1, 2, 11, 100} {
+		t.Run(fmt.Sprint(n, "-assets"), func(t *testing.T) {
+			data, err := examples.Large(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := planner.Parse("large.yaml", data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rb, err := runbooks.Expand(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := planner.Analyze(p, rb, planner.Options{Seed: 1, Samples: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range a.Findings {
+				if f.Severity == planner.SeverityError {
+					t.Errorf("%s", f)
+				}
+			}
+			if !a.Fits || len(a.Overtime) > 0 || a.End.After(p.Window.End) {
+				t.Errorf("%d steps end %s (window end %s), fits %v, overtime %v", len(a.Steps), a.End, p.Window.End, a.Fits, a.Overtime)
+			}
+			if n == 100 && len(a.Steps) < 700 {
+				t.Errorf("100 assets make %d steps; the figures in the README assume about 7 per asset", len(a.Steps))
+			}
+		})
+	}
+	if _, err := examples.Large(0); err == nil {
+		t.Error("0 assets: no error")
+	}
+	if _, err := examples.Large(examples.MaxLargeAssets + 1); err == nil {
+		t.Error("too many assets: no error")
+	}
 }

@@ -29,7 +29,7 @@ func Large(assets int) ([]byte, error) {
 	start := time.Date(2027, 3, 6, 7, 0, 0, 0, time.UTC) // a Saturday
 	end := start.AddDate(0, 0, days-1).Add(13 * time.Hour)
 	day := func(d int, hhmm string) string { return start.AddDate(0, 0, d).Format("2006-01-02") + " " + hhmm }
-	w("# A generated move of %d assets from DC-A to DC-B (dcmove plan generate).\n", assets)
+	w("# A generated move of %d assets from DC-A to DC-B (dcmove plan example --assets %d).\n", assets, assets)
 	w("plan: large-%d\ntitle: Generated move of %d assets, DC-A to DC-B\nlead: Lead 1\nrunbook: weekend-cutover\ngrace_period: 10d\n", assets, assets)
 	w("window:\n  start: %s\n  end: %s\n  timezone: Europe/Paris\n", day(0, "07:00"), end.Format("2006-01-02 15:04"))
 	w("  blackouts:\n    - {name: Year-end change freeze, start: 2027-12-18 00:00, end: 2028-01-04 08:00}\n")
@@ -86,7 +86,7 @@ func Large(assets int) ([]byte, error) {
 	w("services:\n")
 	for s := range services {
 		w("  - id: svc%d\n    title: Service %d\n", s, s)
-		if s%10 == 0 {
+		if s%10 == 0 && assets-10*s >= 2 { // two waves need two assets
 			w("    vital: true\n    keep_up: true\n    rto: 1h\n")
 		} else {
 			w("    rto: %dh\n", 24*days)

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -14,15 +16,15 @@ import (
 // it: a new process (the test binary run as dcmove), which finds the data
 // directory served by dcmove serve, loads the run from its checkpoint,
 // decides, appends one event and exits; alternately blocking and
-// unblocking a step of a run of 100 or 1,000 steps (20,000 too with
-// DCMOVE_BENCH_BIG=1; its start takes minutes).
+// unblocking a step of a generated move (dcmove plan example --assets N)
+// of about 100 or 1,000 steps (20,000 too with DCMOVE_BENCH_BIG=1).
 func BenchmarkCommand(b *testing.B) {
-	sizes := []int{100, 1000}
+	sizes := []struct{ steps, assets int }{{100, 12}, {1000, 140}}
 	if os.Getenv("DCMOVE_BENCH_BIG") != "" {
-		sizes = append(sizes, 20000)
+		sizes = append(sizes, struct{ steps, assets int }{20000, 2800})
 	}
-	for _, n := range sizes {
-		b.Run(strconv.Itoa(n)+"-steps", func(b *testing.B) {
+	for _, size := range sizes {
+		b.Run(strconv.Itoa(size.steps)+"-steps", func(b *testing.B) {
 			dir := b.TempDir()
 			clock := runbooks.NewManualClock(paris(b, 5, "06:30"))
 			var served syncBuffer
@@ -35,11 +37,13 @@ func BenchmarkCommand(b *testing.B) {
 			}
 			defer func() { cancel(); srv.Wait() }()
 			waitFor(b, &served, "serving data directory")
-			mustRun(b, clock, "cutover", "start", manyStepsPlan(b, n), "--rehearsal", "--data-dir", dir, "--as", "Ana", "--accept", "L013", "--reason", "bench")
-			run := "many-rehearsal"
+			plan := filepath.Join(b.TempDir(), "large.yaml")
+			mustRun(b, clock, "plan", "example", "--assets", strconv.Itoa(size.assets), "--out", plan)
+			mustRun(b, clock, append(startArgs(b, clock, plan), "--rehearsal", "--data-dir", dir)...)
+			run := fmt.Sprintf("large-%d-rehearsal", size.assets)
 			verbs := []string{"block", "unblock"}
 			for i := 0; b.Loop(); i++ {
-				args := []string{"step", verbs[i%2], "s0", "--run", run, "--data-dir", dir, "--as", "Ana"}
+				args := []string{"step", verbs[i%2], "notify-customers", "--run", run, "--data-dir", dir, "--as", "Lead 1"}
 				if i%2 == 0 {
 					args = append(args, "--reason", "bench")
 				}

@@ -61,6 +61,7 @@ func (m *Main) planCommand() *cli.Command {
 			},
 			m.planImportCommand(output("yaml", "json")),
 			m.calibrateCommand(),
+			m.exampleCommand(),
 			{
 				Name:   "lints",
 				Usage:  "list the risks dcmove checks plans for, and the real failures behind them",
