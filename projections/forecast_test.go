@@ -572,3 +572,44 @@ func BenchmarkForecastLarge(b *testing.B) {
 		})
 	}
 }
+
+// A phase measured on five steps or more is forecast from what they
+// showed: the samples draw the ratios measured, not the pace times the
+// plan's skewed range (which counted the overrun twice). Six steps took
+// twice their likely hour (one three times): the step left, alone, ends
+// at twice its hour at the median, with the spread shown.
+func TestForecastDrawsFromTheEvidence(t *testing.T) {
+	l := &runLog{tb: t}
+	var steps []events.StepPlanned
+	for i := range 6 {
+		steps = append(steps, planStep(fmt.Sprint("m", i), "move", "lead", time.Hour, time.Duration(i)*time.Hour))
+	}
+	steps = append(steps, planStep("last", "move", "tech", time.Hour, 6*time.Hour))
+	l.start(moveCrew, steps...)
+	at := time.Duration(0)
+	for i := range 6 {
+		took := 2 * time.Hour
+		if i == 5 {
+			took = 3 * time.Hour
+		}
+		id := fmt.Sprint("m", i)
+		l.started(at, "Lea", id)
+		at += took
+		l.done(at, "Lea", id)
+	}
+	s := l.status()
+	eta := forecastAt(t, s, at)
+	wantEnd(t, eta, at+2*time.Hour)
+	if got := eta.P50.Sub(t0); got != at+2*time.Hour {
+		t.Errorf("median end at t0+%s, want t0+%s: the samples should draw the ratios measured", got, at+2*time.Hour)
+	}
+	if got := eta.P90.Sub(t0); got != at+3*time.Hour {
+		t.Errorf("P90 end at t0+%s, want t0+%s (the step that took three times its hour)", got, at+3*time.Hour)
+	}
+	if pc := eta.Paces[0]; pc.Factor != 2 || pc.Low != 2 || pc.High != 3 || pc.Finished != 6 {
+		t.Errorf("pace %+v, want x2 (x2–x3 over 6 steps)", pc)
+	}
+	var b bytes.Buffer
+	projections.View{Now: t0.Add(at), Local: time.UTC, Forecast: eta}.Write(&b, s)
+	wantLine(t, b.String(), "phase move running x2.0 (x2.0–x3.0 over 6 steps)")
+}

@@ -240,7 +240,11 @@ func writeForecast(p *statusPrinter, b *Board, v View) {
 	var paces []string
 	for _, pc := range e.Paces {
 		if pc.Remaining > 0 && math.Abs(pc.Factor-1) >= 0.05 {
-			paces = append(paces, fmt.Sprintf("phase %s running x%.1f", pc.Phase, pc.Factor))
+			pace := fmt.Sprintf("phase %s running x%.1f", pc.Phase, pc.Factor)
+			if pc.High > 0 {
+				pace += fmt.Sprintf(" (x%.1f–x%.1f over %d steps)", pc.Low, pc.High, pc.Finished)
+			}
+			paces = append(paces, pace)
 		}
 	}
 	if len(paces) > 0 {
