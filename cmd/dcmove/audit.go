@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -34,7 +36,7 @@ dcmove audit verify --head SEQ:HASH --head-signature SIG checks later.`,
 			&cli.StringFlag{Name: "until", Usage: "keep the events up to this time (included)"},
 			&cli.StringFlag{Name: "as-of", Usage: "print the status as it was at this time, instead of the trail"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text",
-				Usage: "text (the trail), jsonl, csv, or markdown or html (the post-migration report)"},
+				Usage: "text (the trail), json (the trail as one document; with --as-of, the status), jsonl, csv, or markdown or html (the post-migration report)"},
 			&cli.StringFlag{Name: "rehearsal", Usage: "with the report: the rehearsal run whose durations it compares with this run's"},
 			// Not EnvVars: DCMOVE_KEY, exported to act, signs a report only
 			// if it is the lead's key; --key must be (see signHead).
@@ -50,7 +52,7 @@ func (m *Main) audit(c *cli.Context) error {
 	if c.Args().Present() {
 		return usagef("audit takes no argument (got %q); to compare two runs: dcmove audit compare RUN_A RUN_B", c.Args().First())
 	}
-	if err := checkOutput(c, "text", "jsonl", "csv", "markdown", "html"); err != nil {
+	if err := checkOutput(c, "text", "json", "jsonl", "csv", "markdown", "html"); err != nil {
 		return err
 	}
 	output, asOf, rehearsal := c.String("output"), c.String("as-of"), c.String("rehearsal")
@@ -60,7 +62,7 @@ func (m *Main) audit(c *cli.Context) error {
 		filtering = filtering || c.IsSet(name)
 	}
 	switch {
-	case asOf != "" && (filtering || output != "text" || rehearsal != ""):
+	case asOf != "" && (filtering || (output != "text" && output != "json") || rehearsal != ""):
 		return usagef("--as-of prints the status as dcmove status printed it then: it takes no filter, --output or --rehearsal (for the events up to a time: --until TIME)")
 	case report && filtering:
 		return usagef("--output %s is the report of the whole run and takes no filter; filters select events of the trail (--output text, jsonl or csv)", output)
@@ -124,6 +126,9 @@ func (m *Main) audit(c *cli.Context) error {
 		if s.LastSeq == 0 {
 			return fmt.Errorf("run %s had not started at %s: it started %s", run, when.In(loc).Format("Mon 2 Jan 15:04 MST"), recs[0].Time.In(loc).Format("Mon 2 Jan 15:04 MST"))
 		}
+		if output == "json" {
+			return writeDoc(m.Stdout, "status", statusDocument{Change: string(projections.ChangeStatus), Status: s.Board(when)})
+		}
 		return projections.WriteStatus(m.Stdout, s, when)
 	case report:
 		rp := recs.Feed(projections.NewReport()).(*projections.Report)
@@ -172,6 +177,19 @@ func (m *Main) audit(c *cli.Context) error {
 	}
 	t = t.Select(f)
 	switch output {
+	case "json":
+		var b bytes.Buffer
+		if err := projections.WriteTrailJSONL(&b, t); err != nil {
+			return err
+		}
+		records := []json.RawMessage{}
+		for line := range bytes.Lines(b.Bytes()) {
+			records = append(records, json.RawMessage(bytes.TrimSpace(line)))
+		}
+		return writeDoc(m.Stdout, "audit-trail", struct {
+			Run     string            `json:"run"`
+			Records []json.RawMessage `json:"records"`
+		}{run, records})
 	case "jsonl":
 		return projections.WriteTrailJSONL(m.Stdout, t)
 	case "csv":
@@ -238,7 +256,11 @@ func (m *Main) auditCompare(c *cli.Context) error {
 	}
 	switch c.String("output") {
 	case "json":
-		return projections.WriteComparisonJSON(m.Stdout, cmp)
+		var b bytes.Buffer
+		if err := projections.WriteComparisonJSON(&b, cmp); err != nil {
+			return err
+		}
+		return writeDoc(m.Stdout, "audit-comparison", json.RawMessage(b.Bytes()))
 	case "csv":
 		return projections.WriteComparisonCSV(m.Stdout, cmp)
 	}

@@ -135,7 +135,7 @@ func TestAuditFilters(t *testing.T) {
 			{[]string{"--type", "cooldown.done"}, `no event type starts with it; the types are dcmove.backout.started, `},
 			{[]string{"--since", "yesterday"}, `--since: "yesterday" is not a time; write it as 2026-12-05 08:00 (in Europe/Paris, the plan's time zone) or in RFC 3339`},
 			{[]string{"--since", "2026-12-05 10:00", "--until", "2026-12-05 09:00"}, "--until 2026-12-05 09:00 is before --since 2026-12-05 10:00"},
-			{[]string{"--output", "pdf"}, `--output "pdf": write one of text, jsonl, csv, markdown, html`},
+			{[]string{"--output", "pdf"}, `--output "pdf": write one of text, json, jsonl, csv, markdown, html`},
 			{[]string{"--as-of", "2026-12-05 10:00", "--output", "csv"}, "--as-of prints the status as dcmove status printed it then: it takes no filter"},
 			{[]string{"--as-of", "2026-12-05 10:00", "--step", "go-no-go"}, "for the events up to a time: --until TIME"},
 			{[]string{"--output", "html", "--step", "go-no-go"}, "--output html is the report of the whole run and takes no filter"},

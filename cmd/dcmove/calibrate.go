@@ -55,7 +55,7 @@ func (m *Main) planCalibrate(c *cli.Context) error {
 	}
 	switch c.String("output") {
 	case "json":
-		return writeJSON(m.Stdout, calibrationJSON(cal))
+		return writeDoc(m.Stdout, "plan-calibration", calibrationJSON(cal))
 	case "diff":
 		_, err := io.WriteString(m.Stdout, cal.Diff)
 		return err
@@ -208,32 +208,40 @@ func countOf(n int, noun string) string {
 // file writes them.
 func calibrationJSON(cal *planner.Calibration) any {
 	type measurement struct {
-		Step, Actual       string
-		Started, Completed time.Time
-		Ratio              float64
+		Step      string    `json:"step"`
+		Actual    string    `json:"actual"`
+		Started   time.Time `json:"started"`
+		Completed time.Time `json:"completed"`
+		Ratio     float64   `json:"ratio"`
 	}
 	type group struct {
-		ID, Source, Phase string
-		Steps             []string
-		Measured          []measurement `json:",omitempty"`
-		Planned           string
-		Median, Min, Max  string `json:",omitempty"`
-		Ratio             float64
-		Proposed          string
-		ChangePercent     float64
-		Unchanged         bool
-		Position          string
+		ID            string        `json:"id"`
+		Source        string        `json:"source"`
+		Phase         string        `json:"phase"`
+		Steps         []string      `json:"steps"`
+		Measured      []measurement `json:"measured,omitempty"`
+		Planned       string        `json:"planned"`
+		Median        string        `json:"median,omitempty"`
+		Min           string        `json:"min,omitempty"`
+		Max           string        `json:"max,omitempty"`
+		Ratio         float64       `json:"ratio"`
+		Proposed      string        `json:"proposed"`
+		ChangePercent float64       `json:"change_percent"`
+		Unchanged     bool          `json:"unchanged"`
+		Position      string        `json:"position"`
 	}
 	type phase struct {
-		Phase  string
-		Factor float64
-		Steps  int
+		Phase  string  `json:"phase"`
+		Factor float64 `json:"factor"`
+		Steps  int     `json:"steps"`
 	}
 	type edit struct {
-		Group, File string
-		Line        int
-		Old, New    string
-		BuiltIn     bool
+		Group   string `json:"group"`
+		File    string `json:"file"`
+		Line    int    `json:"line"`
+		Old     string `json:"old"`
+		New     string `json:"new"`
+		BuiltIn bool   `json:"built_in"`
 	}
 	groups := func(gs []planner.Group) []group {
 		out := []group{}
@@ -252,15 +260,17 @@ func calibrationJSON(cal *planner.Calibration) any {
 		return out
 	}
 	out := struct {
-		Plan, Run           string
-		Rehearsal           bool
-		Warnings, NotInPlan []string
-		Measured            []group
-		Phases              []phase
-		Unmeasured          []group
-		Edits               []edit
-		Diff                string
-		Notes               []string
+		Plan       string   `json:"plan"`
+		Run        string   `json:"run"`
+		Rehearsal  bool     `json:"rehearsal"`
+		Warnings   []string `json:"warnings"`
+		NotInPlan  []string `json:"not_in_plan"`
+		Measured   []group  `json:"measured"`
+		Phases     []phase  `json:"phases"`
+		Unmeasured []group  `json:"unmeasured"`
+		Edits      []edit   `json:"edits"`
+		Diff       string   `json:"diff"`
+		Notes      []string `json:"notes"`
 	}{
 		Plan: cal.Plan, Run: cal.Run, Rehearsal: cal.Rehearsal,
 		Warnings: jsonList(cal.Warnings), NotInPlan: jsonList(cal.NotInPlan),

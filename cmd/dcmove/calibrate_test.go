@@ -154,7 +154,7 @@ func TestPlanCalibrate(t *testing.T) {
 		Rehearsal bool
 		Measured  []struct {
 			ID, Planned, Median, Proposed string
-			ChangePercent                 float64
+			ChangePercent                 float64 `json:"change_percent"`
 			Unchanged                     bool
 			Measured                      []struct{ Step, Actual string }
 		}

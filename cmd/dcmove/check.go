@@ -35,13 +35,14 @@ func (m *Main) checkCommand() *cli.Command {
 					&cli.StringFlag{Name: "of", Usage: "only the checks of this service, asset or domain (the same as naming it)"},
 					&cli.StringFlag{Name: "resolver", Usage: "DNS resolver to ask for the dns checks whose plan names none, host[:port] (default: the first nameserver of /etc/resolv.conf)"},
 					&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "per attempt, for the checks whose plan gives no timeout"},
-					intFlag("retries", 1, 0, 10, "attempts after the first, a second apart, for the checks whose plan gives no retries")),
+					intFlag("retries", 1, 0, 10, "attempts after the first, a second apart, for the checks whose plan gives no retries"),
+					outputFlag()),
 				Action: m.checkRun,
 			},
 			{
 				Name:   "status",
 				Usage:  "the last result of each check from each vantage point",
-				Flags:  append(logFlags(), runFlag()),
+				Flags:  append(logFlags(), runFlag(), outputFlag()),
 				Action: m.checkStatus,
 			},
 		},
@@ -51,6 +52,9 @@ func (m *Main) checkCommand() *cli.Command {
 // checkRun runs the selected checks that are to run from --from, and
 // records every result in one append.
 func (m *Main) checkRun(c *cli.Context) error {
+	if err := checkOutput(c, "text", "json"); err != nil {
+		return err
+	}
 	from := c.String("from")
 	agents := c.Bool("agents")
 	if (from == "") == !agents {
@@ -104,7 +108,9 @@ func (m *Main) checkRun(c *cli.Context) error {
 		results = runChecks(c.Context, defs, from, resolver, c.Duration("timeout"), c.Int("retries"))
 	}
 	for _, f := range slices.Sorted(maps.Keys(silent)) {
-		fmt.Fprintf(m.Stdout, "%s: nothing recorded: %s\n", f, silent[f])
+		if !jsonOutput(c) {
+			fmt.Fprintf(m.Stdout, "%s: nothing recorded: %s\n", f, silent[f])
+		}
 	}
 	if len(results) == 0 {
 		return fmt.Errorf("%w: no agent answered: start one on each vantage point (dcmove agent --site NAME)", events.ErrUnavailable)
@@ -114,6 +120,22 @@ func (m *Main) checkRun(c *cli.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("check run: %w", err)
+	}
+	if jsonOutput(c) {
+		doc := checkRunDoc{Run: r.ID, From: where, Silent: silent, Results: results, Pending: map[string][]string{}, Completed: []string{}, NowReady: orEmpty(out.NowReady)}
+		for _, res := range results {
+			if d, ok := out.Run.Validation.Check(res.Check); ok {
+				doc.Pending[d.Of] = orEmpty(out.Run.Validation.Pending(d.Of))
+			}
+		}
+		for _, e := range out.Appended {
+			if ev, err := e.Decode(); err == nil {
+				if done, ok := ev.(events.StepCompleted); ok {
+					doc.Completed = append(doc.Completed, done.Step)
+				}
+			}
+		}
+		return writeDoc(m.Stdout, "check-run", doc)
 	}
 	failed := 0
 	for _, res := range results {
@@ -149,6 +171,20 @@ func (m *Main) checkRun(c *cli.Context) error {
 		m.printReady(out, "now ready")
 	}
 	return nil
+}
+
+// checkRunDoc is what check run recorded, as JSON.
+type checkRunDoc struct {
+	Run  string `json:"run"`
+	From string `json:"from"`
+	// Silent are the vantage points whose agents recorded nothing, and why.
+	Silent  map[string]string `json:"silent,omitempty"`
+	Results []events.CheckRan `json:"results"`
+	// Pending are, per service, asset or domain checked, its checks still
+	// to pass; Completed the steps the results completed.
+	Pending   map[string][]string `json:"pending"`
+	Completed []string            `json:"completed"`
+	NowReady  []string            `json:"now_ready"`
 }
 
 // resolverFor is the DNS resolver for checks run here: given, or the
@@ -315,12 +351,41 @@ func writeResults(w io.Writer, results []events.CheckRan) {
 }
 
 func (m *Main) checkStatus(c *cli.Context) error {
+	if err := checkOutput(c, "text", "json"); err != nil {
+		return err
+	}
 	lr, err := m.loadRun(c, true, false)
 	if err != nil {
 		return err
 	}
 	defer lr.l.Close()
 	v := &lr.r.Validation
+	if jsonOutput(c) {
+		type owner struct {
+			Of      string            `json:"of"`
+			Up      bool              `json:"up"`
+			Pending []string          `json:"pending"`
+			Last    []events.CheckRan `json:"last"`
+			Checks  []events.CheckDef `json:"checks"`
+		}
+		doc := struct {
+			Run    string  `json:"run"`
+			Owners []owner `json:"owners"`
+		}{lr.r.ID, []owner{}}
+		for _, of := range checkOwners(v.Checks) {
+			o := owner{Of: of, Pending: orEmpty(v.Pending(of)), Last: []events.CheckRan{}, Checks: v.Of(of)}
+			o.Up = len(o.Pending) == 0
+			for _, d := range o.Checks {
+				for _, f := range d.From {
+					if last, ok := v.Last[d.ID][f]; ok {
+						o.Last = append(o.Last, last.CheckRan)
+					}
+				}
+			}
+			doc.Owners = append(doc.Owners, o)
+		}
+		return writeDoc(m.Stdout, "check-status", doc)
+	}
 	if len(v.Checks) == 0 {
 		fmt.Fprintf(m.Stdout, "run %s recorded no checks: its plan declares none (checks: under a service or asset), or it was started by a dcmove that did not record them\n", lr.r.ID)
 		return nil

@@ -21,8 +21,12 @@ func (m *Main) cutoverCommand() *cli.Command {
 					Action: func(_ *cli.Context, run string) error { return checkRunName("--run", run) }},
 				&cli.BoolFlag{Name: "rehearsal", Usage: "a dress rehearsal, kept apart from the live run"},
 				&cli.StringSliceFlag{Name: "accept", Usage: "accept the plan's warnings of this lint id (e.g. L003); give one --reason per --accept"},
-				&cli.StringSliceFlag{Name: "reason", Usage: "why the matching --accept is acceptable (recorded with your name)"}),
+				&cli.StringSliceFlag{Name: "reason", Usage: "why the matching --accept is acceptable (recorded with your name)"},
+				outputFlag()),
 			Action: func(c *cli.Context) error {
+				if err := checkOutput(c, "text", "json"); err != nil {
+					return err
+				}
 				p, err := loadPlan(c)
 				if err != nil {
 					return err
@@ -58,6 +62,18 @@ func (m *Main) cutoverCommand() *cli.Command {
 				out, err := cut.StartWith(c.Context, p, runbooks.StartOptions{Run: run, Actor: actor, Rehearsal: c.Bool("rehearsal"), Accept: accept})
 				if err != nil {
 					return fmt.Errorf("start cutover: %w", err)
+				}
+				if jsonOutput(c) {
+					defer m.warnTimer(out)
+					return writeDoc(m.Stdout, "cutover-start", struct {
+						Run       string   `json:"run"`
+						Plan      string   `json:"plan"`
+						Rehearsal bool     `json:"rehearsal"`
+						Steps     int      `json:"steps"`
+						Staged    bool     `json:"staged"`
+						Events    int      `json:"events"`
+						Ready     []string `json:"ready"`
+					}{run, p.Name, c.Bool("rehearsal"), len(out.Run.Work()), out.Run.Stage != "", int(out.Run.LastSeq), orEmpty(out.Run.Ready())})
 				}
 				kind := "run"
 				if c.Bool("rehearsal") {

@@ -29,14 +29,14 @@ func (m *Main) fwCommand() *cli.Command {
 				Name:      "capture",
 				Usage:     "record the source's rules from exports of its equipment (iptables-save, nft list ruleset, nft -j list ruleset, or dcmove CSV), all or nothing",
 				ArgsUsage: "FILE...",
-				Flags:     append(logFlags(), runFlag(), actorFlag(), keyFlag(), siteFlag()),
+				Flags:     append(logFlags(), runFlag(), actorFlag(), keyFlag(), siteFlag(), outputFlag()),
 				Action:    func(c *cli.Context) error { return m.fwCapture(c, events.FirewallRoleSource) },
 			},
 			{
 				Name:      "verify",
 				Usage:     "record the destination's rules from exports of its equipment, and reconcile them with the rules kept and retired",
 				ArgsUsage: "FILE...",
-				Flags:     append(logFlags(), runFlag(), actorFlag(), keyFlag(), siteFlag()),
+				Flags:     append(logFlags(), runFlag(), actorFlag(), keyFlag(), siteFlag(), outputFlag()),
 				Action:    func(c *cli.Context) error { return m.fwCapture(c, events.FirewallRoleDestination) },
 			},
 			{
@@ -47,13 +47,14 @@ func (m *Main) fwCommand() *cli.Command {
 					&cli.BoolFlag{Name: "keep", Usage: "the rule is re-created at the destination"},
 					&cli.BoolFlag{Name: "retire", Usage: "the rule is obsolete: it must not be at the destination"},
 					&cli.StringFlag{Name: "reason", Required: true, Usage: "why (recorded with your name)"},
-					&cli.StringSliceFlag{Name: "match", Usage: "the captured rules whose normalised fields match, e.g. dport=21 or proto=tcp,dport=22 (all must match)"}),
+					&cli.StringSliceFlag{Name: "match", Usage: "the captured rules whose normalised fields match, e.g. dport=21 or proto=tcp,dport=22 (all must match)"},
+					outputFlag()),
 				Action: m.fwReview,
 			},
 			{
 				Name:   "status",
 				Usage:  "where the rules stand: captured, not in the plan, to review, kept, retired, and at the destination verified, missing, unexpected, reappeared",
-				Flags:  append(logFlags(), runFlag()),
+				Flags:  append(logFlags(), runFlag(), outputFlag()),
 				Action: m.fwStatus,
 			},
 		},
@@ -63,6 +64,9 @@ func (m *Main) fwCommand() *cli.Command {
 // fwCapture reads the exports, matches their rules with the run's plan,
 // and records them as one capture of role.
 func (m *Main) fwCapture(c *cli.Context, role string) error {
+	if err := checkOutput(c, "text", "json"); err != nil {
+		return err
+	}
 	if c.NArg() == 0 {
 		return usagef("give the export files, e.g. %s --site PA2 pa2-iptables-save.txt", c.Command.HelpName)
 	}
@@ -87,6 +91,26 @@ func (m *Main) fwCapture(c *cli.Context, role string) error {
 	out, err := lr.cut.CaptureFirewall(c.Context, r.ID, lr.actor, fc)
 	if err != nil {
 		return fmt.Errorf("fw %s: %w", c.Command.Name, err)
+	}
+	if jsonOutput(c) {
+		doc := fwCaptureDoc{Run: out.Run.ID, Site: site, Role: role, Files: fc.Files, Captured: len(fc.Rules),
+			Found: []string{}, NotFound: []string{}, Unmatchable: []fwUnmatchable{}, Unplanned: []fwRuleDoc{},
+			Reconciliation: reconciliationDoc(out.Run)}
+		if role == events.FirewallRoleSource {
+			for _, f := range match.Found {
+				doc.Found = append(doc.Found, f.Plan.ID)
+			}
+			for _, nf := range match.NotFound {
+				doc.NotFound = append(doc.NotFound, nf.ID)
+			}
+			for _, u := range match.Unmatchable {
+				doc.Unmatchable = append(doc.Unmatchable, fwUnmatchable{u.Plan.ID, strings.TrimPrefix(u.Err.Error(), ":0: ")})
+			}
+			for _, u := range match.Unplanned {
+				doc.Unplanned = append(doc.Unplanned, fwRuleDoc{ID: u.ID(), Where: fmt.Sprintf("%s:%d", u.Pos.File, u.Pos.Line), Text: u.Text})
+			}
+		}
+		return writeDoc(m.Stdout, "fw-capture", doc)
 	}
 	w := m.Stdout
 	fmt.Fprintf(w, "captured %d rules of %s (%s) from %s in one capture\n", len(fc.Rules), site, role, strings.Join(c.Args().Slice(), ", "))
@@ -215,6 +239,9 @@ func planRules(rs []events.FirewallRule) []planner.FirewallRule {
 }
 
 func (m *Main) fwReview(c *cli.Context) error {
+	if err := checkOutput(c, "text", "json"); err != nil {
+		return err
+	}
 	if c.Bool("keep") == c.Bool("retire") {
 		return usagef("give one of --keep or --retire")
 	}
@@ -267,7 +294,18 @@ func (m *Main) fwReview(c *cli.Context) error {
 			return fmt.Errorf("fw review %s: %w", id, err)
 		}
 		last = out
-		fmt.Fprintf(m.Stdout, "%s: %s (%s)\n", id, decision, c.String("reason"))
+		if !jsonOutput(c) {
+			fmt.Fprintf(m.Stdout, "%s: %s (%s)\n", id, decision, c.String("reason"))
+		}
+	}
+	if jsonOutput(c) {
+		return writeDoc(m.Stdout, "fw-review", struct {
+			Run            string         `json:"run"`
+			Decision       string         `json:"decision"`
+			Reason         string         `json:"reason"`
+			Rules          []string       `json:"rules"`
+			Reconciliation reconciliation `json:"reconciliation"`
+		}{last.Run.ID, decision, c.String("reason"), ids, reconciliationDoc(last.Run)})
 	}
 	m.printReconciliation(m.Stdout, last.Run, false)
 	return nil
@@ -312,11 +350,20 @@ func fieldsMatch(meaning string, filters []string) bool {
 }
 
 func (m *Main) fwStatus(c *cli.Context) error {
+	if err := checkOutput(c, "text", "json"); err != nil {
+		return err
+	}
 	lr, err := m.loadRun(c, true, false)
 	if err != nil {
 		return err
 	}
 	defer lr.l.Close()
+	if jsonOutput(c) {
+		return writeDoc(m.Stdout, "fw-status", struct {
+			Run            string         `json:"run"`
+			Reconciliation reconciliation `json:"reconciliation"`
+		}{lr.r.ID, reconciliationDoc(lr.r)})
+	}
 	m.printReconciliation(m.Stdout, lr.r, true)
 	return nil
 }
@@ -374,4 +421,80 @@ func renderLike(rule *runbooks.CapturedRule, f *runbooks.Firewall) string {
 		return text
 	}
 	return rule.Text
+}
+
+// fwCaptureDoc is what fw capture or fw verify recorded, as JSON.
+type fwCaptureDoc struct {
+	Run      string   `json:"run"`
+	Site     string   `json:"site"`
+	Role     string   `json:"role"`
+	Files    []string `json:"files"`
+	Captured int      `json:"captured"`
+	// At the source: the plan's rules found in the exports, not found,
+	// and not comparable, and the rules captured that the plan lacks.
+	Found          []string        `json:"found"`
+	NotFound       []string        `json:"not_found"`
+	Unmatchable    []fwUnmatchable `json:"unmatchable"`
+	Unplanned      []fwRuleDoc     `json:"unplanned"`
+	Reconciliation reconciliation  `json:"reconciliation"`
+}
+
+type fwUnmatchable struct {
+	PlanRule string `json:"plan_rule"`
+	Why      string `json:"why"`
+}
+
+// fwRuleDoc is a captured rule as JSON.
+type fwRuleDoc struct {
+	ID       string `json:"id"`
+	PlanRule string `json:"plan_rule,omitempty"`
+	Where    string `json:"where,omitempty"`
+	Site     string `json:"site,omitempty"`
+	Text     string `json:"text"`
+	Decision string `json:"decision,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	By       string `json:"reviewed_by,omitempty"`
+}
+
+// reconciliation is where the run's firewall rules stand, as JSON.
+type reconciliation struct {
+	PlanRules          int         `json:"plan_rules"`
+	CapturedAtSource   int         `json:"captured_at_source"`
+	Kept               int         `json:"kept"`
+	Retired            int         `json:"retired"`
+	NotInPlan          []fwRuleDoc `json:"not_in_plan"`
+	ToReview           []fwRuleDoc `json:"to_review"`
+	NotCaptured        []string    `json:"not_captured"`
+	DestinationChecked bool        `json:"destination_captured"`
+	Verified           []fwRuleDoc `json:"verified"`
+	Missing            []fwRuleDoc `json:"missing"`
+	Unexpected         []fwRuleDoc `json:"unexpected"`
+	Reappeared         []fwRuleDoc `json:"reappeared"`
+}
+
+func reconciliationDoc(r *runbooks.Run) reconciliation {
+	f := &r.Firewall
+	rc := f.Reconcile()
+	rules := func(rs []*runbooks.CapturedRule, render bool) []fwRuleDoc {
+		out := []fwRuleDoc{}
+		for _, rule := range rs {
+			text := rule.Text
+			if render {
+				text = renderLike(rule, f)
+			}
+			out = append(out, fwRuleDoc{ID: rule.ID, PlanRule: rule.PlanRule, Where: rule.Where, Site: rule.Site, Text: text,
+				Decision: rule.Decision, Reason: rule.Reason, By: rule.ReviewedBy})
+		}
+		return out
+	}
+	doc := reconciliation{PlanRules: len(f.Plan), Kept: rc.Kept, Retired: rc.Retired,
+		NotInPlan: rules(rc.NotInPlan, false), ToReview: rules(rc.ToReview, false), NotCaptured: orEmpty(rc.NotCaptured),
+		DestinationChecked: f.Destination, Verified: rules(rc.Verified, false), Missing: rules(rc.Missing, true),
+		Unexpected: rules(rc.Unexpected, false), Reappeared: rules(rc.Reappeared, false)}
+	for _, rule := range f.Rules {
+		if rule.FromSource {
+			doc.CapturedAtSource++
+		}
+	}
+	return doc
 }

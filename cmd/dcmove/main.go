@@ -46,7 +46,11 @@ func (m *Main) Execute(ctx context.Context, args []string) int {
 	if err == nil {
 		return 0
 	}
-	m.Report(err)
+	if wantsJSON(args) {
+		m.reportJSON(err) // on standard output, where the document was due
+	} else {
+		m.Report(err)
+	}
 	return exitCode(err)
 }
 

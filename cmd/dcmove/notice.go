@@ -528,7 +528,7 @@ func (m *Main) noticeStatus(c *cli.Context) error {
 	}
 	lines := noticeLines(r, only)
 	if c.String("output") == "json" {
-		return writeJSON(m.Stdout, struct {
+		return writeDoc(m.Stdout, "notice-status", struct {
 			Run          string       `json:"run"`
 			Stakeholders []noticeLine `json:"stakeholders"`
 		}{r.ID, lines})

@@ -106,6 +106,13 @@ func checkOutput(c *cli.Context, formats ...string) error {
 	return usagef("--output %q: write one of %s", c.String("output"), strings.Join(formats, ", "))
 }
 
+// overtime is the work a plan's schedule puts after a person's last shift.
+type overtime struct {
+	Person      string    `json:"person"`
+	LastShift   time.Time `json:"last_shift_end"`
+	WorkMinutes int       `json:"work_minutes"`
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -142,7 +149,7 @@ func (m *Main) planCheck(c *cli.Context) error {
 		return err
 	}
 	if c.String("output") == "json" {
-		if err := writeJSON(m.Stdout, verdictJSON(a)); err != nil {
+		if err := writeDoc(m.Stdout, "plan-check", verdictJSON(a)); err != nil {
 			return err
 		}
 		return errorsIn(a)
@@ -198,25 +205,43 @@ func count(a *planner.Analysis, timing string) int {
 // verdictJSON is the JSON form of plan check.
 func verdictJSON(a *planner.Analysis) any {
 	type finding struct {
-		ID, Severity, Position, Message, Lesson, Fix string
+		ID       string `json:"id"`
+		Severity string `json:"severity"`
+		Position string `json:"position,omitempty"`
+		Message  string `json:"message"`
+		Lesson   string `json:"lesson"`
+		Fix      string `json:"fix,omitempty"`
 	}
 	out := struct {
-		Plan, Summary, Runbook             string
-		Steps, Trips                       int
-		WindowStart, WindowEnd, End        time.Time
-		Fits                               bool
-		MakespanMinutes, LowerBoundMinutes int
-		CriticalPathMinutes                int
-		Probability                        float64 `json:",omitempty"`
-		Samples                            int
-		PointOfNoReturn                    *time.Time `json:",omitempty"`
-		Findings                           []finding
+		Plan                string     `json:"plan"`
+		Summary             string     `json:"summary"`
+		Runbook             string     `json:"runbook,omitempty"`
+		Steps               int        `json:"steps"`
+		Trips               int        `json:"trips"`
+		WindowStart         time.Time  `json:"window_start"`
+		WindowEnd           time.Time  `json:"window_end"`
+		End                 time.Time  `json:"end"`
+		Fits                bool       `json:"fits"`
+		MakespanMinutes     int        `json:"makespan_minutes"`
+		LowerBoundMinutes   int        `json:"lower_bound_minutes"`
+		CriticalPathMinutes int        `json:"critical_path_minutes"`
+		Probability         float64    `json:"probability"`
+		Samples             int        `json:"samples"`
+		P50Minutes          int        `json:"p50_minutes,omitempty"`
+		P90Minutes          int        `json:"p90_minutes,omitempty"`
+		PointOfNoReturn     *time.Time `json:"point_of_no_return,omitempty"`
+		Overtime            []overtime `json:"overtime,omitempty"`
+		Findings            []finding  `json:"findings"`
 	}{
 		Plan: a.Plan.Name, Summary: a.Plan.Summary(), Runbook: a.Runbook.Name,
 		Steps: len(a.Steps), Trips: len(a.Runbook.Trips),
 		WindowStart: a.Plan.Window.Start, WindowEnd: a.Plan.Window.End, End: a.End, Fits: a.Fits,
 		MakespanMinutes: int(a.Makespan.Minutes()), LowerBoundMinutes: int(a.LowerBound.Minutes()), CriticalPathMinutes: int(a.CriticalPath.Minutes()),
 		Probability: a.Probability, Samples: a.Samples, Findings: []finding{},
+		P50Minutes: int(a.P50.Minutes()), P90Minutes: int(a.P90.Minutes()),
+	}
+	for _, o := range a.Overtime {
+		out.Overtime = append(out.Overtime, overtime{o.Person, o.LastShift, int(o.Work.Minutes())})
 	}
 	if a.HasPointOfNoReturn {
 		out.PointOfNoReturn = &a.PointOfNoReturn
@@ -245,17 +270,23 @@ func (m *Main) planSchedule(c *cli.Context) error {
 		return sheet.WriteCSV(m.Stdout, rows(a), loc)
 	case "json":
 		type step struct {
-			ID, Title, Phase, Timing string
-			Start, End               time.Time
-			SlackMinutes             int
-			Critical, Gate           bool
-			Who, After               []string
+			ID           string    `json:"id"`
+			Title        string    `json:"title"`
+			Phase        string    `json:"phase"`
+			Timing       string    `json:"timing"`
+			Start        time.Time `json:"start"`
+			End          time.Time `json:"end"`
+			SlackMinutes int       `json:"slack_minutes"`
+			Critical     bool      `json:"critical"`
+			Gate         bool      `json:"gate"`
+			Who          []string  `json:"who"`
+			After        []string  `json:"after"`
 		}
-		var out []step
+		out := []step{}
 		for _, s := range a.Steps {
-			out = append(out, step{s.ID, s.Title, s.Phase, s.Timing, s.Start, s.End, int(s.Slack.Minutes()), s.Critical, s.Gate, s.Who, s.After})
+			out = append(out, step{s.ID, s.Title, s.Phase, s.Timing, s.Start, s.End, int(s.Slack.Minutes()), s.Critical, s.Gate, orEmpty(s.Who), orEmpty(s.After)})
 		}
-		return writeJSON(m.Stdout, out)
+		return writeDoc(m.Stdout, "plan-schedule", map[string]any{"plan": a.Plan.Name, "steps": out})
 	}
 	fmt.Fprintln(m.Stdout, "steps before the window show their deadline (latest start, marked <=); steps after it their earliest start")
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
@@ -358,7 +389,22 @@ func (m *Main) planImport(c *cli.Context) error {
 		return err
 	}
 	if c.String("output") == "json" {
-		return writeJSON(m.Stdout, steps)
+		type step struct {
+			ID       string   `json:"id"`
+			Title    string   `json:"title"`
+			Phase    string   `json:"phase,omitempty"`
+			Kind     string   `json:"kind,omitempty"`
+			Role     string   `json:"role,omitempty"`
+			After    []string `json:"after"`
+			Gate     bool     `json:"gate"`
+			Duration string   `json:"duration"`
+			Position string   `json:"position,omitempty"`
+		}
+		out := []step{}
+		for _, st := range steps {
+			out = append(out, step{st.ID, st.Title, st.Phase, string(st.Kind), st.Role, orEmpty(st.After), st.Gate, st.Duration.String(), st.Pos.String()})
+		}
+		return writeDoc(m.Stdout, "plan-steps", map[string]any{"file": path, "steps": out})
 	}
 	return sheet.WriteSteps(m.Stdout, steps)
 }
@@ -368,7 +414,17 @@ func (m *Main) planLints(c *cli.Context) error {
 		return err
 	}
 	if c.String("output") == "json" {
-		return writeJSON(m.Stdout, planner.Lints)
+		type lint struct {
+			ID       string `json:"id"`
+			Severity string `json:"severity"`
+			Title    string `json:"title"`
+			Lesson   string `json:"lesson"`
+		}
+		out := []lint{}
+		for _, l := range planner.Lints {
+			out = append(out, lint{l.ID, string(l.Severity), l.Title, l.Lesson})
+		}
+		return writeDoc(m.Stdout, "plan-lints", map[string]any{"lints": out})
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSEVERITY\tCHECKS\tLESSON")

@@ -22,17 +22,19 @@ func TestPlanCheckReference(t *testing.T) {
 	// The same verdict for scripts.
 	js := mustRun(t, nil, "plan", "check", reference, "--output", "json")
 	var v struct {
+		Kind            string
+		Version         int
 		Plan            string
 		Fits            bool
 		Steps, Trips    int
 		Probability     float64
-		PointOfNoReturn *string
+		PointOfNoReturn *string `json:"point_of_no_return"`
 		Findings        []struct{ ID, Severity string }
 	}
 	if err := json.Unmarshal([]byte(js), &v); err != nil {
 		t.Fatalf("plan check --output json: %v\n%s", err, js)
 	}
-	if v.Plan != "pa2-to-pa3" || !v.Fits || v.Steps < 200 || v.Trips == 0 || v.Probability <= 0 || v.PointOfNoReturn == nil || len(v.Findings) == 0 {
+	if v.Kind != "plan-check" || v.Version != 1 || v.Plan != "pa2-to-pa3" || !v.Fits || v.Steps < 200 || v.Trips == 0 || v.Probability <= 0 || v.PointOfNoReturn == nil || len(v.Findings) == 0 {
 		t.Errorf("json verdict %+v", v)
 	}
 	for _, f := range v.Findings {

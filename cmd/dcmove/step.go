@@ -165,13 +165,7 @@ func (m *Main) record(c *cli.Context, what string, cmd func(cut *runbooks.Cutove
 func (m *Main) printOutcome(c *cli.Context, out *runbooks.Outcome) error {
 	defer m.warnTimer(out)
 	if c.String("output") == "json" {
-		return writeJSON(m.Stdout, struct {
-			Run      string
-			Recorded []events.Envelope
-			NowReady []string
-			Ready    []string
-			Started  []string
-		}{out.Run.ID, out.Appended, orEmpty(out.NowReady), orEmpty(out.Run.Ready()), orEmpty(out.Run.Started())})
+		return writeDoc(m.Stdout, "outcome", outcomeDoc(out))
 	}
 	loc := out.Run.Location()
 	for _, e := range out.Appended {
@@ -184,6 +178,22 @@ func (m *Main) printOutcome(c *cli.Context, out *runbooks.Outcome) error {
 	}
 	m.printReady(out, "now ready")
 	return nil
+}
+
+// outcomeDoc is what a command recorded, as JSON: the events it appended
+// (CloudEvents, as stored) and the steps ready and started after it.
+func outcomeDoc(out *runbooks.Outcome) any {
+	recorded := out.Appended
+	if recorded == nil {
+		recorded = []events.Envelope{}
+	}
+	return struct {
+		Run      string            `json:"run"`
+		Recorded []events.Envelope `json:"recorded"`
+		NowReady []string          `json:"now_ready"`
+		Ready    []string          `json:"ready"`
+		Started  []string          `json:"started"`
+	}{out.Run.ID, recorded, orEmpty(out.NowReady), orEmpty(out.Run.Ready()), orEmpty(out.Run.Started())}
 }
 
 func orEmpty(ids []string) []string {

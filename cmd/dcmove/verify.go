@@ -29,8 +29,12 @@ func (m *Main) auditVerifyCommand() *cli.Command {
 			&cli.StringFlag{Name: "head", Usage: "a head kept from an earlier verify (`SEQ:HASH`, HASH, or the line \"head: seq N sha256 H\"): " +
 				"fail unless the log still reaches it"},
 			&cli.StringFlag{Name: "head-signature", Usage: "with --head: the lead's signature of that head, as a signed report printed it (`SIG`, base64url): " +
-				"fail unless it is the lead's, over that head"}),
+				"fail unless it is the lead's, over that head"},
+			outputFlag()),
 		Action: func(c *cli.Context) error {
+			if err := checkOutput(c, "text", "json"); err != nil {
+				return err
+			}
 			var want keptHead
 			if s := c.String("head"); s != "" {
 				var err error
@@ -74,39 +78,78 @@ func (m *Main) auditVerifyCommand() *cli.Command {
 			if chained == 0 {
 				return fmt.Errorf("audit verify: run %s holds no dcmove event, but %w", run, foreign)
 			}
-			if foreign == nil {
-				fmt.Fprintf(m.Stdout, "ok: %d events, chain intact from %s to %s\n",
-					chained, events.DescribeRecord(rep.First), events.DescribeRecord(rep.Last))
-			} else {
-				fmt.Fprintf(m.Stdout, "chain intact: %d events from %s to %s; %d foreign message(s) left out of it (see below)\n",
-					chained, events.DescribeRecord(rep.First), events.DescribeRecord(rep.Last), len(rep.Foreign))
-			}
-			if rep.Signed {
-				fmt.Fprintf(m.Stdout, "signatures: every event signed by its actor's key in the run's crew\n")
-			}
+			doc := verifyDoc{Run: run, Events: chained, Foreign: len(rep.Foreign), Signed: rep.Signed,
+				First: events.DescribeRecord(rep.First), Last: events.DescribeRecord(rep.Last),
+				Head: headDoc{Seq: rep.Last.Seq, SHA256: rep.Head}}
 			if want.hash != "" {
 				note, found, err := reachesHead(c.Context, l, run, want)
 				if err != nil {
 					return fmt.Errorf("audit verify: run %s: %w", run, err)
 				}
-				fmt.Fprintf(m.Stdout, "kept head found: %s\n", note)
+				doc.KeptHead = note
 				if sig != "" {
 					note, err := verifyHeadSignature(run, rep.First, want, found, sig)
 					if err != nil {
 						return fmt.Errorf("audit verify: run %s: %w", run, err)
 					}
-					fmt.Fprintf(m.Stdout, "head signature: %s\n", note)
+					doc.HeadSignature = note
 				}
+			}
+			// The chain is intact; foreign messages fail the verification
+			// all the same, after the rest is said.
+			failed := func() error {
+				if foreign == nil {
+					return nil
+				}
+				return fmt.Errorf("audit verify: run %s: the chain of its %d events is intact, but %w", run, chained, foreign)
+			}
+			if jsonOutput(c) {
+				if err := failed(); err != nil {
+					return err
+				}
+				return writeDoc(m.Stdout, "audit-verify", doc)
+			}
+			if foreign == nil {
+				fmt.Fprintf(m.Stdout, "ok: %d events, chain intact from %s to %s\n", chained, doc.First, doc.Last)
+			} else {
+				fmt.Fprintf(m.Stdout, "chain intact: %d events from %s to %s; %d foreign message(s) left out of it (see below)\n",
+					chained, doc.First, doc.Last, len(rep.Foreign))
+			}
+			if rep.Signed {
+				fmt.Fprintf(m.Stdout, "signatures: every event signed by its actor's key in the run's crew\n")
+			}
+			if doc.KeptHead != "" {
+				fmt.Fprintf(m.Stdout, "kept head found: %s\n", doc.KeptHead)
+			}
+			if doc.HeadSignature != "" {
+				fmt.Fprintf(m.Stdout, "head signature: %s\n", doc.HeadSignature)
 			}
 			fmt.Fprintf(m.Stdout, "head: seq %d sha256 %s\n", rep.Last.Seq, rep.Head)
 			fmt.Fprintf(m.Stdout, "keep the head line elsewhere (the change ticket): an event cut off the end leaves no trace in the chain; "+
 				"check later with: dcmove audit verify --run %s --head %d:%s\n", run, rep.Last.Seq, rep.Head)
-			if foreign != nil {
-				return fmt.Errorf("audit verify: run %s: the chain of its %d events is intact, but %w", run, chained, foreign)
-			}
-			return nil
+			return failed()
 		},
 	}
+}
+
+// verifyDoc is what audit verify found, as JSON.
+type verifyDoc struct {
+	Run    string `json:"run"`
+	Events int    `json:"events"`
+	// Foreign counts the messages in the run's subjects that are not
+	// dcmove events (none, or verify fails).
+	Foreign       int     `json:"foreign"`
+	Signed        bool    `json:"signed"`
+	First         string  `json:"first"`
+	Last          string  `json:"last"`
+	Head          headDoc `json:"head"`
+	KeptHead      string  `json:"kept_head,omitempty"`
+	HeadSignature string  `json:"head_signature,omitempty"`
+}
+
+type headDoc struct {
+	Seq    uint64 `json:"seq"`
+	SHA256 string `json:"sha256"`
 }
 
 // keptHead is a head kept from an earlier verify: the hash of the run's

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sync"
@@ -133,7 +132,7 @@ func (sc *screen) show(sn projections.Snapshot) error {
 			doc.ForecastError = err.Error()
 		}
 		doc.Store = sc.storeNow()
-		return json.NewEncoder(sc.out).Encode(doc)
+		return writeLine(sc.out, "status", doc)
 	}
 	v := projections.View{Now: now, Local: sc.local, Forecast: eta, Color: sc.color, AsOf: sn.Change != projections.ChangeStatus,
 		Lost: sn.Lost, LostWhy: lostWhy(sn.LostWhy)}
