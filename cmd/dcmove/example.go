@@ -22,8 +22,12 @@ func (m *Main) exampleCommand() *cli.Command {
 			intFlag("assets", 0, 0, examples.MaxLargeAssets, "generate a move of this many assets instead of the reference move"),
 			&cli.StringFlag{Name: "out", TakesFile: true, Usage: "write to this file instead of standard output (refused if it exists, unless --force)"},
 			&cli.BoolFlag{Name: "force", Usage: "overwrite --out"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json: where the plan went (with --out), or the plan's YAML as a string"},
 		},
 		Action: func(c *cli.Context) error {
+			if err := checkOutput(c, "text", "json"); err != nil {
+				return err
+			}
 			if c.NArg() > 0 {
 				return usagef("dcmove plan example takes no arguments; give --assets N for a generated move")
 			}
@@ -38,7 +42,15 @@ func (m *Main) exampleCommand() *cli.Command {
 				return err
 			}
 			out := c.String("out")
+			type doc struct {
+				Assets int    `json:"assets"`
+				File   string `json:"file,omitempty"`
+				Plan   string `json:"plan,omitempty"`
+			}
 			if out == "" {
+				if jsonOutput(c) {
+					return writeDoc(m.Stdout, "plan-example", doc{Assets: c.Int("assets"), Plan: string(data)})
+				}
 				_, err := m.Stdout.Write(data)
 				return err
 			}
@@ -47,6 +59,9 @@ func (m *Main) exampleCommand() *cli.Command {
 			}
 			if err := writeFileAtomic(out, data); err != nil {
 				return fmt.Errorf("write %s: %w", out, err)
+			}
+			if jsonOutput(c) {
+				return writeDoc(m.Stdout, "plan-example", doc{Assets: c.Int("assets"), File: out})
 			}
 			fmt.Fprintf(m.Stdout, "wrote %s; check it with: dcmove plan check %s\n", out, out)
 			return nil

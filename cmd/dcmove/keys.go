@@ -49,8 +49,12 @@ func (m *Main) keysCommand() *cli.Command {
 			Flags: []cli.Flag{
 				&cli.StringFlag{Name: "out", Required: true, TakesFile: true, Usage: "the file to write the seed to (a new file: never overwritten)"},
 				&cli.StringSliceFlag{Name: "role", Usage: "the member's roles, for the line to paste (e.g. --role lead)"},
+				outputFlag(),
 			},
 			Action: func(c *cli.Context) error {
+				if err := checkOutput(c, "text", "json"); err != nil {
+					return err
+				}
 				if c.NArg() != 1 || strings.TrimSpace(c.Args().First()) == "" {
 					return usagef("give the crew member's name as the plan spells it, e.g. dcmove keys new \"Claire Martin\" --out claire.nk")
 				}
@@ -65,6 +69,15 @@ func (m *Main) keysCommand() *cli.Command {
 				roles := c.StringSlice("role")
 				if len(roles) == 0 {
 					roles = []string{"..."}
+				}
+				if jsonOutput(c) {
+					// The public key only: the seed stays in its file.
+					return writeDoc(m.Stdout, "key", struct {
+						Name      string   `json:"name"`
+						Roles     []string `json:"roles"`
+						PublicKey string   `json:"public_key"`
+						File      string   `json:"file"`
+					}{name, orEmpty(c.StringSlice("role")), pub, c.String("out")})
 				}
 				fmt.Fprintf(m.Stdout, "key of %s written to %s (keep it secret: it signs as %s)\n", name, c.String("out"), name)
 				fmt.Fprintf(m.Stdout, "public key: %s\n", pub)

@@ -98,24 +98,7 @@ func (m *Main) Run(ctx context.Context, args []string) (err error) {
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}
 		},
-		Commands: []*cli.Command{
-			m.demoCommand(),
-			m.planCommand(),
-			m.cutoverCommand(),
-			m.stepCommand(),
-			m.gateCommand(),
-			m.degradedCommand(),
-			m.cooldownCommand(),
-			m.backoutCommand(),
-			m.fwCommand(),
-			m.checkCommand(),
-			m.agentCommand(),
-			m.noticeCommand(),
-			m.keysCommand(),
-			m.statusCommand(),
-			m.auditCommand(),
-			m.serveCommand(),
-		},
+		Commands: m.commands(),
 	}
 	for _, c := range app.Commands {
 		setUsageError(c)

@@ -52,8 +52,11 @@ func (m *Main) noticeCommand() *cli.Command {
 			{
 				Name: "draft", Usage: "write the notice to a stakeholder: the window, each service's planned downtime against its objective, the point of contact",
 				ArgsUsage: "STAKEHOLDER",
-				Flags:     append(logFlags(), runFlag(), planFlag),
+				Flags:     append(logFlags(), runFlag(), planFlag, outputFlag()),
 				Action: func(c *cli.Context) error {
+					if err := checkOutput(c, "text", "json"); err != nil {
+						return err
+					}
 					id, err := stakeholder(c)
 					if err != nil {
 						return err
@@ -68,6 +71,15 @@ func (m *Main) noticeCommand() *cli.Command {
 						name = cmp.Or(nc.recipients[0].Name, nc.recipients[0].Email)
 					}
 					subject, body := nc.notice(name, cmp.Or(nc.ackURL, "<address of the war-room page>")+"/ack/<the recipient's own link>", false)
+					if jsonOutput(c) {
+						return writeDoc(m.Stdout, "notice-draft", struct {
+							Stakeholder string   `json:"stakeholder"`
+							Recipients  int      `json:"recipients"`
+							Subject     string   `json:"subject"`
+							Body        string   `json:"body"`
+							Warnings    []string `json:"warnings"`
+						}{id, len(nc.recipients), subject, body, orEmpty(nc.warnings)})
+					}
 					fmt.Fprintf(m.Stdout, "Subject: %s\n\n%s", subject, body)
 					for _, w := range nc.warnings {
 						fmt.Fprintln(m.Stderr, "dcmove: warning:", w)
@@ -80,13 +92,13 @@ func (m *Main) noticeCommand() *cli.Command {
 				Name: "send", Usage: "send the notice by mail, one message per recipient, each with its own acknowledgement link; records each as sent or bounced",
 				ArgsUsage: "STAKEHOLDER",
 				Flags: append(append(logFlags(), runFlag(), actorFlag(), keyFlag(), planFlag,
-					&cli.BoolFlag{Name: "again", Usage: "send also to the recipients sent to before (with new links)"}), mailFlags...),
+					&cli.BoolFlag{Name: "again", Usage: "send also to the recipients sent to before (with new links)"}, outputFlag()), mailFlags...),
 				Action: func(c *cli.Context) error { return m.noticeSend(c, false) },
 			},
 			{
 				Name: "remind", Usage: "send the notice again to those who have not acknowledged it (new links; the old ones still work)",
 				ArgsUsage: "STAKEHOLDER",
-				Flags:     append(append(logFlags(), runFlag(), actorFlag(), keyFlag(), planFlag), mailFlags...),
+				Flags:     append(append(logFlags(), runFlag(), actorFlag(), keyFlag(), planFlag, outputFlag()), mailFlags...),
 				Action:    func(c *cli.Context) error { return m.noticeSend(c, true) },
 			},
 			{
@@ -245,6 +257,9 @@ func (nc *noticeCtx) notice(name, link string, reminder bool) (subject, body str
 // noticeSend sends the notice (or a reminder) to the stakeholder's
 // recipients and records each as sent or bounced.
 func (m *Main) noticeSend(c *cli.Context, reminder bool) error {
+	if err := checkOutput(c, "text", "json"); err != nil {
+		return err
+	}
 	if c.NArg() != 1 {
 		return usagef("give one stakeholder id, e.g. %s customers --as NAME", c.Command.HelpName)
 	}
@@ -274,10 +289,15 @@ func (m *Main) noticeSend(c *cli.Context, reminder bool) error {
 			to = append(to, rc)
 		}
 	}
+	doc := noticeSendDoc{Stakeholder: id, Reminder: reminder, Sent: []string{}, Bounced: []noticeBounce{}, NotSent: []string{}}
 	if len(to) == 0 {
 		what := "everyone of " + id + " was sent the notice already (--again sends it again)"
 		if reminder {
 			what = "nobody of " + id + " is left to remind: every recipient sent to acknowledged, or bounced"
+		}
+		if jsonOutput(c) {
+			doc.Note = what
+			return writeDoc(m.Stdout, "notice-send", doc)
 		}
 		fmt.Fprintln(m.Stdout, what)
 		return nil
@@ -349,16 +369,29 @@ func (m *Main) noticeSend(c *cli.Context, reminder bool) error {
 			}
 		}
 		sent, bounced = sent+len(s), bounced+len(b)
+		for _, x := range s {
+			doc.Sent = append(doc.Sent, x.Recipient)
+		}
 		for _, x := range b {
-			fmt.Fprintf(m.Stdout, "  bounced: %s: %s\n", x.Recipient, x.Reason)
+			doc.Bounced = append(doc.Bounced, noticeBounce{x.Recipient, x.Reason})
+			if !jsonOutput(c) {
+				fmt.Fprintf(m.Stdout, "  bounced: %s: %s\n", x.Recipient, x.Reason)
+			}
 		}
 	}
 	if failed != nil {
 		return failed
 	}
+	if jsonOutput(c) && len(later) == 0 {
+		return writeDoc(m.Stdout, "notice-send", doc)
+	}
 	word := "notice"
 	if reminder {
 		word = "reminder"
+	}
+	if jsonOutput(c) { // the error document says what was not sent
+		return fmt.Errorf("%w: %s to %s: %d sent, %d bounced, %d not sent (%s); run the command again to send them",
+			events.ErrUnavailable, word, id, sent, bounced, len(later), strings.Join(later, "; "))
 	}
 	fmt.Fprintf(m.Stdout, "%s to %s: %d sent, %d bounced, %d not sent\n", word, id, sent, bounced, len(later))
 	for _, l := range later {
@@ -368,6 +401,21 @@ func (m *Main) noticeSend(c *cli.Context, reminder bool) error {
 		return fmt.Errorf("%w: %d messages were not sent; run the command again to send them", events.ErrUnavailable, len(later))
 	}
 	return nil
+}
+
+// noticeSendDoc is what notice send or remind did, as JSON.
+type noticeSendDoc struct {
+	Stakeholder string         `json:"stakeholder"`
+	Reminder    bool           `json:"reminder"`
+	Sent        []string       `json:"sent"`
+	Bounced     []noticeBounce `json:"bounced"`
+	NotSent     []string       `json:"not_sent"`
+	Note        string         `json:"note,omitempty"`
+}
+
+type noticeBounce struct {
+	Recipient string `json:"recipient"`
+	Reason    string `json:"reason"`
 }
 
 // newToken returns an unguessable link token and its SHA-256 (hex), the

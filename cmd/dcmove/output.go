@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/dcmove/dcmove/internal/redact"
 	"github.com/dcmove/dcmove/planner"
@@ -130,5 +132,67 @@ func (m *Main) reportJSON(err error) {
 	}
 	if werr := writeDoc(m.Stdout, "error", doc); werr != nil {
 		fmt.Fprintln(m.Stderr, "dcmove:", strings.TrimSpace(doc.Error.Message))
+	}
+}
+
+// asJSONLines runs action, a command that prints as it goes (the demo, a
+// server, an agent), so that with --output json each line it prints is a
+// JSON document of kind on a line of its own: {"kind", "version", "time",
+// "message"}, the message as the text said it.
+func (m *Main) asJSONLines(kind string, action cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if err := checkOutput(c, "text", "json"); err != nil {
+			return err
+		}
+		if !jsonOutput(c) {
+			return action(c)
+		}
+		out := &jsonLines{w: m.Stdout, kind: kind}
+		m.Stdout = out
+		defer func() { out.flush(); m.Stdout = out.w }()
+		return action(c)
+	}
+}
+
+// jsonLines turns the lines written to it into JSON lines.
+type jsonLines struct {
+	mu   sync.Mutex
+	w    io.Writer
+	kind string
+	buf  []byte
+}
+
+func (j *jsonLines) Write(p []byte) (int, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.buf = append(j.buf, p...)
+	for {
+		i := bytes.IndexByte(j.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if err := j.line(string(j.buf[:i])); err != nil {
+			return 0, err
+		}
+		j.buf = j.buf[i+1:]
+	}
+}
+
+func (j *jsonLines) line(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return nil // the blank lines that space the text out
+	}
+	return writeLine(j.w, j.kind, struct {
+		Time    time.Time `json:"time"`
+		Message string    `json:"message"`
+	}{time.Now().UTC(), s})
+}
+
+func (j *jsonLines) flush() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if len(j.buf) > 0 {
+		j.line(string(j.buf))
+		j.buf = nil
 	}
 }

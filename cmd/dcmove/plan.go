@@ -56,7 +56,8 @@ func (m *Main) planCommand() *cli.Command {
 					&cli.StringFlag{Name: "format", Value: "text", Usage: "text, mermaid, svg or html (svg and html are one self-contained file)"},
 					&cli.StringFlag{Name: "out", Usage: "write to this file instead of standard output"},
 					intFlag("width", 100, minWidth, maxWidth, "columns of the text chart"),
-					&cli.BoolFlag{Name: "all", Usage: "also draw the steps before and after the window"}),
+					&cli.BoolFlag{Name: "all", Usage: "also draw the steps before and after the window"},
+					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text (the chart, in --format), or json: the chart's bars, for other tools"}),
 				Action: m.planGantt,
 			},
 			m.planImportCommand(output("yaml", "json")),
@@ -328,6 +329,12 @@ func rows(a *planner.Analysis) []sheet.Row {
 }
 
 func (m *Main) planGantt(c *cli.Context) error {
+	if err := checkOutput(c, "text", "json"); err != nil {
+		return err
+	}
+	if jsonOutput(c) && (c.IsSet("format") || c.IsSet("width") || c.IsSet("out")) {
+		return usagef("--output json prints the chart's bars; --format, --width and --out are for the drawing (--output text)")
+	}
 	a, err := analyze(c)
 	if err != nil {
 		return err
@@ -346,6 +353,34 @@ func (m *Main) planGantt(c *cli.Context) error {
 		}
 		chart.Bars = append(chart.Bars, gantt.Bar{ID: s.ID, Title: s.Title, Phase: s.Phase, Who: strings.Join(s.Who, ", "),
 			Start: s.Start, End: s.End, Slack: s.Slack, Critical: s.Critical && s.Timing == "window", Gate: s.Gate})
+	}
+	if jsonOutput(c) {
+		type bar struct {
+			ID           string    `json:"id"`
+			Title        string    `json:"title"`
+			Phase        string    `json:"phase"`
+			Who          string    `json:"who,omitempty"`
+			Start        time.Time `json:"start"`
+			End          time.Time `json:"end"`
+			SlackMinutes int       `json:"slack_minutes"`
+			Critical     bool      `json:"critical"`
+			Gate         bool      `json:"gate"`
+		}
+		bars := []bar{}
+		for _, b := range chart.Bars {
+			bars = append(bars, bar{b.ID, b.Title, b.Phase, b.Who, b.Start, b.End, int(b.Slack.Minutes()), b.Critical, b.Gate})
+		}
+		var ponr *time.Time
+		if a.HasPointOfNoReturn {
+			ponr = &a.PointOfNoReturn
+		}
+		return writeDoc(m.Stdout, "plan-gantt", struct {
+			Title           string     `json:"title"`
+			WindowStart     time.Time  `json:"window_start"`
+			WindowEnd       time.Time  `json:"window_end"`
+			PointOfNoReturn *time.Time `json:"point_of_no_return,omitempty"`
+			Bars            []bar      `json:"bars"`
+		}{chart.Title, chart.WindowStart, chart.WindowEnd, ponr, bars})
 	}
 	w := m.Stdout
 	if path := c.String("out"); path != "" {
