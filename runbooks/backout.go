@@ -35,6 +35,29 @@ func recordedSteps(a *planner.Analysis, rb *planner.Runbook) []planner.Scheduled
 	return steps
 }
 
+// StepCount is how many steps a run of the analysed plan has, as the
+// status, the report and the war-room page count them: the schedule's
+// steps and the point-of-no-return gate a start adds. The back-out steps
+// a start also records (BackoutCount) are not counted: they run only if
+// the move backs out.
+func StepCount(a *planner.Analysis) int {
+	if a.HasPointOfNoReturn {
+		return len(a.Steps) + 1
+	}
+	return len(a.Steps)
+}
+
+// BackoutCount is how many back-out steps a start records with the run.
+func BackoutCount(rb *planner.Runbook) int {
+	n := 0
+	for _, s := range rb.Steps {
+		if s.BackoutOnly {
+			n++
+		}
+	}
+	return n
+}
+
 func ponr(a *planner.Analysis) time.Time {
 	if !a.HasPointOfNoReturn {
 		return time.Time{}

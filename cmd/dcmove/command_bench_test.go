@@ -39,7 +39,8 @@ func BenchmarkCommand(b *testing.B) {
 			waitFor(b, &served, "serving data directory")
 			plan := filepath.Join(b.TempDir(), "large.yaml")
 			mustRun(b, clock, "plan", "example", "--assets", strconv.Itoa(size.assets), "--out", plan)
-			mustRun(b, clock, append(startArgs(b, clock, plan), "--rehearsal", "--data-dir", dir)...)
+			args, _ := startArgs(b, clock, plan)
+			mustRun(b, clock, append(args, "--rehearsal", "--data-dir", dir)...)
 			run := fmt.Sprintf("large-%d-rehearsal", size.assets)
 			verbs := []string{"block", "unblock"}
 			for i := 0; b.Loop(); i++ {

@@ -188,7 +188,7 @@ func printDemo(w io.Writer, loc *time.Location, r runbooks.DemoReport) {
 	case runbooks.DemoPlanned:
 		a := r.Analysis
 		fmt.Fprintf(w, "plan: %d steps; the move should end %s (makespan %s); %.0f%% of %d simulated weekends fit the window\n",
-			len(a.Steps), a.End.In(loc).Format("Mon 15:04"), planner.Span(a.Makespan), a.Probability*100, a.Samples)
+			runbooks.StepCount(a), a.End.In(loc).Format("Mon 15:04"), planner.Span(a.Makespan), a.Probability*100, a.Samples)
 		if a.HasPointOfNoReturn {
 			fmt.Fprintf(w, "plan: point of no return %s\n", a.PointOfNoReturn.In(loc).Format("Mon 15:04"))
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -37,11 +38,13 @@ func TestLargeMoveThroughTheCommands(t *testing.T) {
 		return out
 	}
 	timed("plan example", "plan", "example", "--assets", strconv.Itoa(assets), "--out", plan)
-	start := append(startArgs(t, clock, plan), "--data-dir", data)
+	args, steps := startArgs(t, clock, plan)
+	start := append(args, "--data-dir", data)
 	out := timed("cutover start", start...)
 	wantContains(t, "cutover start", out, "staged in appends of")
 	out = timed("status", "status", "--data-dir", data, "--samples", "100")
-	wantContains(t, "status", out, "progress 0/")
+	// One count of steps: plan check's is the status's.
+	wantContains(t, "status", out, fmt.Sprintf("progress 0/%d steps", steps))
 	timed("step start", "step", "start", "notify-customers", "--data-dir", data, "--as", "Lead 1")
 	clock.Advance(30 * time.Minute)
 	out = timed("step done", "step", "done", "notify-customers", "--data-dir", data, "--as", "Lead 1")
@@ -53,7 +56,7 @@ func TestLargeMoveThroughTheCommands(t *testing.T) {
 // startArgs checks plan and returns the cutover start that accepts its
 // warnings, as a lead would after reading them; errors fail the check
 // (exit 2), and so the test.
-func startArgs(t testing.TB, clock runbooks.Clock, plan string) []string {
+func startArgs(t testing.TB, clock runbooks.Clock, plan string) ([]string, int) {
 	t.Helper()
 	check := dcmove(t.Context(), clock, "plan", "check", plan)
 	if check.err != nil && !strings.Contains(check.out, "  warning") {
@@ -63,10 +66,11 @@ func startArgs(t testing.TB, clock runbooks.Clock, plan string) []string {
 	if steps == nil {
 		t.Fatalf("plan check says no step count:\n%s", check.out)
 	}
-	t.Logf("plan check: %s steps", steps[1])
+	n, _ := strconv.Atoi(steps[1])
+	t.Logf("plan check: %d steps", n)
 	start := []string{"cutover", "start", plan, "--as", "Lead 1"}
 	for _, m := range regexp.MustCompile(`(?m)^  warning (L\d+):`).FindAllStringSubmatch(check.out, -1) {
 		start = append(start, "--accept", m[1], "--reason", "accepted by the test")
 	}
-	return start
+	return start, n
 }

@@ -192,7 +192,7 @@ func TestDemo(t *testing.T) {
 	clock := runbooks.NewManualClock(time.Time{})
 	out := mustRun(t, clock, "demo")
 	wantContains(t, "demo output", out,
-		"plan: 297 steps",
+		"plan: 298 steps",
 		"tries to start return-pa2-badges too early: refused: ",
 		"done   go-no-go",
 		"degraded mode on: db-replica, backoffice",

@@ -160,7 +160,10 @@ func (m *Main) planCheck(c *cli.Context) error {
 	loc := p.Window.Location
 	fmt.Fprintln(w, "ok:", p.Summary())
 	fmt.Fprintf(w, "runbook: %s, %d steps (%d before the window, %d in it, %d after), %d trips\n",
-		cmp.Or(a.Runbook.Name, "the plan's own steps"), len(a.Steps), count(a, "before"), count(a, "window"), count(a, "after"), len(a.Runbook.Trips))
+		cmp.Or(a.Runbook.Name, "the plan's own steps"), runbooks.StepCount(a), count(a, "before"), count(a, "window")+runbooks.StepCount(a)-len(a.Steps), count(a, "after"), len(a.Runbook.Trips))
+	if a.HasPointOfNoReturn {
+		fmt.Fprintf(w, "(the window's steps include the point-of-no-return gate; %d back-out steps are recorded too, to run only if the move backs out)\n", runbooks.BackoutCount(a.Runbook))
+	}
 	verdict := "fits the window"
 	switch {
 	case len(a.Overtime) > 0:
@@ -218,6 +221,7 @@ func verdictJSON(a *planner.Analysis) any {
 		Summary             string     `json:"summary"`
 		Runbook             string     `json:"runbook,omitempty"`
 		Steps               int        `json:"steps"`
+		BackoutSteps        int        `json:"backout_steps"`
 		Trips               int        `json:"trips"`
 		WindowStart         time.Time  `json:"window_start"`
 		WindowEnd           time.Time  `json:"window_end"`
@@ -235,7 +239,7 @@ func verdictJSON(a *planner.Analysis) any {
 		Findings            []finding  `json:"findings"`
 	}{
 		Plan: a.Plan.Name, Summary: a.Plan.Summary(), Runbook: a.Runbook.Name,
-		Steps: len(a.Steps), Trips: len(a.Runbook.Trips),
+		Steps: runbooks.StepCount(a), BackoutSteps: runbooks.BackoutCount(a.Runbook), Trips: len(a.Runbook.Trips),
 		WindowStart: a.Plan.Window.Start, WindowEnd: a.Plan.Window.End, End: a.End, Fits: a.Fits,
 		MakespanMinutes: int(a.Makespan.Minutes()), LowerBoundMinutes: int(a.LowerBound.Minutes()), CriticalPathMinutes: int(a.CriticalPath.Minutes()),
 		Probability: a.Probability, Samples: a.Samples, Findings: []finding{},
