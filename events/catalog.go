@@ -362,6 +362,7 @@ type Upcaster func(data json.RawMessage) (json.RawMessage, error)
 
 // eventType is the catalog entry for one wire type.
 type eventType struct {
+	zero      Event // the zero value of the payload type
 	version   int
 	unmarshal func(data json.RawMessage) (Event, error)
 	// upcast[v] turns version v into v+1.
@@ -377,9 +378,19 @@ var (
 
 // register adds E to the catalog, with no upcaster yet: a type whose
 // version is above 1 needs one per older version ([RegisterUpcaster]).
+// Payload returns the zero value of the payload of the event type typ
+// (its wire type), for what describes each payload (its JSON Schema is
+// generated from it, see docs/schemas/), and false for a type not in the
+// catalog.
+func Payload(typ string) (Event, bool) {
+	t, ok := catalog[typ]
+	return t.zero, ok
+}
+
 func register[E Event]() {
 	var zero E
 	catalog[zero.EventType()] = eventType{
+		zero:    zero,
 		version: zero.EventVersion(),
 		unmarshal: func(data json.RawMessage) (Event, error) {
 			var e E

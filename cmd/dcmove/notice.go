@@ -576,6 +576,9 @@ func (m *Main) noticeStatus(c *cli.Context) error {
 	}
 	lines := noticeLines(r, only)
 	if c.String("output") == "json" {
+		if lines == nil {
+			lines = []noticeLine{}
+		}
 		return writeDoc(m.Stdout, "notice-status", struct {
 			Run          string       `json:"run"`
 			Stakeholders []noticeLine `json:"stakeholders"`

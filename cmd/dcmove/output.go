@@ -26,6 +26,7 @@ const outputVersion = 1
 // document of kind: {"kind": kind, "version": 1, ...v's fields}, indented,
 // with snake_case field names (v's json tags say them).
 func writeDoc(w io.Writer, kind string, v any) error {
+	written.LoadOrStore(kind, v)
 	body, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -46,6 +47,11 @@ func writeDoc(w io.Writer, kind string, v any) error {
 	_, err = w.Write(out.Bytes())
 	return err
 }
+
+// written holds, per kind of document written by this process, the first
+// value written: the Go type its JSON Schema is generated from (see
+// TestJSONSchemas).
+var written sync.Map
 
 // writeLine writes v as a document of kind on one line (JSON lines, for
 // commands that print as they go: a watch, the demo, a server).

@@ -78,7 +78,7 @@ type statusDocument struct {
 	Status *projections.Board `json:"status"`
 	// Forecast is the last forecast finished (null while the first one
 	// is computed), ForecastError why it failed.
-	Forecast      *projections.ETA `json:"forecast"`
+	Forecast      *projections.ETA `json:"forecast" jsonschema:"nullable"`
 	ForecastError string           `json:"forecast_error,omitempty"`
 	// Connection is set while the event store is out of reach: the status
 	// is as of then.
