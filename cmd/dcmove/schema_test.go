@@ -208,7 +208,7 @@ func TestJSONSchemas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := schema("events/"+e.Type+".json").Validate(data); err != nil {
+		if err := schema("events/" + e.Type + ".json").Validate(data); err != nil {
 			t.Errorf("the data of a stored %s does not match its schema: %v\n%s", e.Type, err, e.Data)
 		}
 		// The CloudEvents Go SDK reads it as a valid CloudEvent 1.0, with
