@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"os"
 	"reflect"
 	"slices"
@@ -413,6 +414,34 @@ func TestReplayCheckpointedReadsOnlyTheTail(t *testing.T) {
 	if err != nil || cp.Seq != other.LastSeq {
 		t.Fatalf("checkpoint of other at %d (%v), want at its last record %d", cp.Seq, err, other.LastSeq)
 	}
+
+	// A long replay saves a few checkpoints, not one every 10 records: each
+	// costs the size of the state, so that would cost the square of the
+	// run (85 s for a command reading a run of 28,000 events).
+	counting := &countingStore{CheckpointStore: store}
+	long := projections.NewStatus()
+	if _, err := projections.ReplayCheckpointed(ctx, l, counting, "ref", long, projections.CheckpointEvery(10)); err != nil {
+		t.Fatal(err)
+	}
+	if limit := 2 + bits.Len64(long.LastSeq/10); counting.saves < 2 || counting.saves > limit {
+		t.Fatalf("a replay of %d records saved %d checkpoints; want between 2 and %d", long.LastSeq, counting.saves, limit)
+	}
+}
+
+// countingStore counts the checkpoints saved; it loads none, so that a
+// replay starts from the first record.
+type countingStore struct {
+	events.CheckpointStore
+	saves int
+}
+
+func (s *countingStore) Load(context.Context, string) (events.Checkpoint, error) {
+	return events.Checkpoint{}, events.ErrNoCheckpoint
+}
+
+func (s *countingStore) Save(ctx context.Context, key string, cp events.Checkpoint) error {
+	s.saves++
+	return s.CheckpointStore.Save(ctx, key, cp)
 }
 
 // olderStatus is the status as an older dcmove checkpointed it.
