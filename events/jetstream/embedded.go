@@ -28,6 +28,10 @@ type Options struct {
 	// NATSOptions are added to the connection to ServerURL (credentials,
 	// TLS, ...).
 	NATSOptions []nats.Option
+	// ConnectError, when set, makes the error Open returns when the
+	// connection to ServerURL fails, from nats' own error (the caller
+	// knows which credentials and files it gave); nil keeps Open's.
+	ConnectError func(error) error
 	// Replicas is the stream's replica count when dcmove creates it on
 	// ServerURL; zero means 3 on a cluster and 1 on a lone server. The
 	// embedded server always uses 1.
@@ -153,6 +157,11 @@ func openRemote(ctx context.Context, o Options) (*Log, error) {
 	}
 	opts = append(opts, o.NATSOptions...)
 	nc, err := nats.Connect(o.ServerURL, opts...)
+	if err != nil && o.ConnectError != nil {
+		if e := o.ConnectError(err); e != nil {
+			return nil, e
+		}
+	}
 	if err != nil {
 		// The URL and nats' own error (net/url quotes the URL it cannot
 		// read) may hold a password or a token.
