@@ -26,22 +26,46 @@
 // produce (the active schedules) always include an optimal one, so the
 // search is over lists.
 //
-// Each pass builds one list. The first four use the priority rules LFT
-// (latest finish time from a backward critical-path pass), MTS (most total
-// successors; estimated above 4096 activities), GRPW (greatest rank
-// positional weight) and LST (latest start time); further passes randomise
-// them in turn: regret-based biased random sampling (Drexl 1991) up to 2000
-// activities, noise on the rule's ranks above. Each schedule is then
-// improved by forward-backward improvement, or justification (Valls,
-// Ballestín and Quintanilla 2005): decoding the activities in decreasing
-// order of finish on the mirrored problem right-justifies the schedule
-// without moving anything earlier, and decoding them again forward in
-// order of those right-justified starts left-justifies it, often shorter;
-// rounds repeat while one gains at least 1% of the makespan. The best
-// schedule over all passes is kept, and the search stops early when it
-// reaches the lower bound. A seeded PCG generator drives the randomness and
-// nothing iterates over a map, so the same Problem and [Options] give the
-// same Result.
+// The effort is counted in passes ([Options.Passes]), each one activity
+// list decoded by SSGS and improved by forward-backward improvement, or
+// justification (Valls, Ballestín and Quintanilla 2005): decoding the
+// activities in decreasing order of finish on the mirrored problem
+// right-justifies the schedule without moving anything earlier, and
+// decoding them again forward in order of those right-justified starts
+// left-justifies it, often shorter; rounds repeat while one gains at least
+// 1% of the makespan (at least one minute).
+//
+// The first four lists come from the priority rules LFT (latest finish
+// time from a backward critical-path pass), MTS (most total successors;
+// estimated above 4096 activities), GRPW (greatest rank positional weight)
+// and LST (latest start time); the next ones randomise them in turn:
+// regret-based biased random sampling (Drexl 1991) up to 2000 activities,
+// noise on the rule's ranks above. These make the initial population of a
+// genetic algorithm over activity lists (Hartmann 1998) of 40 lists (20
+// from 1,000 activities, 10 from 5,000), which makes the passes beyond.
+// Each individual is the list of a justified schedule, the order its
+// forward decode used. A generation breeds as many children as the
+// population holds: two parents, each the better of two drawn at random,
+// give two children by two-point crossover (the mother's first q1
+// activities, then the father's next ones in his order, then the rest in
+// the mother's, which keeps every predecessor first), and each child gets
+// a shift mutation (an activity moved to a random place between its last
+// predecessor and first successor) with probability 0.8, and another
+// with the same probability, and so on. Each child is decoded and
+// justified, and the population keeps the best distinct schedules of
+// parents and children (elitist). After 25 generations without a
+// shorter schedule it restarts from the best one, half the others new
+// randomised rule lists and half the best perturbed by shifts.
+//
+// The best schedule over all passes is kept, and the search stops early
+// when it reaches the lower bound. The sequence of lists tried does not
+// depend on the number of passes, which only cuts it short, so more
+// effort never gives a longer schedule. On instances in the style of the
+// PSPLIB set J30 (ProGen; 30 activities, 4 resources) 1,000 passes end
+// 0.05% above the optimum on average (8 passes: 1.3%), in about 50 ms
+// each (see TestGAJ30). Seeded PCG generators drive the randomness and nothing
+// iterates over a map, so the same Problem and [Options] give the same
+// Result.
 //
 // [Result.Slack] comes from the right-justified form of the final
 // schedule, with every activity keeping its OneOf members: how far each

@@ -62,6 +62,8 @@ type decoder struct {
 	seen    []uint32
 	seenCur uint32
 	one     [1]req
+
+	runs int // decodes made
 }
 
 type greq struct {
@@ -124,6 +126,7 @@ func newDecoder(c *compiled) *decoder {
 // earlier than it was (so release times still hold), none ends after m.
 func (d *decoder) run(order []int32, dur []int, back bool, m int, fixed []int32, out *plan) error {
 	c := d.c
+	d.runs++
 	for g, members := range c.groups {
 		d.ivs = d.ivs[:0]
 		for _, r := range members {
