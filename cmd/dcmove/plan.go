@@ -13,7 +13,6 @@ import (
 
 	"github.com/dcmove/dcmove/planner"
 	"github.com/dcmove/dcmove/planner/gantt"
-	"github.com/dcmove/dcmove/planner/schedule"
 	"github.com/dcmove/dcmove/planner/sheet"
 	"github.com/dcmove/dcmove/runbooks"
 	"github.com/urfave/cli/v2"
@@ -24,7 +23,7 @@ func (m *Main) planCommand() *cli.Command {
 		return append([]cli.Flag{
 			samplesFlag("Monte Carlo samples of the step durations for the probability of fitting the window (0: none)"),
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the scheduler and the Monte Carlo samples"},
-			intFlag("effort", schedule.DefaultPasses, 1, 100000, "how many activity lists the scheduler tries (more: a shorter schedule, or the same, never a longer one; the time grows with it)"),
+			intFlag("effort", 0, 0, 100000, "how many activity lists the scheduler tries (more: a shorter schedule, or the same, never a longer one; the time grows with it); 0: about half a second's worth, 100,000 / the window's steps, between 8 and 1,000"),
 		}, extra...)
 	}
 	output := func(formats ...string) cli.Flag {
