@@ -126,7 +126,11 @@ type Forecaster struct {
 	// end only.
 	Samples int
 	Seed    uint64
-	order   []string // the last schedule's order of work, by step id
+	// Passes is the scheduler's effort when it schedules what is left
+	// from scratch (schedule.Options.Passes; 0: the scheduler's default,
+	// 8 lists, as a forecast runs at every event).
+	Passes int
+	order  []string // the last schedule's order of work, by step id
 }
 
 // Forecast forecasts s at now; see [Forecast].
@@ -150,13 +154,13 @@ func (fc *Forecaster) Forecast(s *Status, now time.Time) (*ETA, error) {
 	problem := f.problem
 	order := fc.reuse(f)
 	if order == nil {
-		r, err := schedule.Solve(problem, schedule.Options{Seed: seed})
+		r, err := schedule.Solve(problem, schedule.Options{Seed: seed, Passes: fc.Passes})
 		if errors.Is(err, schedule.ErrNeverFits) {
 			// What is left does not fit the shifts left: forecast it with
 			// people staying after their last shift, and say so.
 			eta.Overtime = true
 			problem = planner.SoftLastShift(problem)
-			r, err = schedule.Solve(problem, schedule.Options{Seed: seed})
+			r, err = schedule.Solve(problem, schedule.Options{Seed: seed, Passes: fc.Passes})
 		}
 		if err != nil {
 			return nil, fmt.Errorf("forecast: schedule what is left: %w", err)

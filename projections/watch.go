@@ -56,6 +56,9 @@ type WatchOptions struct {
 	// (see [Forecast]).
 	Samples int
 	Seed    uint64
+	// Passes is the scheduler's effort when a forecast schedules what is
+	// left from scratch (see [Forecaster]).
+	Passes int
 	// Tick, if positive, yields the latest status again this often
 	// (ChangeTick) with a new forecast: running steps grow late and the
 	// point of no return comes closer without any event.
@@ -279,7 +282,7 @@ func (w *watcher) forecast() {
 	go func() {
 		defer w.wg.Done()
 		if w.forecaster == nil {
-			w.forecaster = &Forecaster{Samples: w.o.Samples, Seed: w.o.Seed}
+			w.forecaster = &Forecaster{Samples: w.o.Samples, Seed: w.o.Seed, Passes: w.o.Passes}
 		}
 		eta, err := w.forecaster.Forecast(s, now)
 		w.mu.Lock()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dcmove/dcmove/events"
 	"github.com/dcmove/dcmove/events/jetstream"
+	"github.com/dcmove/dcmove/planner/schedule"
 	"github.com/dcmove/dcmove/projections"
 	"github.com/urfave/cli/v2"
 )
@@ -30,7 +31,8 @@ func (m *Main) statusCommand() *cli.Command {
 		Flags: append(logFlags(), runFlag(),
 			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "keep showing the status as events arrive, until interrupted"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json for other tools (one line per change)"},
-			samplesFlag("Monte Carlo samples for the forecast's odds (0: the likely end only)")),
+			samplesFlag("Monte Carlo samples for the forecast's odds (0: the likely end only)"),
+			intFlag("effort", schedule.DefaultPasses, 1, 100000, "how many activity lists the forecast's scheduler tries when it schedules what is left (more: a shorter forecast, or the same; the time grows with it)")),
 		Action: func(c *cli.Context) error {
 			if err := checkOutput(c, "text", "json"); err != nil {
 				return err
@@ -57,7 +59,8 @@ func (m *Main) statusCommand() *cli.Command {
 			}
 			defer l.Close()
 			now := m.Clock.Now()
-			eta, err := projections.Forecast(s, now, sc.samples, forecastSeed)
+			fc := projections.Forecaster{Samples: sc.samples, Seed: forecastSeed, Passes: c.Int("effort")}
+			eta, err := fc.Forecast(s, now)
 			return sc.show(projections.Snapshot{Change: projections.ChangeStatus, Status: s, Now: now, Forecast: eta, ForecastErr: err})
 		},
 	}
