@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +27,14 @@ type screen struct {
 	// redraw clears the terminal before each status (a watch on a
 	// terminal).
 	redraw bool
+	// size, when set, reads the terminal's size before each redraw: the
+	// status is fitted to it (see fitScreen). drawMu orders the redraws
+	// of a status and of a resize; drawn is the last status drawn, whole,
+	// to fit again to a new size.
+	size   func() (cols, lines int, ok bool)
+	drawMu sync.Mutex
+	drawn  []string
+	fitted [2]int // the size drawn was fitted to
 	// store is the event store's health, when it has something to say
 	// (see storeHealth); a watch refreshes it (storeMu).
 	storeMu sync.Mutex
@@ -172,12 +181,55 @@ func (sc *screen) show(sn projections.Snapshot) error {
 	if sc.redraw && !s.LastEvent.IsZero() {
 		fmt.Fprintf(&b, "\nlast event %s (seq %d); Ctrl-C to stop\n", s.LastEvent.In(loc).Format("Mon 15:04:05"), s.LastSeq)
 	}
+	if sc.size != nil {
+		return sc.draw(strings.Split(strings.TrimPrefix(b.String(), clearScreen), "\n"), false)
+	}
 	_, err = sc.out.Write(b.Bytes())
+	return err
+}
+
+// draw clears the terminal and shows lines fitted to its size (the last
+// one, "last event …; Ctrl-C to stop", kept below the status when there is
+// room), without a newline after the last line: one more would scroll the
+// first off the screen. With onlyResized, it draws the last status again
+// if the terminal's size changed since, and otherwise nothing.
+func (sc *screen) draw(lines []string, onlyResized bool) error {
+	sc.drawMu.Lock()
+	defer sc.drawMu.Unlock()
+	cols, rows, ok := sc.size()
+	if onlyResized {
+		if lines = sc.drawn; lines == nil || !ok || sc.fitted == [2]int{cols, rows} {
+			return nil
+		}
+	}
+	sc.drawn = lines
+	if !ok {
+		_, err := io.WriteString(sc.out, clearScreen+strings.Join(lines, "\n"))
+		return err
+	}
+	sc.fitted = [2]int{cols, rows}
+	for len(lines) > 0 && withoutEscapes(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	var footer []string
+	if n := len(lines); n >= 2 && strings.HasPrefix(lines[n-1], "last event ") && lines[n-2] == "" {
+		lines, footer = lines[:n-2], []string{"", truncate(lines[n-1], cols)}
+		if rows < 12 { // a short terminal keeps its lines for the status
+			footer = nil
+		}
+	}
+	fitted := append(fitScreen(lines, cols, rows-len(footer)), footer...)
+	_, err := io.WriteString(sc.out, clearScreen+strings.Join(fitted, "\n"))
 	return err
 }
 
 // tickEvery is how often a terminal's view is redrawn without events.
 const tickEvery = 30 * time.Second
+
+// resizeEvery is how often a watch on a terminal reads its size, to fit
+// the status again to a resized window (an ioctl: cheap, and portable
+// where SIGWINCH is not).
+const resizeEvery = 500 * time.Millisecond
 
 // watch shows the status, then again after every new event of run and
 // every new forecast, until the command is interrupted (see
@@ -187,11 +239,21 @@ const tickEvery = 30 * time.Second
 // store is out of reach for half a second (a --server that stopped, a
 // holder that does not answer) the screen says since when, and the watch
 // retries until the store is back.
+//
+// On a terminal whose size it can read, the watch draws on the alternate
+// screen, left on return (Ctrl-C included: it cancels c.Context), and fits
+// each status to the terminal's size, read again before each redraw and
+// every resizeEvery (a resized window is redrawn to its new size).
 func (m *Main) watch(c *cli.Context, l events.Log, run string, s *projections.Status, sc *screen) error {
 	sc.redraw = sc.terminal
-	o := projections.WatchOptions{Now: m.Clock.Now, Samples: sc.samples, Seed: forecastSeed}
+	o := projections.WatchOptions{Now: m.Clock.Now, Samples: sc.samples, Seed: forecastSeed, Passes: c.Int("effort")}
 	if sc.redraw {
 		o.Tick = tickEvery
+		if _, _, ok := terminalSize(sc.out); ok {
+			sc.size = func() (int, int, bool) { return terminalSize(sc.out) }
+			io.WriteString(sc.out, enterAltScreen)
+			defer io.WriteString(sc.out, leaveAltScreen)
+		}
 	}
 	// The store's health is asked again every storeEvery, of the log the
 	// watch works on now; the next snapshot shows it.
@@ -223,5 +285,19 @@ func (m *Main) watch(c *cli.Context, l events.Log, run string, s *projections.St
 			}
 		}
 	}()
+	if sc.size != nil {
+		go func() {
+			t := time.NewTicker(resizeEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					sc.draw(nil, true)
+				}
+			}
+		}()
+	}
 	return projections.WatchStatus(c.Context, l, run, s, o, func(sn projections.Snapshot) { sc.show(sn) })
 }
