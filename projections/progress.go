@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dcmove/dcmove/events"
+	"golang.org/x/term"
 )
 
 // Progress is a one-line progress bar for a long pass over a run's log (a
@@ -54,14 +55,11 @@ func newProgress(w io.Writer, label string, now func() time.Time) *Progress {
 	return &Progress{w: w, label: label, now: now, began: now()}
 }
 
-// IsTerminal reports whether w is a terminal (a character device).
+// IsTerminal reports whether w is a terminal (golang.org/x/term: /dev/null,
+// a character device too, is not one).
 func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok || f == nil {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && f != nil && term.IsTerminal(int(f.Fd()))
 }
 
 // Range sets the log positions the pass covers, from first to last (0:

@@ -21,5 +21,7 @@ func (m *Main) commands() []*cli.Command {
 		m.statusCommand(),
 		m.auditCommand(),
 		m.serveCommand(),
+		m.versionCommand(),
+		m.completionCommand(),
 	}
 }

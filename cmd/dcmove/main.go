@@ -105,7 +105,7 @@ func (m *Main) Run(ctx context.Context, args []string) (err error) {
 		// The commands on the move, then the two about dcmove itself
 		// (which print no JSON: see TestEveryCommandSpeaksJSON, which
 		// walks m.commands()).
-		Commands: append(m.commands(), m.versionCommand(), m.completionCommand()),
+		Commands: m.commands(),
 	}
 	if n := len(args); n > 1 && args[n-1] == completeFlag {
 		// The shell asks for the candidates for the next word (see

@@ -67,6 +67,7 @@ func TestJSONSchemas(t *testing.T) {
 	run("plan", "schedule", reference)
 	run("plan", "gantt", reference)
 	run("plan", "lints")
+	run("version")
 	run("plan", "example", "--assets", "2")
 	run("plan", "import", "--from-csv", "../../planner/sheet/testdata/runbook.csv")
 	run("keys", "new", "Ana", "--out", keyFile, "--role", "tech")

@@ -20,9 +20,9 @@ const forecastSeed = 1
 // it.
 var viewerZone = func() *time.Location { return time.Local }
 
-// isTerminal reports whether w is a terminal (a character device); tests
+// isTerminal reports whether w is a terminal (golang.org/x/term); tests
 // pretend.
-var isTerminal = projections.IsTerminal
+var isTerminal = writerIsTerminal
 
 func (m *Main) statusCommand() *cli.Command {
 	return &cli.Command{

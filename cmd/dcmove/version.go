@@ -19,15 +19,16 @@ type buildVersion struct {
 	// later: v0.0.0-20261205070000-0123456789ab, +dirty with uncommitted
 	// changes), or "(devel)" when the toolchain knew none (go run, go
 	// build -buildvcs=false, a test binary).
-	Version string
+	Version string `json:"version"`
 	// Commit, Time and Modified come from version control (vcs.revision,
 	// vcs.time, vcs.modified), when the binary was built in a clone:
 	// empty otherwise.
-	Commit   string
-	Time     string
-	Modified bool
+	Commit   string `json:"commit,omitempty"`
+	Time     string `json:"time,omitempty"`
+	Modified bool   `json:"modified"`
 	// Go is the toolchain, Platform the GOOS/GOARCH built for.
-	Go, Platform string
+	Go       string `json:"go"`
+	Platform string `json:"platform"`
 }
 
 // readBuildInfo is the binary's build information (tests pretend).
@@ -111,10 +112,21 @@ func (m *Main) versionCommand() *cli.Command {
 			"clone says the commit (and whether it had uncommitted changes); go run says (devel).\n" +
 			"Examples:\n" +
 			"   dcmove version\n" +
-			"   dcmove --version",
+			"   dcmove --version\n" +
+			"   dcmove version -o json",
+		Flags: []cli.Flag{outputFlag()},
 		Action: func(c *cli.Context) error {
+			if err := checkOutput(c, "text", "json"); err != nil {
+				return err
+			}
 			if c.NArg() > 0 {
 				return usagef("dcmove version takes no arguments")
+			}
+			if jsonOutput(c) {
+				// Under "build": the document's own version is its format's.
+				return writeDoc(m.Stdout, "version", struct {
+					Build buildVersion `json:"build"`
+				}{binaryVersion()})
 			}
 			return binaryVersion().write(m.Stdout)
 		},
