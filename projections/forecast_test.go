@@ -257,19 +257,43 @@ func referencePlan(tb testing.TB) (*planner.Plan, *planner.Analysis) {
 // without a log, in a blink.
 func asPlanned(tb testing.TB, now time.Time) (*projections.Status, *planner.Analysis) {
 	p, a := referencePlan(tb)
+	return plannedRun(tb, p, a, now), a
+}
+
+// plannedRun is the run of the analysed plan at now had every step gone
+// exactly as planned, by the person the schedule gave it: the crew with
+// their shifts, the vehicles and resources and what each step holds, as a
+// cutover start records them; built without a log, in a blink.
+func plannedRun(tb testing.TB, p *planner.Plan, a *planner.Analysis, now time.Time) *projections.Status {
+	tb.Helper()
 	l := &runLog{tb: tb}
 	var crew []events.Member
 	for _, m := range p.Crew {
-		crew = append(crew, events.Member{Name: m.Name, Roles: m.Roles})
+		em := events.Member{Name: m.Name, Roles: m.Roles}
+		for _, sh := range m.Shifts {
+			em.Shifts = append(em.Shifts, events.Shift{Start: sh.Start, End: sh.End})
+		}
+		crew = append(crew, em)
+	}
+	var capacities []events.Capacity
+	for _, v := range p.Transport {
+		capacities = append(capacities, events.Capacity{ID: v.ID, Amount: max(v.Count, 1)})
+	}
+	for _, r := range p.Resources {
+		capacities = append(capacities, events.Capacity{ID: r.ID, Amount: r.Capacity})
 	}
 	at := func(t time.Time) time.Duration { return t.Sub(t0) }
-	begin := p.Window.Start.Add(-30 * 24 * time.Hour)
+	begin := p.Window.Start.Add(-60 * 24 * time.Hour)
 	l.at(at(begin), p.Lead, "", events.CutoverStarted{Plan: p.Name, TimeZone: p.Window.TimeZone, Crew: crew, Lead: p.Lead,
-		WindowStart: p.Window.Start, WindowEnd: p.Window.End, Steps: len(a.Steps)})
+		WindowStart: p.Window.Start, WindowEnd: p.Window.End, Steps: len(a.Steps), Capacities: capacities})
 	for _, sc := range a.Steps {
-		l.at(at(begin), p.Lead, "step/"+sc.ID, events.StepPlanned{Step: sc.ID, Title: sc.Title, Phase: sc.Phase, After: sc.After,
+		sp := events.StepPlanned{Step: sc.ID, Title: sc.Title, Phase: sc.Phase, After: sc.After, Kind: sc.Kind,
 			Role: sc.Role, Gate: sc.Gate, Timing: sc.Timing, PlannedStart: sc.Start, PlannedEnd: sc.End,
-			Optimistic: events.Duration(sc.Duration.Optimistic), Likely: events.Duration(sc.Duration.Likely), Pessimistic: events.Duration(sc.Duration.Pessimistic)})
+			Optimistic: events.Duration(sc.Duration.Optimistic), Likely: events.Duration(sc.Duration.Likely), Pessimistic: events.Duration(sc.Duration.Pessimistic)}
+		for _, n := range sc.Needs {
+			sp.Needs = append(sp.Needs, events.Capacity{ID: n.Resource, Amount: n.Amount})
+		}
+		l.at(at(begin), p.Lead, "step/"+sc.ID, sp)
 	}
 	type action struct {
 		at    time.Time
@@ -300,12 +324,12 @@ func asPlanned(tb testing.TB, now time.Time) (*projections.Status, *planner.Anal
 			l.done(at(x.at), x.who, x.id)
 		}
 	}
-	return l.status(), a
+	return l.status()
 }
 
 // The reference move, six hours into its window, exactly on plan: the
-// forecast re-schedules the rest with the crew (without shifts or
-// trolleys, which the log does not hold) and ends no later than planned.
+// forecast re-schedules the rest with the crew in their shifts and the
+// trolleys, and ends no later than planned.
 func TestForecastReferenceMove(t *testing.T) {
 	_, a := referencePlan(t)
 	now := a.Plan.Window.Start.Add(6 * time.Hour)
@@ -456,9 +480,7 @@ func TestDescribeFactsEvents(t *testing.T) {
 
 // largeRun is a generated move of assets assets (examples.Large) at now,
 // progress of the way through its schedule's window, had every step
-// before gone as planned, by the person the schedule gave it: the run's
-// crew with their shifts, its vehicles and resources, as a cutover start
-// records them; built without a log.
+// before gone as planned (see plannedRun).
 func largeRun(tb testing.TB, assets int, progress float64) (*projections.Status, time.Time) {
 	tb.Helper()
 	data, err := examples.Large(assets)
@@ -478,63 +500,7 @@ func largeRun(tb testing.TB, assets int, progress float64) (*projections.Status,
 		tb.Fatal(err)
 	}
 	now := p.Window.Start.Add(time.Duration(progress * float64(a.Makespan))).Truncate(time.Minute)
-	l := &runLog{tb: tb}
-	var crew []events.Member
-	for _, m := range p.Crew {
-		em := events.Member{Name: m.Name, Roles: m.Roles}
-		for _, sh := range m.Shifts {
-			em.Shifts = append(em.Shifts, events.Shift{Start: sh.Start, End: sh.End})
-		}
-		crew = append(crew, em)
-	}
-	var capacities []events.Capacity
-	for _, v := range p.Transport {
-		capacities = append(capacities, events.Capacity{ID: v.ID, Amount: max(v.Count, 1)})
-	}
-	for _, r := range p.Resources {
-		capacities = append(capacities, events.Capacity{ID: r.ID, Amount: r.Capacity})
-	}
-	at := func(t time.Time) time.Duration { return t.Sub(t0) }
-	begin := p.Window.Start.Add(-60 * 24 * time.Hour)
-	l.at(at(begin), p.Lead, "", events.CutoverStarted{Plan: p.Name, TimeZone: p.Window.TimeZone, Crew: crew, Lead: p.Lead,
-		WindowStart: p.Window.Start, WindowEnd: p.Window.End, Steps: len(a.Steps), Capacities: capacities})
-	for _, sc := range a.Steps {
-		sp := events.StepPlanned{Step: sc.ID, Title: sc.Title, Phase: sc.Phase, After: sc.After, Kind: sc.Kind,
-			Role: sc.Role, Gate: sc.Gate, Timing: sc.Timing, PlannedStart: sc.Start, PlannedEnd: sc.End,
-			Optimistic: events.Duration(sc.Duration.Optimistic), Likely: events.Duration(sc.Duration.Likely), Pessimistic: events.Duration(sc.Duration.Pessimistic)}
-		for _, n := range sc.Needs {
-			sp.Needs = append(sp.Needs, events.Capacity{ID: n.Resource, Amount: n.Amount})
-		}
-		l.at(at(begin), p.Lead, "step/"+sc.ID, sp)
-	}
-	type action struct {
-		at    time.Time
-		start bool
-		id    string
-		who   string
-	}
-	var acts []action
-	for _, sc := range a.Steps {
-		who := p.Lead
-		if len(sc.Who) > 0 {
-			who = sc.Who[0]
-		}
-		if !sc.Start.After(now) {
-			acts = append(acts, action{sc.Start, true, sc.ID, who})
-		}
-		if !sc.End.After(now) {
-			acts = append(acts, action{sc.End, false, sc.ID, who})
-		}
-	}
-	slices.SortStableFunc(acts, func(x, y action) int { return x.at.Compare(y.at) })
-	for _, x := range acts {
-		if x.start {
-			l.started(at(x.at), x.who, x.id)
-		} else {
-			l.done(at(x.at), x.who, x.id)
-		}
-	}
-	return l.status(), now
+	return plannedRun(tb, p, a, now), now
 }
 
 // BenchmarkForecastLarge forecasts generated moves of about 1,000 and
