@@ -299,8 +299,8 @@ func TestPlanCheck(t *testing.T) {
 		if !errors.Is(r.err, fs.ErrNotExist) {
 			t.Fatalf("got %v, want fs.ErrNotExist", r.err)
 		}
-		if got := exitCode(r.err); got == 0 {
-			t.Errorf("exit status 0")
+		if got := exitCode(r.err); got != exitBadInput {
+			t.Errorf("exit status %d, want %d (bad input)", got, exitBadInput)
 		}
 		wantContains(t, "stderr", r.errOut, "dcmove: read plan: ", "testdata/no-such-plan.yaml", "check the path")
 	})

@@ -3,8 +3,10 @@ package main
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -77,7 +79,11 @@ func loadPlan(c *cli.Context) (*planner.Plan, error) {
 	if c.NArg() != 1 {
 		return nil, usagef("give one plan file, e.g. %s examples/pa2-pa3.yaml", c.Command.HelpName)
 	}
-	return planner.Load(c.Args().First())
+	p, err := planner.Load(c.Args().First())
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return nil, usageError{err} // a file named on the command line: bad input (exit 2)
+	}
+	return p, err
 }
 
 // analyze loads, expands and schedules the plan named on the command line.
