@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"testing"
 
@@ -81,4 +82,40 @@ func TestLargeStartIsAllOrNothing(t *testing.T) {
 	// A second start of the run is refused, staged or not.
 	_, err = c.StartWith(ctx, p, runbooks.StartOptions{Run: "big", Actor: "Lea", Accept: accept})
 	refused(t, err, "already exists")
+}
+
+// countingLog counts the records read from it.
+type countingLog struct {
+	events.Log
+	read int
+}
+
+func (l *countingLog) Read(ctx context.Context, run string, from uint64) iter.Seq2[events.Record, error] {
+	return func(yield func(events.Record, error) bool) {
+		for r, err := range l.Log.Read(ctx, run, from) {
+			l.read++
+			if !yield(r, err) {
+				return
+			}
+		}
+	}
+}
+
+// A staged start reads what it staged once at most, not again before each
+// of its appends: a 20,000-step start read its log 23 times over (97 s).
+func TestLargeStartReadsItsStagesOnce(t *testing.T) {
+	ctx := context.Background()
+	p, err := planner.Parse("big.yaml", []byte(bigPlan(4000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &countingLog{Log: openLog(t)}
+	c := &runbooks.Cutover{Log: l, Clock: runbooks.NewManualClock(p.Window.Start)}
+	out, err := c.StartWith(ctx, p, runbooks.StartOptions{Run: "big", Actor: "Lea", Accept: acceptAll(t, p)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := int(out.Run.LastSeq); l.read > n {
+		t.Fatalf("a start of %d records read %d records back", n, l.read)
+	}
 }
