@@ -196,6 +196,7 @@ type checkpointSaver struct {
 	atLeast int    // records folded since the last checkpoint that make the final one worth saving
 	last    Record // the last record folded
 	pending int    // records folded since the last checkpoint
+	folded  int    // records folded by this replay
 }
 
 // at notes that the fold's state is that after r, as saved.
@@ -209,10 +210,12 @@ func (s *checkpointSaver) applied(ctx context.Context, r Record) error {
 	// A checkpoint costs the size of the state, which grows with the run:
 	// saved every n records, a long replay would cost the square of the
 	// run (a command reading a 28,000-event run without a checkpoint saved
-	// 220 of them, 85 s). Past n, the interval grows with the sequence, so
-	// a replay saves O(log) checkpoints and keeps at least half its work
-	// if it is cut short.
-	if s.every > 0 && s.pending >= max(s.every, int(r.Seq/2)) {
+	// 220 of them, 85 s). Past n, the interval grows with what this replay
+	// folded (not the stream's sequence, which other runs share), so a
+	// replay saves O(log) checkpoints and keeps at least half its work if
+	// it is cut short.
+	s.folded++
+	if s.every > 0 && s.pending >= max(s.every, s.folded/2) {
 		return s.save(ctx)
 	}
 	return nil

@@ -210,10 +210,12 @@ func overtimeOf(w *windowProblem, res *schedule.Result, origin time.Time) []Over
 	for k, sets := range res.Assigned {
 		for _, r := range sets {
 			av := w.problem.Resources[r].Available
-			if len(av) == 0 || av[len(av)-1].End < 0 {
-				continue
+			if len(av) == 0 {
+				continue // always available
 			}
-			last := av[len(av)-1].End
+			// Someone whose shifts all end before the window works the
+			// whole of it as overtime.
+			last := max(av[len(av)-1].End, 0)
 			from := max(res.Start[k], last)
 			if res.Finish[k] <= from {
 				continue

@@ -208,3 +208,28 @@ func referenceRunbook(t *testing.T) (*planner.Plan, *planner.Runbook) {
 	}
 	return p, rb
 }
+
+// Someone whose shifts all end before the window opens works the whole of
+// it as overtime: the plan does not fit (it said "fits", the person's work
+// counted nowhere).
+func TestCrewOffShiftInTheWindowDoesNotFit(t *testing.T) {
+	plan := `plan: off
+lead: Lea
+window: {start: 2026-12-05 06:00, end: 2026-12-05 20:00, timezone: Europe/Paris}
+crew:
+  - {name: Lea, roles: [lead]}
+  - name: Ana
+    roles: [tech]
+    shifts:
+      - {start: 2026-12-04 07:00, end: 2026-12-04 19:00}
+steps:
+  - {id: rack, title: Rack the servers, phase: move, duration: 2h, role: tech}
+`
+	a := analyzeShifts(t, plan)
+	if a.Fits || len(a.Overtime) != 1 || a.Overtime[0].Person != "Ana" || a.Overtime[0].Work != 2*time.Hour {
+		t.Fatalf("fits %v, overtime %+v; want Ana's 2h as overtime", a.Fits, a.Overtime)
+	}
+	if f := findingOf(a, "L014"); f == nil || f.Severity != planner.SeverityError {
+		t.Fatalf("L014 = %+v", f)
+	}
+}

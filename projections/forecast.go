@@ -172,6 +172,11 @@ func (fc *Forecaster) Forecast(s *Status, now time.Time) (*ETA, error) {
 		}
 	}
 	likely, err := schedule.Evaluate(problem, order, f.likely)
+	if err != nil && !errors.Is(err, schedule.ErrNeverFits) && fc.order != nil {
+		// The order kept no longer decodes: forget it, and schedule from
+		// scratch next time (this forecast reports the error).
+		fc.order = nil
+	}
 	if errors.Is(err, schedule.ErrNeverFits) && !eta.Overtime {
 		eta.Overtime = true
 		problem = planner.SoftLastShift(problem)

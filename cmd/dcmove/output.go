@@ -136,7 +136,9 @@ func (m *Main) reportJSON(err error) {
 			doc.Error.Errors = append(doc.Error.Errors, pe)
 		}
 	}
-	if werr := writeDoc(m.Stdout, "error", doc); werr != nil {
+	// One line: a whole document for a reader of stdout, and a line among
+	// the others after a command that printed JSON lines.
+	if werr := writeLine(m.Stdout, "error", doc); werr != nil {
 		fmt.Fprintln(m.Stderr, "dcmove:", strings.TrimSpace(doc.Error.Message))
 	}
 }

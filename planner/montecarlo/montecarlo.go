@@ -199,6 +199,13 @@ func (t *Timer) Makespan(dur []int) int {
 		for _, q := range s.predAt[s.predOff[k]:s.predOff[k+1]] {
 			at = max(at, t.finish[q])
 		}
+		if d == 0 {
+			// A milestone (a gate's decision point) holds nobody and fits
+			// any shift, as the scheduler places it.
+			t.finish[k] = at
+			end = max(end, at)
+			continue
+		}
 		for _, h := range s.units[i] {
 			at = max(at, t.nthFree(h))
 		}

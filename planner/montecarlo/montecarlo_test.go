@@ -248,3 +248,28 @@ func BenchmarkSample(b *testing.B) {
 		})
 	}
 }
+
+// A milestone (a gate's decision point, 0 minutes) holds nobody and fits
+// any shift, as the scheduler places it: it does not wait for its person,
+// nor for the next shift when it falls at the end of one.
+func TestMilestonesDoNotWait(t *testing.T) {
+	p := schedule.Problem{
+		Resources: []schedule.Resource{{ID: "p", Capacity: 1, Available: []schedule.Interval{{Start: 0, End: 100}, {Start: 1000, End: 2000}}}},
+		Activities: []schedule.Activity{
+			{ID: "a", Duration: 100, OneOf: [][]int{{0}}},
+			{ID: "gate", Duration: 0, OneOf: [][]int{{0}}, Preds: []int{0}},
+			{ID: "b", Duration: 60, Preds: []int{1}},
+		},
+	}
+	r, err := schedule.Solve(p, schedule.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(p, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := s.NewTimer().Makespan([]int{100, 0, 60}); m != r.Makespan || m != 160 {
+		t.Fatalf("re-timed with the schedule's durations: %d; the schedule ends at %d, want 160", m, r.Makespan)
+	}
+}
