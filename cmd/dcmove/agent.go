@@ -41,7 +41,7 @@ func (m *Main) agentCommand() *cli.Command {
 		Flags: append(logFlags(), runFlag(),
 			&cli.StringFlag{Name: "site", Required: true, Usage: "the vantage point this machine is, as the plan's checks name it (from: [...])"},
 			&cli.StringFlag{Name: "resolver", Usage: "DNS resolver for dns checks, host[:port] (default: the first nameserver of /etc/resolv.conf)"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json: each line as a JSON document of its own (JSON lines)"}),
+			linesOutputFlag()),
 		Action: m.asJSONLines("agent-line", m.agent),
 	}
 }

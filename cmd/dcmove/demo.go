@@ -26,7 +26,7 @@ func (m *Main) demoCommand() *cli.Command {
 			&cli.StringFlag{Name: "plan", Value: examples.Demo, Usage: "example plan to run: pa2-pa3.yaml (the reference move) or weekend.yaml (a small hand-written one)"},
 			&cli.StringFlag{Name: "serve", Usage: "also serve the run's live war-room page at host:port (loopback), e.g. --serve 127.0.0.1:8080, and run slowly enough to watch it (--speed)"},
 			&cli.Float64Flag{Name: "speed", Value: 600, Usage: "with --serve: simulated minutes per real minute in the window (600: the weekend in about 4 minutes); the weeks before and after go by fast"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json: each line as a JSON document of its own (JSON lines)"},
+			linesOutputFlag(),
 		},
 		Action: m.asJSONLines("demo-line", m.demo),
 	}

@@ -47,7 +47,7 @@ func (m *Main) Execute(ctx context.Context, args []string) int {
 	if err == nil {
 		return 0
 	}
-	if wantsJSON(args) {
+	if m.output == "json" || (m.output == "" && wantsJSON(args)) {
 		m.reportJSON(err) // on standard output, where the document was due
 	} else {
 		m.Report(err)
@@ -79,6 +79,10 @@ type Main struct {
 	// machine's clock. With a simulated clock leave it off: the next
 	// command records the timers due.
 	Timers bool
+
+	// output is the --output the command that ran was given, once its
+	// flags were parsed ("" before, or for a command without one).
+	output string
 }
 
 // Run runs the command line args (args[0] is the program name).
@@ -117,6 +121,7 @@ func (m *Main) Run(ctx context.Context, args []string) (err error) {
 	}
 	for _, c := range app.Commands {
 		setUsageError(c)
+		m.noteOutput(c)
 	}
 	addExamples(app.Commands, "")
 	args, err = helpArgs(app.Commands, args)

@@ -575,7 +575,7 @@ func (m *Main) noticeStatus(c *cli.Context) error {
 		return usagef("run %s has no stakeholder %s", r.ID, only)
 	}
 	lines := noticeLines(r, only)
-	if c.String("output") == "json" {
+	if jsonOutput(c) {
 		if lines == nil {
 			lines = []noticeLine{}
 		}

@@ -72,9 +72,27 @@ func writeLine(w io.Writer, kind string, v any) error {
 // jsonOutput reports whether the command asks for JSON output.
 func jsonOutput(c *cli.Context) bool { return c.String("output") == "json" }
 
+// noteOutput makes c and its subcommands record in m.output the --output
+// they were given, once their flags are parsed: a failing command reports
+// its error in that format.
+func (m *Main) noteOutput(c *cli.Command) {
+	c.Before = func(ctx *cli.Context) error {
+		for _, sub := range c.Subcommands {
+			if sub.HasName(ctx.Args().First()) {
+				return nil // the subcommand's own flags decide
+			}
+		}
+		m.output = ctx.String("output")
+		return nil
+	}
+	for _, sub := range c.Subcommands {
+		m.noteOutput(sub)
+	}
+}
+
 // wantsJSON reports whether a command line asks for JSON output (-o json,
-// --output json, --output=json, -o=json), for the errors found before a
-// command runs, or by it.
+// --output json, --output=json, -o=json): for the errors found while its
+// flags are parsed, before the command knows its --output.
 func wantsJSON(args []string) bool {
 	for i, a := range args {
 		switch {
@@ -141,6 +159,12 @@ func (m *Main) reportJSON(err error) {
 	if werr := writeLine(m.Stdout, "error", doc); werr != nil {
 		fmt.Fprintln(m.Stderr, "dcmove:", strings.TrimSpace(doc.Error.Message))
 	}
+}
+
+// linesOutputFlag is the --output of a command that prints as it goes (see
+// asJSONLines).
+func linesOutputFlag() cli.Flag {
+	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json: each line as a JSON document of its own (JSON lines)"}
 }
 
 // asJSONLines runs action, a command that prints as it goes (the demo, a

@@ -118,3 +118,12 @@ func TestPlanErrorsAsJSON(t *testing.T) {
 		}
 	}
 }
+
+// The format of an error is the --output the command was given: "-o" as
+// the value of another flag asks for nothing.
+func TestErrorFormatFollowsTheParsedFlag(t *testing.T) {
+	r := execute(t, nil, false, "audit", "verify", "--run", "-o", "json", "--data-dir", t.TempDir())
+	if r.code != exitBadInput || r.out != "" || !strings.Contains(r.errOut, `--run "-o" is not a run name`) {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want the error in text on stderr", r.code, r.out, r.errOut)
+	}
+}

@@ -154,7 +154,7 @@ func (m *Main) planCheck(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.String("output") == "json" {
+	if jsonOutput(c) {
 		if err := writeDoc(m.Stdout, "plan-check", verdictJSON(a)); err != nil {
 			return err
 		}
@@ -432,7 +432,7 @@ func (m *Main) planImport(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.String("output") == "json" {
+	if jsonOutput(c) {
 		type step struct {
 			ID       string   `json:"id"`
 			Title    string   `json:"title"`
@@ -457,7 +457,7 @@ func (m *Main) planLints(c *cli.Context) error {
 	if err := checkOutput(c, "text", "json"); err != nil {
 		return err
 	}
-	if c.String("output") == "json" {
+	if jsonOutput(c) {
 		type lint struct {
 			ID       string `json:"id"`
 			Severity string `json:"severity"`

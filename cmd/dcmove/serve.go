@@ -14,7 +14,7 @@ func (m *Main) serveCommand() *cli.Command {
 		Usage: "run the embedded event store for a data directory until interrupted, so other dcmove processes share it",
 		Flags: append(append(logFlags(),
 			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:0", Usage: "host:port to accept other dcmove processes on (loopback by default; port 0 or none picks a free port, never 4222; an address the server cannot listen on is refused at once, with the server's reason)"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json: each line as a JSON document of its own (JSON lines)"},
+			linesOutputFlag(),
 		), pageFlags()...),
 		Action: m.asJSONLines("serve-line", func(c *cli.Context) error {
 			dir := c.String("data-dir")

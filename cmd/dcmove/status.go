@@ -69,7 +69,7 @@ func (m *Main) statusCommand() *cli.Command {
 // screen returns how this command shows statuses: JSON lines, or text
 // (redrawn in place, in colour unless NO_COLOR is set, on a terminal).
 func (m *Main) screen(c *cli.Context) *screen {
-	sc := &screen{out: m.Stdout, local: viewerZone(), samples: c.Int("samples"), json: c.String("output") == "json"}
+	sc := &screen{out: m.Stdout, local: viewerZone(), samples: c.Int("samples"), json: jsonOutput(c)}
 	if !sc.json && isTerminal(m.Stdout) {
 		sc.terminal = true
 		sc.color = os.Getenv("NO_COLOR") == ""

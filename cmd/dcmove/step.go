@@ -164,7 +164,7 @@ func (m *Main) record(c *cli.Context, what string, cmd func(cut *runbooks.Cutove
 // the same as JSON, then the warning of a timer not scheduled.
 func (m *Main) printOutcome(c *cli.Context, out *runbooks.Outcome) error {
 	defer m.warnTimer(out)
-	if c.String("output") == "json" {
+	if jsonOutput(c) {
 		return writeDoc(m.Stdout, "outcome", outcomeDoc(out))
 	}
 	loc := out.Run.Location()
