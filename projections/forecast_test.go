@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -237,7 +238,17 @@ func ExampleForecast() {
 // reference move (303 steps).
 func referencePlan(tb testing.TB) (*planner.Plan, *planner.Analysis) {
 	tb.Helper()
-	p, err := planner.Load("../examples/pa2-pa3.yaml")
+	data, err := os.ReadFile("../examples/pa2-pa3.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return analysed(tb, "../examples/pa2-pa3.yaml", data)
+}
+
+// analysed parses, expands and analyses a plan (without odds).
+func analysed(tb testing.TB, file string, data []byte) (*planner.Plan, *planner.Analysis) {
+	tb.Helper()
+	p, err := planner.Parse(file, data)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -487,18 +498,7 @@ func largeRun(tb testing.TB, assets int, progress float64) (*projections.Status,
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p, err := planner.Parse("large.yaml", data)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rb, err := runbooks.Expand(p)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	a, err := planner.Analyze(p, rb, planner.Options{Seed: 1, Samples: -1})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	p, a := analysed(tb, "large.yaml", data)
 	now := p.Window.Start.Add(time.Duration(progress * float64(a.Makespan))).Truncate(time.Minute)
 	return plannedRun(tb, p, a, now), now
 }
