@@ -343,7 +343,12 @@ func (l *session) consume(ctx context.Context, run string, from uint64) iter.Seq
 		// client stops, and a stream holds at most 1,000: every command
 		// reads, so the consumer is deleted when the read ends (and would
 		// expire after 30 s if this process died first).
-		cfg := jsapi.OrderedConsumerConfig{FilterSubjects: []string{runFilter(run)}, InactiveThreshold: 30 * time.Second}
+		//
+		// Its reset (a new consumer after a gap or a lost connection) is
+		// tried three times (1, 2 and 4 s apart), not forever: when the
+		// holder of a data directory exits, the read fails and follow
+		// goes on with the next holder (a command hung for minutes).
+		cfg := jsapi.OrderedConsumerConfig{FilterSubjects: []string{runFilter(run)}, InactiveThreshold: 30 * time.Second, MaxResetAttempts: 3}
 		if from > 1 {
 			cfg.DeliverPolicy = jsapi.DeliverByStartSequencePolicy
 			cfg.OptStartSeq = from
